@@ -1,0 +1,47 @@
+//! Command-line front end: one file per subcommand, human and JSON output from the same structs.
+
+pub mod info;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+/// Exit codes shared by every subcommand, as linters use them.
+pub const EXIT_OK: i32 = 0;
+pub const EXIT_PROBLEMS: i32 = 1;
+pub const EXIT_UNREADABLE: i32 = 2;
+
+#[derive(Parser, Debug)]
+#[command(name = "onnx-lens", version, about = "Validate, view, shape-check and run ONNX models")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// A model to open in the desktop viewer.
+    pub file: Option<PathBuf>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Summarise a model: IR, opsets, inputs/outputs, op counts, parameters, external data.
+    Info {
+        file: PathBuf,
+        /// Print JSON (stable contract, see README).
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Runs a CLI subcommand and returns the process exit code.
+pub fn run(command: Command) -> i32 {
+    match command {
+        Command::Info { file, json } => info::run(&file, json),
+    }
+}
+
+/// Prints `value` as pretty JSON on stdout.
+pub fn print_json<T: serde::Serialize>(value: &T) {
+    match serde_json::to_string_pretty(value) {
+        Ok(s) => println!("{s}"),
+        Err(e) => eprintln!("onnx-lens: cannot serialise output: {e}"),
+    }
+}

@@ -1,0 +1,7 @@
+//! onnx-lens: validate, view, shape-check and run ONNX models.
+//!
+//! The pipeline is the module layout: `model` (load, index, tensors) → `check` → `shapes` →
+//! `layout` → `run`; `ui` and `cli` are thin shells over it. Core modules never touch egui.
+
+pub mod cli;
+pub mod model;

@@ -1,0 +1,141 @@
+//! TypeProto → a plain description of a value's type and shape.
+
+use onnx_protobuf::tensor_shape_proto::dimension;
+use onnx_protobuf::type_proto;
+use onnx_protobuf::{TensorShapeProto, TypeProto};
+use serde::Serialize;
+
+use super::DataType;
+
+/// One dimension as written in the model.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Dim {
+    Value(i64),
+    Param(String),
+    /// Neither a value nor a name (Netron and onnx show `?`).
+    Unknown,
+}
+
+impl std::fmt::Display for Dim {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Dim::Value(v) => write!(f, "{v}"),
+            Dim::Param(p) => f.write_str(p),
+            Dim::Unknown => f.write_str("?"),
+        }
+    }
+}
+
+impl Serialize for Dim {
+    /// JSON contract: an integer for a fixed dim, a string (`"batch_size"`, `"?"`) otherwise.
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Dim::Value(v) => s.serialize_i64(*v),
+            Dim::Param(p) => s.serialize_str(p),
+            Dim::Unknown => s.serialize_str("?"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ValueType {
+    /// `shape` None means rank unknown.
+    Tensor { elem: DataType, shape: Option<Vec<Dim>> },
+    SparseTensor { elem: DataType, shape: Option<Vec<Dim>> },
+    Sequence(Option<Box<ValueType>>),
+    Map { key: DataType, value: Option<Box<ValueType>> },
+    Optional(Option<Box<ValueType>>),
+    /// The TypeProto has no value set.
+    Missing,
+}
+
+pub fn dims_of(shape: &TensorShapeProto) -> Vec<Dim> {
+    shape
+        .dim
+        .iter()
+        .map(|d| match &d.value {
+            Some(dimension::Value::DimValue(v)) => Dim::Value(*v),
+            Some(dimension::Value::DimParam(p)) if !p.is_empty() => Dim::Param(p.clone()),
+            _ => Dim::Unknown,
+        })
+        .collect()
+}
+
+impl ValueType {
+    pub fn from_proto(t: &TypeProto) -> ValueType {
+        let inner = |t: &protobuf::MessageField<TypeProto>| t.as_ref().map(|t| Box::new(ValueType::from_proto(t)));
+        match &t.value {
+            Some(type_proto::Value::TensorType(tt)) => ValueType::Tensor {
+                elem: DataType::from_i32(tt.elem_type),
+                shape: tt.shape.as_ref().map(dims_of),
+            },
+            Some(type_proto::Value::SparseTensorType(tt)) => ValueType::SparseTensor {
+                elem: DataType::from_i32(tt.elem_type),
+                shape: tt.shape.as_ref().map(dims_of),
+            },
+            Some(type_proto::Value::SequenceType(s)) => ValueType::Sequence(inner(&s.elem_type)),
+            Some(type_proto::Value::MapType(m)) => ValueType::Map {
+                key: DataType::from_i32(m.key_type),
+                value: inner(&m.value_type),
+            },
+            Some(type_proto::Value::OptionalType(o)) => ValueType::Optional(inner(&o.elem_type)),
+            _ => ValueType::Missing,
+        }
+    }
+
+    pub fn elem(&self) -> Option<DataType> {
+        match self {
+            ValueType::Tensor { elem, .. } | ValueType::SparseTensor { elem, .. } => Some(*elem),
+            _ => None,
+        }
+    }
+
+    pub fn shape(&self) -> Option<&[Dim]> {
+        match self {
+            ValueType::Tensor { shape, .. } | ValueType::SparseTensor { shape, .. } => shape.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The schema-style type string: `tensor(float)`, `seq(tensor(int64))`, `map(string,tensor(float))`.
+    pub fn schema_string(&self) -> Option<String> {
+        Some(match self {
+            ValueType::Tensor { elem, .. } => format!("tensor({})", elem.name()),
+            ValueType::SparseTensor { elem, .. } => format!("sparse_tensor({})", elem.name()),
+            ValueType::Sequence(Some(e)) => format!("seq({})", e.schema_string()?),
+            ValueType::Map { key, value: Some(v) } => format!("map({},{})", key.name(), v.schema_string()?),
+            ValueType::Optional(Some(e)) => format!("optional({})", e.schema_string()?),
+            _ => return None,
+        })
+    }
+}
+
+/// `[batch_size,3,224,224]`, or `[?]`-style for unknown rank.
+pub fn format_dims(shape: Option<&[Dim]>) -> String {
+    match shape {
+        None => "[…]".to_string(),
+        Some(d) => format!("[{}]", d.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(",")),
+    }
+}
+
+impl std::fmt::Display for ValueType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ValueType::Tensor { elem, shape } => write!(f, "{}{}", elem, format_dims(shape.as_deref())),
+            ValueType::SparseTensor { elem, shape } => write!(f, "sparse {}{}", elem, format_dims(shape.as_deref())),
+            ValueType::Sequence(e) => match e {
+                Some(e) => write!(f, "seq<{e}>"),
+                None => f.write_str("seq<?>"),
+            },
+            ValueType::Map { key, value } => match value {
+                Some(v) => write!(f, "map<{key},{v}>"),
+                None => write!(f, "map<{key},?>"),
+            },
+            ValueType::Optional(e) => match e {
+                Some(e) => write!(f, "optional<{e}>"),
+                None => f.write_str("optional<?>"),
+            },
+            ValueType::Missing => f.write_str("?"),
+        }
+    }
+}
