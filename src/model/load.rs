@@ -99,6 +99,7 @@ fn parse(bytes: &[u8], shown: &str) -> Result<ModelProto, LoadError> {
     if bytes.is_empty() {
         return Err(not_onnx("the file is empty".into()));
     }
+    super::wire::check_top_level(bytes).map_err(|e| not_onnx(format!("corrupt protobuf: {e}")))?;
     let proto = ModelProto::parse_from_bytes(bytes).map_err(|e| not_onnx(format!("protobuf parse failed ({e}); the file is truncated, corrupt or not ONNX")))?;
     // Any byte string that happens to be valid protobuf parses; a model has at least one of these.
     if proto.graph.is_none() && proto.ir_version == 0 && proto.opset_import.is_empty() && proto.functions.is_empty() {

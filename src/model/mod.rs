@@ -7,6 +7,7 @@ pub mod info;
 pub mod load;
 pub mod tensor;
 pub mod types;
+pub mod wire;
 
 use onnx_protobuf::{ModelProto, NodeProto, TensorProto};
 

@@ -1,0 +1,4 @@
+//! One integration-test binary (one link of tract + egui for all of them).
+
+mod common;
+mod model;
