@@ -3,5 +3,6 @@
 //! The pipeline is the module layout: `model` (load, index, tensors) → `check` → `shapes` →
 //! `layout` → `run`; `ui` and `cli` are thin shells over it. Core modules never touch egui.
 
+pub mod check;
 pub mod cli;
 pub mod model;

@@ -6,7 +6,9 @@ fn main() {
     let code = match args.command {
         Some(command) => cli::run(command),
         None => {
-            eprintln!("onnx-lens: the desktop viewer is not built yet; use a subcommand (see --help)");
+            eprintln!(
+                "onnx-lens: the desktop viewer is not built yet; use a subcommand (see --help)"
+            );
             cli::EXIT_UNREADABLE
         }
     };

@@ -45,7 +45,17 @@ pub fn render(i: &ModelInfo) -> String {
     let opsets: Vec<String> = i
         .opset_import
         .iter()
-        .map(|o| format!("{}:{}", if o.domain.is_empty() { "ai.onnx" } else { &o.domain }, o.version))
+        .map(|o| {
+            format!(
+                "{}:{}",
+                if o.domain.is_empty() {
+                    "ai.onnx"
+                } else {
+                    &o.domain
+                },
+                o.version
+            )
+        })
         .collect();
     let _ = writeln!(s, "  opsets         {}", opsets.join(", "));
     if !i.graph_name.is_empty() {

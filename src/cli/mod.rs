@@ -1,5 +1,6 @@
 //! Command-line front end: one file per subcommand, human and JSON output from the same structs.
 
+pub mod check;
 pub mod info;
 
 use std::path::PathBuf;
@@ -12,7 +13,11 @@ pub const EXIT_PROBLEMS: i32 = 1;
 pub const EXIT_UNREADABLE: i32 = 2;
 
 #[derive(Parser, Debug)]
-#[command(name = "onnx-lens", version, about = "Validate, view, shape-check and run ONNX models")]
+#[command(
+    name = "onnx-lens",
+    version,
+    about = "Validate, view, shape-check and run ONNX models"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -22,6 +27,13 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
+    /// Validate a model: everything onnx.checker full_check checks, plus cycles, dangling edges and dead code.
+    Check {
+        file: PathBuf,
+        /// Print JSON (stable contract, see README).
+        #[arg(long)]
+        json: bool,
+    },
     /// Summarise a model: IR, opsets, inputs/outputs, op counts, parameters, external data.
     Info {
         file: PathBuf,
@@ -35,6 +47,7 @@ pub enum Command {
 pub fn run(command: Command) -> i32 {
     match command {
         Command::Info { file, json } => info::run(&file, json),
+        Command::Check { file, json } => check::run(&file, json),
     }
 }
 

@@ -168,7 +168,8 @@ impl ExternalStore {
             .as_deref()
             .ok_or_else(|| ExternalError::NoBaseDir(location.to_string()))?;
         let path = resolve_location(base, location)?;
-        let inaccessible = |e: std::io::Error| ExternalError::Inaccessible(location.to_string(), e.to_string());
+        let inaccessible =
+            |e: std::io::Error| ExternalError::Inaccessible(location.to_string(), e.to_string());
         let file = File::open(&path).map_err(inaccessible)?;
         // SAFETY: the map is read-only; a file truncated underneath us by another process
         // would fault, which is the accepted trade-off of every mmap-based loader (onnxruntime too).
@@ -211,11 +212,26 @@ mod tests {
     #[test]
     fn locations_that_escape_are_rejected_by_syntax() {
         assert_eq!(check_location_syntax(""), Err(ExternalError::EmptyLocation));
-        assert!(matches!(check_location_syntax("/etc/passwd"), Err(ExternalError::AbsolutePath(_))));
-        assert!(matches!(check_location_syntax("C:\\w.bin"), Err(ExternalError::AbsolutePath(_))));
-        assert!(matches!(check_location_syntax("../x.bin"), Err(ExternalError::OutsideModelDir(_))));
-        assert!(matches!(check_location_syntax("a/../../x"), Err(ExternalError::OutsideModelDir(_))));
-        assert!(matches!(check_location_syntax("a\\..\\x"), Err(ExternalError::OutsideModelDir(_))));
+        assert!(matches!(
+            check_location_syntax("/etc/passwd"),
+            Err(ExternalError::AbsolutePath(_))
+        ));
+        assert!(matches!(
+            check_location_syntax("C:\\w.bin"),
+            Err(ExternalError::AbsolutePath(_))
+        ));
+        assert!(matches!(
+            check_location_syntax("../x.bin"),
+            Err(ExternalError::OutsideModelDir(_))
+        ));
+        assert!(matches!(
+            check_location_syntax("a/../../x"),
+            Err(ExternalError::OutsideModelDir(_))
+        ));
+        assert!(matches!(
+            check_location_syntax("a\\..\\x"),
+            Err(ExternalError::OutsideModelDir(_))
+        ));
         assert!(check_location_syntax("weights/model.data").is_ok());
     }
 }

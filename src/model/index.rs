@@ -131,7 +131,10 @@ pub fn body<'a>(model: &'a ModelProto, graphs: &[GraphIndex], id: GraphId) -> Op
         GraphOwner::Attribute { .. } => return None,
     };
     for owner in it {
-        let GraphOwner::Attribute { node, attr, slot, .. } = owner else {
+        let GraphOwner::Attribute {
+            node, attr, slot, ..
+        } = owner
+        else {
             return None;
         };
         let a = b.nodes().get(*node)?.attribute.get(*attr)?;
@@ -224,7 +227,9 @@ impl ModelIndex {
     pub fn ancestors(&self, id: GraphId) -> Vec<GraphId> {
         let mut out = Vec::new();
         let mut cur = id;
-        while let Some(GraphOwner::Attribute { parent, .. }) = self.graphs.get(cur).and_then(|g| g.owner.clone()) {
+        while let Some(GraphOwner::Attribute { parent, .. }) =
+            self.graphs.get(cur).and_then(|g| g.owner.clone())
+        {
             out.push(parent);
             cur = parent;
         }
@@ -257,7 +262,10 @@ fn index_body(b: Body<'_>, g: &mut GraphIndex) -> Vec<(usize, usize, Option<usiz
             g.inputs = graph
                 .input
                 .iter()
-                .filter(|v| !g.initializers.contains_key(&v.name) && !g.sparse_initializers.contains_key(&v.name))
+                .filter(|v| {
+                    !g.initializers.contains_key(&v.name)
+                        && !g.sparse_initializers.contains_key(&v.name)
+                })
                 .map(|v| v.name.clone())
                 .collect();
             g.outputs = graph.output.iter().map(|v| v.name.clone()).collect();

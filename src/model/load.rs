@@ -61,7 +61,13 @@ pub fn load_path(path: &Path) -> Result<Model, LoadError> {
     };
     let base_dir = path
         .parent()
-        .map(|p| if p.as_os_str().is_empty() { Path::new(".") } else { p })
+        .map(|p| {
+            if p.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                p
+            }
+        })
         .map(Path::to_path_buf);
     Ok(Model::new(
         proto,
@@ -100,10 +106,20 @@ fn parse(bytes: &[u8], shown: &str) -> Result<ModelProto, LoadError> {
         return Err(not_onnx("the file is empty".into()));
     }
     super::wire::check_top_level(bytes).map_err(|e| not_onnx(format!("corrupt protobuf: {e}")))?;
-    let proto = ModelProto::parse_from_bytes(bytes).map_err(|e| not_onnx(format!("protobuf parse failed ({e}); the file is truncated, corrupt or not ONNX")))?;
+    let proto = ModelProto::parse_from_bytes(bytes).map_err(|e| {
+        not_onnx(format!(
+            "protobuf parse failed ({e}); the file is truncated, corrupt or not ONNX"
+        ))
+    })?;
     // Any byte string that happens to be valid protobuf parses; a model has at least one of these.
-    if proto.graph.is_none() && proto.ir_version == 0 && proto.opset_import.is_empty() && proto.functions.is_empty() {
-        return Err(not_onnx("it has no graph, IR version or opset import".into()));
+    if proto.graph.is_none()
+        && proto.ir_version == 0
+        && proto.opset_import.is_empty()
+        && proto.functions.is_empty()
+    {
+        return Err(not_onnx(
+            "it has no graph, IR version or opset import".into(),
+        ));
     }
     Ok(proto)
 }
@@ -127,7 +143,12 @@ impl Model {
                 continue;
             }
             let err = |error| LoadError::External {
-                path: self.origin.path.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| self.origin.name.clone()),
+                path: self
+                    .origin
+                    .path
+                    .as_ref()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_else(|| self.origin.name.clone()),
                 tensor: t.name.clone(),
                 error,
             };

@@ -66,7 +66,10 @@ pub enum TensorValues {
     C64(Vec<[f32; 2]>),
     C128(Vec<[f64; 2]>),
     /// float8 / float4 / float6 bit patterns and int4/uint4/int2/uint2 values, one per byte.
-    Small { dtype: DataType, bits: Vec<u8> },
+    Small {
+        dtype: DataType,
+        bits: Vec<u8>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -222,14 +225,25 @@ pub fn decode_raw(dtype: DataType, raw: &[u8], count: usize) -> Result<TensorVal
     })
 }
 
-fn decode_typed(t: &TensorProto, dtype: DataType, count: usize) -> Result<TensorValues, TensorError> {
+fn decode_typed(
+    t: &TensorProto,
+    dtype: DataType,
+    count: usize,
+) -> Result<TensorValues, TensorError> {
     use DataType::*;
     let i32s = &t.int32_data;
     Ok(match dtype {
         Float => TensorValues::F32(t.float_data.clone()),
         Double => TensorValues::F64(t.double_data.clone()),
-        Complex64 => TensorValues::C64(t.float_data.chunks_exact(2).map(|c| [c[0], c[1]]).collect()),
-        Complex128 => TensorValues::C128(t.double_data.chunks_exact(2).map(|c| [c[0], c[1]]).collect()),
+        Complex64 => {
+            TensorValues::C64(t.float_data.chunks_exact(2).map(|c| [c[0], c[1]]).collect())
+        }
+        Complex128 => TensorValues::C128(
+            t.double_data
+                .chunks_exact(2)
+                .map(|c| [c[0], c[1]])
+                .collect(),
+        ),
         Int64 => TensorValues::I64(t.int64_data.clone()),
         Uint64 => TensorValues::U64(t.uint64_data.clone()),
         Uint32 => TensorValues::U32(t.uint64_data.iter().map(|&v| v as u32).collect()),
@@ -277,7 +291,11 @@ pub fn decode(t: &TensorProto, external: Option<&[u8]>) -> Result<Tensor, Tensor
         return Err(TensorError::Segment);
     }
     let count = element_count(&t.dims)?;
-    let raw = external.or(if t.raw_data.is_empty() { None } else { Some(&t.raw_data[..]) });
+    let raw = external.or(if t.raw_data.is_empty() {
+        None
+    } else {
+        Some(&t.raw_data[..])
+    });
     let values = if let Some(raw) = raw {
         let expected = dtype.raw_len(count).ok_or(if dtype == DataType::String {
             TensorError::StringInRaw
@@ -321,7 +339,11 @@ pub fn decode(t: &TensorProto, external: Option<&[u8]>) -> Result<Tensor, Tensor
 /// Value of a minifloat with `exp_bits`/`man_bits` and `bias`, no infinities (the `fn`/`fnuz`
 /// formats, float4 and float6), from its bit pattern.
 fn minifloat(bits: u8, exp_bits: u32, man_bits: u32, bias: i32) -> f64 {
-    let sign = if (bits >> (exp_bits + man_bits)) & 1 == 1 { -1.0 } else { 1.0 };
+    let sign = if (bits >> (exp_bits + man_bits)) & 1 == 1 {
+        -1.0
+    } else {
+        1.0
+    };
     let exp = ((bits >> man_bits) as u32) & ((1 << exp_bits) - 1);
     let man = (bits as u32) & ((1 << man_bits) - 1);
     let frac = man as f64 / (1u32 << man_bits) as f64;
@@ -420,8 +442,14 @@ impl TensorValues {
                 .get(i)
                 .map(|s| format!("{:?}", String::from_utf8_lossy(s)))
                 .unwrap_or_default(),
-            TensorValues::C64(v) => v.get(i).map(|c| format!("{}{:+}i", c[0], c[1])).unwrap_or_default(),
-            TensorValues::C128(v) => v.get(i).map(|c| format!("{}{:+}i", c[0], c[1])).unwrap_or_default(),
+            TensorValues::C64(v) => v
+                .get(i)
+                .map(|c| format!("{}{:+}i", c[0], c[1]))
+                .unwrap_or_default(),
+            TensorValues::C128(v) => v
+                .get(i)
+                .map(|c| format!("{}{:+}i", c[0], c[1]))
+                .unwrap_or_default(),
             TensorValues::Bool(v) => v.get(i).map(|b| b.to_string()).unwrap_or_default(),
             TensorValues::I64(v) => v.get(i).map(|b| b.to_string()).unwrap_or_default(),
             TensorValues::U64(v) => v.get(i).map(|b| b.to_string()).unwrap_or_default(),
@@ -539,7 +567,11 @@ mod tests {
         t.raw_data = vec![0; 12];
         assert!(matches!(
             decode(&t, None),
-            Err(TensorError::RawLength { expected: 16, actual: 12, .. })
+            Err(TensorError::RawLength {
+                expected: 16,
+                actual: 12,
+                ..
+            })
         ));
     }
 
@@ -547,10 +579,16 @@ mod tests {
     fn typed_int8_and_uint8_from_int32_data() {
         let mut t = proto(DataType::Int8, &[3]);
         t.int32_data = vec![-1, 127, -128];
-        assert_eq!(decode(&t, None).unwrap().values, TensorValues::I8(vec![-1, 127, -128]));
+        assert_eq!(
+            decode(&t, None).unwrap().values,
+            TensorValues::I8(vec![-1, 127, -128])
+        );
         let mut t = proto(DataType::Uint8, &[2]);
         t.int32_data = vec![255, 7];
-        assert_eq!(decode(&t, None).unwrap().values, TensorValues::U8(vec![255, 7]));
+        assert_eq!(
+            decode(&t, None).unwrap().values,
+            TensorValues::U8(vec![255, 7])
+        );
     }
 
     #[test]
@@ -598,7 +636,13 @@ mod tests {
 
     #[test]
     fn negative_and_overflowing_dims_are_rejected_before_allocation() {
-        assert!(matches!(element_count(&[2, -1]), Err(TensorError::NegativeDim { index: 1, .. })));
-        assert!(matches!(element_count(&[i64::MAX, 4]), Err(TensorError::CountOverflow(_))));
+        assert!(matches!(
+            element_count(&[2, -1]),
+            Err(TensorError::NegativeDim { index: 1, .. })
+        ));
+        assert!(matches!(
+            element_count(&[i64::MAX, 4]),
+            Err(TensorError::CountOverflow(_))
+        ));
     }
 }

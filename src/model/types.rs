@@ -40,10 +40,19 @@ impl Serialize for Dim {
 #[derive(Debug, Clone, PartialEq)]
 pub enum ValueType {
     /// `shape` None means rank unknown.
-    Tensor { elem: DataType, shape: Option<Vec<Dim>> },
-    SparseTensor { elem: DataType, shape: Option<Vec<Dim>> },
+    Tensor {
+        elem: DataType,
+        shape: Option<Vec<Dim>>,
+    },
+    SparseTensor {
+        elem: DataType,
+        shape: Option<Vec<Dim>>,
+    },
     Sequence(Option<Box<ValueType>>),
-    Map { key: DataType, value: Option<Box<ValueType>> },
+    Map {
+        key: DataType,
+        value: Option<Box<ValueType>>,
+    },
     Optional(Option<Box<ValueType>>),
     /// The TypeProto has no value set.
     Missing,
@@ -63,7 +72,9 @@ pub fn dims_of(shape: &TensorShapeProto) -> Vec<Dim> {
 
 impl ValueType {
     pub fn from_proto(t: &TypeProto) -> ValueType {
-        let inner = |t: &protobuf::MessageField<TypeProto>| t.as_ref().map(|t| Box::new(ValueType::from_proto(t)));
+        let inner = |t: &protobuf::MessageField<TypeProto>| {
+            t.as_ref().map(|t| Box::new(ValueType::from_proto(t)))
+        };
         match &t.value {
             Some(type_proto::Value::TensorType(tt)) => ValueType::Tensor {
                 elem: DataType::from_i32(tt.elem_type),
@@ -92,7 +103,9 @@ impl ValueType {
 
     pub fn shape(&self) -> Option<&[Dim]> {
         match self {
-            ValueType::Tensor { shape, .. } | ValueType::SparseTensor { shape, .. } => shape.as_deref(),
+            ValueType::Tensor { shape, .. } | ValueType::SparseTensor { shape, .. } => {
+                shape.as_deref()
+            }
             _ => None,
         }
     }
@@ -103,7 +116,10 @@ impl ValueType {
             ValueType::Tensor { elem, .. } => format!("tensor({})", elem.name()),
             ValueType::SparseTensor { elem, .. } => format!("sparse_tensor({})", elem.name()),
             ValueType::Sequence(Some(e)) => format!("seq({})", e.schema_string()?),
-            ValueType::Map { key, value: Some(v) } => format!("map({},{})", key.name(), v.schema_string()?),
+            ValueType::Map {
+                key,
+                value: Some(v),
+            } => format!("map({},{})", key.name(), v.schema_string()?),
             ValueType::Optional(Some(e)) => format!("optional({})", e.schema_string()?),
             _ => return None,
         })
@@ -114,15 +130,25 @@ impl ValueType {
 pub fn format_dims(shape: Option<&[Dim]>) -> String {
     match shape {
         None => "[…]".to_string(),
-        Some(d) => format!("[{}]", d.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(",")),
+        Some(d) => format!(
+            "[{}]",
+            d.iter()
+                .map(|d| d.to_string())
+                .collect::<Vec<_>>()
+                .join(",")
+        ),
     }
 }
 
 impl std::fmt::Display for ValueType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            ValueType::Tensor { elem, shape } => write!(f, "{}{}", elem, format_dims(shape.as_deref())),
-            ValueType::SparseTensor { elem, shape } => write!(f, "sparse {}{}", elem, format_dims(shape.as_deref())),
+            ValueType::Tensor { elem, shape } => {
+                write!(f, "{}{}", elem, format_dims(shape.as_deref()))
+            }
+            ValueType::SparseTensor { elem, shape } => {
+                write!(f, "sparse {}{}", elem, format_dims(shape.as_deref()))
+            }
             ValueType::Sequence(e) => match e {
                 Some(e) => write!(f, "seq<{e}>"),
                 None => f.write_str("seq<?>"),

@@ -9,14 +9,16 @@ pub fn check_top_level(bytes: &[u8]) -> Result<(), String> {
     let mut pos = 0usize;
     while pos < bytes.len() {
         let start = pos;
-        let tag = varint(bytes, &mut pos).ok_or_else(|| format!("field tag at byte {start} is cut off"))?;
+        let tag = varint(bytes, &mut pos)
+            .ok_or_else(|| format!("field tag at byte {start} is cut off"))?;
         let (field, wire) = (tag >> 3, tag & 7);
         if field == 0 {
             return Err(format!("field number 0 at byte {start}"));
         }
         match wire {
             0 => {
-                varint(bytes, &mut pos).ok_or_else(|| format!("field {field} at byte {start} is cut off"))?;
+                varint(bytes, &mut pos)
+                    .ok_or_else(|| format!("field {field} at byte {start} is cut off"))?;
             }
             1 | 5 => {
                 let width = if wire == 1 { 8 } else { 4 };
@@ -26,7 +28,8 @@ pub fn check_top_level(bytes: &[u8]) -> Result<(), String> {
                     .ok_or_else(|| format!("field {field} at byte {start} is cut off"))?;
             }
             2 => {
-                let len = varint(bytes, &mut pos).ok_or_else(|| format!("length of field {field} at byte {start} is cut off"))?;
+                let len = varint(bytes, &mut pos)
+                    .ok_or_else(|| format!("length of field {field} at byte {start} is cut off"))?;
                 let end = usize::try_from(len)
                     .ok()
                     .and_then(|l| pos.checked_add(l))
@@ -38,7 +41,11 @@ pub fn check_top_level(bytes: &[u8]) -> Result<(), String> {
                     )
                 })?;
             }
-            other => return Err(format!("field {field} at byte {start} has invalid wire type {other}")),
+            other => {
+                return Err(format!(
+                    "field {field} at byte {start} has invalid wire type {other}"
+                ))
+            }
         }
     }
     Ok(())

@@ -36,7 +36,8 @@ pub fn run_py(script: &str, args: &[&str]) -> String {
 
 pub fn run_py_json(script: &str, args: &[&str]) -> serde_json::Value {
     let s = run_py(script, args);
-    serde_json::from_str(s.lines().last().unwrap_or("")).unwrap_or_else(|e| panic!("{script}: bad JSON ({e}): {s}"))
+    serde_json::from_str(s.lines().last().unwrap_or(""))
+        .unwrap_or_else(|e| panic!("{script}: bad JSON ({e}): {s}"))
 }
 
 /// A fresh scratch folder for one test.

@@ -1,4 +1,5 @@
 //! One integration-test binary (one link of tract + egui for all of them).
 
+mod check;
 mod common;
 mod model;

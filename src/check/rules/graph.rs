@@ -1,0 +1,344 @@
+//! Graph-structure rules for one scope: names and types of declared values, initializers,
+//! SSA, topological order, dangling inputs, true cycles (with their path), produced outputs.
+
+use std::collections::{HashMap, HashSet};
+
+use onnx_protobuf::ValueInfoProto;
+
+use crate::check::{At, Ctx};
+use crate::model::index::node_label;
+use crate::model::types::ValueType;
+use crate::model::{Body, GraphId};
+
+pub(crate) fn check(ctx: &mut Ctx<'_>, g: GraphId) {
+    let model = ctx.model;
+    let Some(body) = model.body(g) else { return };
+    let index = &model.index.graphs[g];
+    if let Body::Graph(graph) = body {
+        if graph.name.is_empty() {
+            ctx.report(
+                "empty-graph-name",
+                At::Graph(g),
+                "the graph has no name (onnx requires one)".into(),
+            );
+        }
+        check_value_infos(ctx, g, &graph.input, "input", true);
+        check_value_infos(ctx, g, &graph.output, "output", true);
+        check_value_infos(ctx, g, &graph.value_info, "value_info", false);
+        let mut names = HashSet::new();
+        for t in &graph.initializer {
+            if !names.insert(t.name.as_str()) {
+                ctx.report(
+                    "duplicate-initializer",
+                    At::Graph(g),
+                    format!("initializer name `{}` is used more than once", t.name),
+                );
+            }
+        }
+        if model.proto.ir_version > 0 && model.proto.ir_version < 4 {
+            let inputs: HashSet<&str> = graph.input.iter().map(|v| v.name.as_str()).collect();
+            for t in &graph.initializer {
+                if !inputs.contains(t.name.as_str()) {
+                    ctx.report(
+                        "initializer-not-in-inputs",
+                        At::Graph(g),
+                        format!(
+                            "IR version {} requires initializer `{}` to be listed as a graph input",
+                            model.proto.ir_version, t.name
+                        ),
+                    );
+                }
+            }
+        }
+    }
+
+    let nodes = body.nodes();
+    // What is defined before the first node: inputs and initializers of this scope.
+    let mut defined: HashSet<&str> = index.declared_inputs.iter().map(String::as_str).collect();
+    defined.extend(index.initializers.keys().map(String::as_str));
+    defined.extend(index.sparse_initializers.keys().map(String::as_str));
+    let ancestors = model.index.ancestors(g);
+    let in_outer = |name: &str| {
+        ancestors
+            .iter()
+            .any(|&a| model.index.graphs[a].defines(name))
+    };
+
+    let mut produced_by: HashMap<&str, usize> = HashMap::new();
+    let mut late: Vec<(usize, String, usize)> = Vec::new(); // (consumer, value, later producer)
+    let mut missing: Vec<(&str, usize)> = Vec::new();
+    for (n, node) in nodes.iter().enumerate() {
+        for input in node.input.iter().filter(|i| !i.is_empty()) {
+            if defined.contains(input.as_str()) || in_outer(input) {
+                continue;
+            }
+            match index.producers.get(input) {
+                Some(&(p, _)) => late.push((n, input.clone(), p)),
+                None => missing.push((input, n)),
+            }
+        }
+        for output in node.output.iter().filter(|o| !o.is_empty()) {
+            if defined.contains(output.as_str()) {
+                let what = match produced_by.get(output.as_str()) {
+                    Some(&p) => format!("already produced by node {}", node_label(&nodes[p], p)),
+                    None if index.initializers.contains_key(output) => {
+                        "already an initializer".into()
+                    }
+                    None => "already a graph input".into(),
+                };
+                ctx.report(
+                    "ssa-violation",
+                    At::Node(g, n),
+                    format!("output `{output}` is {what}; every value must be produced once (SSA)"),
+                );
+            } else {
+                defined.insert(output);
+                produced_by.insert(output, n);
+            }
+        }
+    }
+
+    // Dangling: one finding per missing value, naming every consumer, on the first one.
+    let mut reported = HashSet::new();
+    for (value, n) in missing {
+        if !reported.insert(value) {
+            continue;
+        }
+        let consumers: Vec<String> = index
+            .consumers
+            .get(value)
+            .map(|c| c.iter().map(|&i| node_label(&nodes[i], i)).collect())
+            .unwrap_or_default();
+        ctx.report(
+            "dangling-input",
+            At::Node(g, n),
+            format!(
+                "input `{value}` is not produced by any node, graph input or initializer in scope; consumed by {}",
+                consumers.join(", ")
+            ),
+        );
+    }
+
+    // Cycles first: nodes on a cycle are reported once as the cycle, not as unsorted.
+    let cycles = find_cycles(nodes.len(), |n| {
+        nodes[n]
+            .input
+            .iter()
+            // A name that is also an input or initializer resolves to that, not to the node.
+            .filter(|i| !index.declared_inputs.contains(*i) && !index.initializers.contains_key(*i))
+            .filter_map(|i| index.producers.get(i).map(|&(p, _)| p))
+            .collect()
+    });
+    let mut on_cycle = HashSet::new();
+    for cycle in &cycles {
+        on_cycle.extend(cycle.iter().copied());
+        let path: Vec<String> = cycle
+            .iter()
+            .chain(cycle.first())
+            .map(|&i| node_label(&nodes[i], i))
+            .collect();
+        ctx.report(
+            "cycle",
+            At::Node(g, cycle[0]),
+            format!("nodes form a cycle: {}", path.join(" → ")),
+        );
+    }
+    let mut unsorted_reported = HashSet::new();
+    for (n, value, p) in late {
+        if on_cycle.contains(&n) || !unsorted_reported.insert(n) {
+            continue;
+        }
+        ctx.report(
+            "unsorted-nodes",
+            At::Node(g, n),
+            format!(
+                "input `{value}` is produced later, by node {} (#{p}); nodes must be topologically sorted",
+                node_label(&nodes[p], p)
+            ),
+        );
+    }
+
+    for out in &index.outputs {
+        if !out.is_empty() && !defined.contains(out.as_str()) && !in_outer(out) {
+            ctx.report(
+                "graph-output-not-produced",
+                At::Graph(g),
+                format!("graph output `{out}` is not produced by any node, input or initializer"),
+            );
+        }
+    }
+}
+
+fn check_value_infos(
+    ctx: &mut Ctx<'_>,
+    g: GraphId,
+    values: &[ValueInfoProto],
+    what: &str,
+    type_required: bool,
+) {
+    for v in values {
+        if v.name.is_empty() {
+            ctx.report(
+                "empty-value-name",
+                At::Graph(g),
+                format!("a graph {what} has an empty name"),
+            );
+            continue;
+        }
+        let Some(t) = v.type_.as_ref() else {
+            if type_required {
+                ctx.report(
+                    "value-missing-type",
+                    At::Graph(g),
+                    format!("graph {what} `{}` has no type", v.name),
+                );
+            }
+            continue;
+        };
+        match ValueType::from_proto(t) {
+            ValueType::Missing if type_required => {
+                ctx.report(
+                    "value-missing-type",
+                    At::Graph(g),
+                    format!("graph {what} `{}` has an empty type", v.name),
+                );
+            }
+            ValueType::Tensor { elem, .. } | ValueType::SparseTensor { elem, .. }
+                if !elem.is_defined() =>
+            {
+                ctx.report(
+                    "value-missing-elem-type",
+                    At::Graph(g),
+                    format!("{what} `{}` is a tensor of element type {elem}", v.name),
+                );
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Strongly connected components with a cycle (size > 1, or a self-loop), each as a node path
+/// in dependency order starting from its lowest index. Iterative Tarjan: no recursion on deep graphs.
+pub(crate) fn find_cycles(n: usize, deps: impl Fn(usize) -> Vec<usize>) -> Vec<Vec<usize>> {
+    const UNSEEN: usize = usize::MAX;
+    let mut index = vec![UNSEEN; n];
+    let mut low = vec![0; n];
+    let mut on_stack = vec![false; n];
+    let mut stack = Vec::new();
+    let mut next = 0;
+    let mut sccs: Vec<Vec<usize>> = Vec::new();
+    let edges: Vec<Vec<usize>> = (0..n).map(&deps).collect();
+    for root in 0..n {
+        if index[root] != UNSEEN {
+            continue;
+        }
+        let mut call: Vec<(usize, usize)> = vec![(root, 0)];
+        index[root] = next;
+        low[root] = next;
+        next += 1;
+        stack.push(root);
+        on_stack[root] = true;
+        while let Some(&mut (v, ref mut ei)) = call.last_mut() {
+            if let Some(&w) = edges[v].get(*ei) {
+                *ei += 1;
+                if index[w] == UNSEEN {
+                    index[w] = next;
+                    low[w] = next;
+                    next += 1;
+                    stack.push(w);
+                    on_stack[w] = true;
+                    call.push((w, 0));
+                } else if on_stack[w] {
+                    low[v] = low[v].min(index[w]);
+                }
+            } else {
+                call.pop();
+                if let Some(&(parent, _)) = call.last() {
+                    low[parent] = low[parent].min(low[v]);
+                }
+                if low[v] == index[v] {
+                    let mut comp = Vec::new();
+                    while let Some(w) = stack.pop() {
+                        on_stack[w] = false;
+                        comp.push(w);
+                        if w == v {
+                            break;
+                        }
+                    }
+                    if comp.len() > 1 || edges[v].contains(&v) {
+                        sccs.push(comp);
+                    }
+                }
+            }
+        }
+    }
+    sccs.into_iter()
+        .map(|comp| cycle_path(&comp, &edges))
+        .collect()
+}
+
+/// A simple cycle through the component, starting at its lowest node, following dependencies
+/// backwards so the path reads in data-flow order (producer → consumer).
+fn cycle_path(comp: &[usize], edges: &[Vec<usize>]) -> Vec<usize> {
+    let members: HashSet<usize> = comp.iter().copied().collect();
+    let start = *comp.iter().min().expect("non-empty component");
+    // Breadth-first from `start` along consumer edges (reverse of deps) back to `start`.
+    let mut consumers: HashMap<usize, Vec<usize>> = HashMap::new();
+    for &v in comp {
+        for &d in &edges[v] {
+            if members.contains(&d) {
+                consumers.entry(d).or_default().push(v);
+            }
+        }
+    }
+    let mut prev: HashMap<usize, usize> = HashMap::new();
+    let mut queue = std::collections::VecDeque::from([start]);
+    while let Some(v) = queue.pop_front() {
+        for &w in consumers.get(&v).map(Vec::as_slice).unwrap_or(&[]) {
+            if w == start {
+                let mut path = vec![v];
+                let mut cur = v;
+                while cur != start {
+                    cur = prev[&cur];
+                    path.push(cur);
+                }
+                path.reverse();
+                return path;
+            }
+            if let std::collections::hash_map::Entry::Vacant(e) = prev.entry(w) {
+                e.insert(v);
+                queue.push_back(w);
+            }
+        }
+    }
+    vec![start]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::find_cycles;
+
+    #[test]
+    fn finds_a_two_node_cycle_and_a_self_loop_but_not_a_dag() {
+        // 0 <- 1 <- 0 (cycle), 2 <- 2 (self loop), 3 <- 0 (dag edge)
+        let deps = |n: usize| match n {
+            0 => vec![1],
+            1 => vec![0],
+            2 => vec![2],
+            3 => vec![0],
+            _ => vec![],
+        };
+        let mut c = find_cycles(4, deps);
+        c.sort();
+        assert_eq!(c, vec![vec![0, 1], vec![2]]);
+        assert!(find_cycles(3, |n| if n > 0 { vec![n - 1] } else { vec![] }).is_empty());
+    }
+
+    #[test]
+    fn deep_chains_do_not_overflow_the_stack() {
+        let n = 200_000;
+        let c = find_cycles(n, |i| vec![(i + 1) % n]);
+        assert_eq!(c.len(), 1);
+        assert_eq!(c[0].len(), n);
+    }
+}

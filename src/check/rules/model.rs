@@ -1,0 +1,94 @@
+//! Model-level rules: IR version, opset imports, metadata.
+
+use std::collections::HashSet;
+
+use crate::check::schema::normalize_domain;
+use crate::check::{At, Ctx};
+
+pub(crate) fn check(ctx: &mut Ctx<'_>) {
+    let p = &ctx.model.proto;
+    let table = ctx.table;
+    if p.graph.is_none() {
+        ctx.report("missing-graph", At::Model, "the model has no graph".into());
+    }
+    if p.ir_version <= 0 {
+        ctx.report(
+            "ir-version-missing",
+            At::Model,
+            format!(
+                "ir_version is {}; set it to the IR version the model was written for",
+                p.ir_version
+            ),
+        );
+    } else if p.ir_version > table.max_ir_version {
+        ctx.report(
+            "ir-version-too-new",
+            At::Model,
+            format!(
+                "ir_version {} is newer than {} (onnx {}); the model may use features this checker does not know",
+                p.ir_version, table.max_ir_version, table.onnx_version
+            ),
+        );
+    }
+    let has_default = p
+        .opset_import
+        .iter()
+        .any(|o| normalize_domain(&o.domain).is_empty());
+    if p.ir_version >= 3 && !has_default {
+        ctx.report(
+            "missing-default-opset",
+            At::Model,
+            "no opset import for the default domain (ai.onnx); add one, e.g. version 17".into(),
+        );
+    }
+    let mut seen = HashSet::new();
+    for o in &p.opset_import {
+        let d = normalize_domain(&o.domain);
+        let shown = if d.is_empty() { "ai.onnx" } else { d };
+        if !seen.insert(d) {
+            ctx.report(
+                "duplicate-opset-import",
+                At::Model,
+                format!(
+                    "domain {shown} is imported more than once; the first import ({}) is used",
+                    o.version
+                ),
+            );
+            continue;
+        }
+        if let Some(max) = table.max_opset(d) {
+            if o.version > max {
+                ctx.report(
+                    "opset-too-new",
+                    At::Model,
+                    format!(
+                        "{shown} opset {} is newer than {max}, the newest in onnx {}; nodes are checked against the newest schemas",
+                        o.version, table.onnx_version
+                    ),
+                );
+            }
+        }
+        if let Some(min_ir) = table.min_ir_for_opset(d, o.version) {
+            if p.ir_version > 0 && p.ir_version < min_ir {
+                ctx.report(
+                    "ir-too-old-for-opset",
+                    At::Model,
+                    format!(
+                        "{shown} opset {} was released with IR version {min_ir}, but the model declares IR {}; runtimes may refuse it",
+                        o.version, p.ir_version
+                    ),
+                );
+            }
+        }
+    }
+    let mut keys = HashSet::new();
+    for m in &p.metadata_props {
+        if !keys.insert(m.key.as_str()) {
+            ctx.report(
+                "duplicate-metadata-key",
+                At::Model,
+                format!("metadata_props key `{}` appears more than once", m.key),
+            );
+        }
+    }
+}

@@ -1,0 +1,333 @@
+//! Node rules: operator known at the imported opset, arity, attributes.
+
+use std::collections::HashSet;
+
+use onnx_protobuf::{AttributeProto, NodeProto};
+
+use crate::check::schema::{attr_type, normalize_domain, Lookup, ParamOption, Schema};
+use crate::check::{At, Ctx};
+use crate::model::GraphId;
+
+pub(crate) fn check(ctx: &mut Ctx<'_>, g: GraphId) {
+    let model = ctx.model;
+    let Some(body) = model.body(g) else { return };
+    let opsets = ctx.opsets(g);
+    let in_function = ctx.in_function(g);
+    let has_default = opsets.contains_key("");
+    let mut unchecked_reported = HashSet::new();
+    for (n, node) in body.nodes().iter().enumerate() {
+        let at = At::Node(g, n);
+        check_attribute_shapes(ctx, at, node, in_function);
+        let domain = normalize_domain(&node.domain);
+        let shown_domain = if domain.is_empty() { "ai.onnx" } else { domain };
+        // A call of a model-local function.
+        if let Some(&f) = model.index.functions.get(&(
+            node.domain.clone(),
+            node.op_type.clone(),
+            node.overload.clone(),
+        )) {
+            let func = &model.proto.functions[f];
+            if node.input.len() > func.input.len() {
+                ctx.report(
+                    "input-arity",
+                    at,
+                    format!(
+                        "function {} takes {} inputs, the node gives {}",
+                        func.name,
+                        func.input.len(),
+                        node.input.len()
+                    ),
+                );
+            }
+            if node.output.len() > func.output.len() {
+                ctx.report(
+                    "output-arity",
+                    at,
+                    format!(
+                        "function {} has {} outputs, the node asks for {}",
+                        func.name,
+                        func.output.len(),
+                        node.output.len()
+                    ),
+                );
+            }
+            continue;
+        }
+        let Some(&version) = opsets.get(domain) else {
+            // The model-level rule already reports a missing default opset once.
+            if !domain.is_empty() || has_default {
+                ctx.report(
+                    "no-opset-for-domain",
+                    at,
+                    format!("domain {shown_domain} is not in the opset imports; add an opset_import entry for it"),
+                );
+            }
+            continue;
+        };
+        match ctx.table.lookup(domain, &node.op_type, version) {
+            Lookup::Found(schema) => {
+                if schema.deprecated {
+                    ctx.report(
+                        "deprecated-op",
+                        at,
+                        format!("{} is deprecated in {shown_domain} opset {version} (since version {})", node.op_type, schema.since_version),
+                    );
+                    continue;
+                }
+                if schema.experimental {
+                    ctx.report(
+                        "experimental-op",
+                        at,
+                        format!("{} is experimental; runtimes may not support it", node.op_type),
+                    );
+                }
+                check_arity(ctx, at, node, schema);
+                check_attributes(ctx, at, node, schema, in_function);
+            }
+            Lookup::NotYetDefined { first_since } => ctx.report(
+                "op-not-in-opset",
+                at,
+                format!(
+                    "{} is not defined in {shown_domain} opset {version}; it exists from opset {first_since} on",
+                    node.op_type
+                ),
+            ),
+            Lookup::UnknownOp => ctx.report(
+                "unknown-op",
+                at,
+                format!("no operator {} in domain {shown_domain} (opset {version})", node.op_type),
+            ),
+            Lookup::KnownUnchecked => {}
+            Lookup::UnknownDomain => {
+                if unchecked_reported.insert((domain.to_string(), node.op_type.clone())) {
+                    ctx.report(
+                        "unchecked-op",
+                        at,
+                        format!("{}::{} is a custom operator; its inputs and attributes are not checked", shown_domain, node.op_type),
+                    );
+                }
+            }
+        }
+    }
+}
+
+fn check_arity(ctx: &mut Ctx<'_>, at: At, node: &NodeProto, s: &Schema) {
+    let range = |min: usize, max: usize| {
+        if max >= i32::MAX as usize {
+            format!("at least {min}")
+        } else if min == max {
+            format!("{min}")
+        } else {
+            format!("{min} to {max}")
+        }
+    };
+    if node.input.len() < s.min_inputs || node.input.len() > s.max_inputs {
+        ctx.report(
+            "input-arity",
+            at,
+            format!(
+                "{}-{} takes {} inputs, the node has {}",
+                s.name,
+                s.since_version,
+                range(s.min_inputs, s.max_inputs),
+                node.input.len()
+            ),
+        );
+    }
+    if node.output.len() < s.min_outputs || node.output.len() > s.max_outputs {
+        ctx.report(
+            "output-arity",
+            at,
+            format!(
+                "{}-{} has {} outputs, the node has {}",
+                s.name,
+                s.since_version,
+                range(s.min_outputs, s.max_outputs),
+                node.output.len()
+            ),
+        );
+    }
+    for (i, name) in node.input.iter().enumerate() {
+        if name.is_empty()
+            && s.input_param(i)
+                .is_some_and(|p| p.option == ParamOption::Single)
+        {
+            let p = s.input_param(i).map(|p| p.name.as_str()).unwrap_or("?");
+            ctx.report(
+                "empty-required-input",
+                at,
+                format!("input {i} ({p}) is required but the node leaves it empty"),
+            );
+        }
+    }
+    for (i, name) in node.output.iter().enumerate() {
+        if name.is_empty()
+            && s.output_param(i)
+                .is_some_and(|p| p.option == ParamOption::Single)
+        {
+            let p = s.output_param(i).map(|p| p.name.as_str()).unwrap_or("?");
+            ctx.report(
+                "empty-required-output",
+                at,
+                format!("output {i} ({p}) is required but the node leaves it empty"),
+            );
+        }
+    }
+}
+
+/// The attribute types whose value fields hold data.
+fn used_value_kinds(a: &AttributeProto) -> Vec<i32> {
+    use attr_type::*;
+    let mut k = Vec::new();
+    // proto3 cannot tell an unset scalar from zero: only non-zero scalars count as set.
+    if a.f != 0.0 {
+        k.push(FLOAT);
+    }
+    if a.i != 0 {
+        k.push(INT);
+    }
+    if !a.s.is_empty() {
+        k.push(STRING);
+    }
+    if a.t.is_some() {
+        k.push(TENSOR);
+    }
+    if a.g.is_some() {
+        k.push(GRAPH);
+    }
+    if a.sparse_tensor.is_some() {
+        k.push(SPARSE_TENSOR);
+    }
+    if a.tp.is_some() {
+        k.push(TYPE_PROTO);
+    }
+    if !a.floats.is_empty() {
+        k.push(FLOATS);
+    }
+    if !a.ints.is_empty() {
+        k.push(INTS);
+    }
+    if !a.strings.is_empty() {
+        k.push(STRINGS);
+    }
+    if !a.tensors.is_empty() {
+        k.push(TENSORS);
+    }
+    if !a.graphs.is_empty() {
+        k.push(GRAPHS);
+    }
+    if !a.sparse_tensors.is_empty() {
+        k.push(SPARSE_TENSORS);
+    }
+    if !a.type_protos.is_empty() {
+        k.push(TYPE_PROTOS);
+    }
+    k
+}
+
+/// Schema-independent attribute rules: duplicates, value fields, ref attributes.
+fn check_attribute_shapes(ctx: &mut Ctx<'_>, at: At, node: &NodeProto, in_function: bool) {
+    let mut names = HashSet::new();
+    for a in &node.attribute {
+        if !names.insert(a.name.as_str()) {
+            ctx.report(
+                "duplicate-attribute",
+                at,
+                format!("attribute `{}` appears more than once", a.name),
+            );
+        }
+        if !a.ref_attr_name.is_empty() {
+            if !in_function {
+                ctx.report(
+                    "ref-attr-outside-function",
+                    at,
+                    format!(
+                        "attribute `{}` refers to `{}` (ref_attr_name), which only means something inside a function body",
+                        a.name, a.ref_attr_name
+                    ),
+                );
+            }
+            continue;
+        }
+        let declared = a.type_.value();
+        let used = used_value_kinds(a);
+        if used.len() > 1
+            || used
+                .first()
+                .is_some_and(|&u| declared != 0 && u != declared)
+        {
+            let names: Vec<&str> = used.iter().map(|&k| attr_type::name(k)).collect();
+            ctx.report(
+                "attribute-value-fields",
+                at,
+                format!(
+                    "attribute `{}` is declared {} but holds {} data",
+                    a.name,
+                    attr_type::name(declared),
+                    names.join(" and ")
+                ),
+            );
+        }
+    }
+}
+
+fn check_attributes(ctx: &mut Ctx<'_>, at: At, node: &NodeProto, s: &Schema, in_function: bool) {
+    for a in &node.attribute {
+        let Some(spec) = s.attribute(&a.name) else {
+            let known: Vec<&str> = s.attributes.iter().map(|x| x.name.as_str()).collect();
+            ctx.report(
+                "unknown-attribute",
+                at,
+                format!(
+                    "{}-{} has no attribute `{}`{}",
+                    s.name,
+                    s.since_version,
+                    a.name,
+                    if known.is_empty() {
+                        " (it takes none)".to_string()
+                    } else {
+                        format!(" (it takes: {})", known.join(", "))
+                    }
+                ),
+            );
+            continue;
+        };
+        if !a.ref_attr_name.is_empty() && in_function {
+            continue;
+        }
+        let declared = a.type_.value();
+        // An attribute with no declared type is judged by the field that holds its value.
+        let actual = if declared == 0 {
+            used_value_kinds(a).first().copied().unwrap_or(0)
+        } else {
+            declared
+        };
+        if actual != spec.kind && actual != 0 {
+            ctx.report(
+                "attribute-type",
+                at,
+                format!(
+                    "attribute `{}` must be {}, it is {}",
+                    a.name,
+                    attr_type::name(spec.kind),
+                    attr_type::name(actual)
+                ),
+            );
+        }
+    }
+    for spec in s.attributes.iter().filter(|a| a.required) {
+        if !node.attribute.iter().any(|a| a.name == spec.name) {
+            ctx.report(
+                "missing-required-attribute",
+                at,
+                format!(
+                    "{}-{} requires attribute `{}` ({})",
+                    s.name,
+                    s.since_version,
+                    spec.name,
+                    attr_type::name(spec.kind)
+                ),
+            );
+        }
+    }
+}

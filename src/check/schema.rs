@@ -1,0 +1,345 @@
+//! The operator table generated from the onnx package (`assets/gen_schemas.py`) and lookup of
+//! the schema in force for a node: the highest `since_version` not above the imported opset.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::OnceLock;
+
+use serde::Deserialize;
+
+const TABLE_JSON: &str = include_str!("../../assets/onnx_schemas.json");
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParamOption {
+    Single,
+    Optional,
+    Variadic,
+}
+
+#[derive(Debug, Clone)]
+pub struct FormalParam {
+    pub name: String,
+    /// A type parameter (`T`) or a concrete type string (`tensor(int64)`).
+    pub type_str: String,
+    pub option: ParamOption,
+    pub homogeneous: bool,
+    pub min_arity: usize,
+}
+
+/// AttributeProto.AttributeType numbers.
+pub mod attr_type {
+    pub const FLOAT: i32 = 1;
+    pub const INT: i32 = 2;
+    pub const STRING: i32 = 3;
+    pub const TENSOR: i32 = 4;
+    pub const GRAPH: i32 = 5;
+    pub const FLOATS: i32 = 6;
+    pub const INTS: i32 = 7;
+    pub const STRINGS: i32 = 8;
+    pub const TENSORS: i32 = 9;
+    pub const GRAPHS: i32 = 10;
+    pub const SPARSE_TENSOR: i32 = 11;
+    pub const SPARSE_TENSORS: i32 = 12;
+    pub const TYPE_PROTO: i32 = 13;
+    pub const TYPE_PROTOS: i32 = 14;
+
+    pub fn name(t: i32) -> &'static str {
+        match t {
+            FLOAT => "FLOAT",
+            INT => "INT",
+            STRING => "STRING",
+            TENSOR => "TENSOR",
+            GRAPH => "GRAPH",
+            FLOATS => "FLOATS",
+            INTS => "INTS",
+            STRINGS => "STRINGS",
+            TENSORS => "TENSORS",
+            GRAPHS => "GRAPHS",
+            SPARSE_TENSOR => "SPARSE_TENSOR",
+            SPARSE_TENSORS => "SPARSE_TENSORS",
+            TYPE_PROTO => "TYPE_PROTO",
+            TYPE_PROTOS => "TYPE_PROTOS",
+            _ => "UNDEFINED",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct AttrSpec {
+    pub name: String,
+    pub kind: i32,
+    pub required: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Schema {
+    pub domain: String,
+    pub name: String,
+    pub since_version: i64,
+    pub deprecated: bool,
+    pub experimental: bool,
+    pub min_inputs: usize,
+    pub max_inputs: usize,
+    pub min_outputs: usize,
+    pub max_outputs: usize,
+    pub inputs: Vec<FormalParam>,
+    pub outputs: Vec<FormalParam>,
+    pub attributes: Vec<AttrSpec>,
+    pub type_constraints: HashMap<String, Vec<String>>,
+    pub doc: String,
+}
+
+impl Schema {
+    pub fn attribute(&self, name: &str) -> Option<&AttrSpec> {
+        self.attributes.iter().find(|a| a.name == name)
+    }
+
+    /// The formal parameter that actual input `i` binds to (the last one repeats when variadic).
+    pub fn input_param(&self, i: usize) -> Option<&FormalParam> {
+        formal_at(&self.inputs, i)
+    }
+
+    pub fn output_param(&self, i: usize) -> Option<&FormalParam> {
+        formal_at(&self.outputs, i)
+    }
+}
+
+fn formal_at(params: &[FormalParam], i: usize) -> Option<&FormalParam> {
+    params
+        .get(i)
+        .or_else(|| params.last().filter(|p| p.option == ParamOption::Variadic))
+}
+
+/// What the table knows about an op at an imported opset version.
+pub enum Lookup<'a> {
+    Found(&'a Schema),
+    /// The op exists in this domain, but only from `first_since` on.
+    NotYetDefined {
+        first_since: i64,
+    },
+    /// A domain the table covers has no op of this name.
+    UnknownOp,
+    /// onnxruntime's contrib domains: the op name is known, its schema is not checked.
+    KnownUnchecked,
+    /// A domain the table does not cover (custom ops).
+    UnknownDomain,
+}
+
+pub struct SchemaTable {
+    pub onnx_version: String,
+    pub max_ir_version: i64,
+    by_op: HashMap<(String, String), Vec<Schema>>,
+    domains: HashSet<String>,
+    max_opset: HashMap<String, i64>,
+    /// Lowest IR version able to carry each default-domain / ai.onnx.ml opset version.
+    opset_ir: HashMap<i64, i64>,
+    ml_opset_ir: HashMap<i64, i64>,
+    contrib: HashMap<String, HashSet<String>>,
+}
+
+#[derive(Deserialize)]
+struct RawTable {
+    onnx_version: String,
+    ir_version: i64,
+    opset_ir: HashMap<String, i64>,
+    ml_opset_ir: HashMap<String, i64>,
+    schemas: Vec<RawSchema>,
+    contrib: HashMap<String, Vec<String>>,
+}
+
+type RawParam = (String, String, u8, bool, usize);
+
+#[derive(Deserialize)]
+struct RawSchema(
+    String,
+    String,
+    i64,
+    u8,
+    [usize; 4],
+    Vec<RawParam>,
+    Vec<RawParam>,
+    Vec<(String, i32, bool)>,
+    HashMap<String, Vec<String>>,
+    String,
+);
+
+fn param(p: RawParam) -> FormalParam {
+    FormalParam {
+        name: p.0,
+        type_str: p.1,
+        option: match p.2 {
+            1 => ParamOption::Optional,
+            2 => ParamOption::Variadic,
+            _ => ParamOption::Single,
+        },
+        homogeneous: p.3,
+        min_arity: p.4,
+    }
+}
+
+/// "" and "ai.onnx" name the same domain.
+pub fn normalize_domain(d: &str) -> &str {
+    if d == "ai.onnx" {
+        ""
+    } else {
+        d
+    }
+}
+
+impl SchemaTable {
+    pub fn global() -> &'static SchemaTable {
+        static TABLE: OnceLock<SchemaTable> = OnceLock::new();
+        TABLE.get_or_init(|| {
+            SchemaTable::parse(TABLE_JSON).expect("assets/onnx_schemas.json is generated and valid")
+        })
+    }
+
+    fn parse(json: &str) -> Result<SchemaTable, serde_json::Error> {
+        let raw: RawTable = serde_json::from_str(json)?;
+        let mut by_op: HashMap<(String, String), Vec<Schema>> = HashMap::new();
+        let mut domains = HashSet::new();
+        let mut max_opset: HashMap<String, i64> = HashMap::new();
+        for s in raw.schemas {
+            domains.insert(s.0.clone());
+            let m = max_opset.entry(s.0.clone()).or_insert(0);
+            *m = (*m).max(s.2);
+            let schema = Schema {
+                domain: s.0,
+                name: s.1,
+                since_version: s.2,
+                deprecated: s.3 & 1 != 0,
+                experimental: s.3 & 2 != 0,
+                min_inputs: s.4[0],
+                max_inputs: s.4[1],
+                min_outputs: s.4[2],
+                max_outputs: s.4[3],
+                inputs: s.5.into_iter().map(param).collect(),
+                outputs: s.6.into_iter().map(param).collect(),
+                attributes: s
+                    .7
+                    .into_iter()
+                    .map(|(name, kind, required)| AttrSpec {
+                        name,
+                        kind,
+                        required,
+                    })
+                    .collect(),
+                type_constraints: s.8,
+                doc: s.9,
+            };
+            by_op
+                .entry((schema.domain.clone(), schema.name.clone()))
+                .or_default()
+                .push(schema);
+        }
+        for v in by_op.values_mut() {
+            v.sort_by_key(|s| s.since_version);
+        }
+        let num = |m: HashMap<String, i64>| {
+            m.into_iter()
+                .filter_map(|(k, v)| Some((k.parse().ok()?, v)))
+                .collect()
+        };
+        // The latest opset is as new as the newest operator version in each domain, at least.
+        Ok(SchemaTable {
+            onnx_version: raw.onnx_version,
+            max_ir_version: raw.ir_version,
+            by_op,
+            domains,
+            max_opset,
+            opset_ir: num(raw.opset_ir),
+            ml_opset_ir: num(raw.ml_opset_ir),
+            contrib: raw
+                .contrib
+                .into_iter()
+                .map(|(d, names)| (d, names.into_iter().collect()))
+                .collect(),
+        })
+    }
+
+    pub fn knows_domain(&self, domain: &str) -> bool {
+        self.domains.contains(normalize_domain(domain))
+    }
+
+    /// The newest opset version the table knows for `domain` (from the release table where it has one).
+    pub fn max_opset(&self, domain: &str) -> Option<i64> {
+        let d = normalize_domain(domain);
+        let from_release = match d {
+            "" => self.opset_ir.keys().max().copied(),
+            "ai.onnx.ml" => self.ml_opset_ir.keys().max().copied(),
+            _ => None,
+        };
+        let from_ops = self.max_opset.get(d).copied();
+        from_release.max(from_ops)
+    }
+
+    /// Lowest IR version that can carry `version` of `domain`, where the release table says.
+    pub fn min_ir_for_opset(&self, domain: &str, version: i64) -> Option<i64> {
+        let table = match normalize_domain(domain) {
+            "" => &self.opset_ir,
+            "ai.onnx.ml" => &self.ml_opset_ir,
+            _ => return None,
+        };
+        // Versions between two releases inherit the earlier release's requirement.
+        table
+            .iter()
+            .filter(|(v, _)| **v <= version)
+            .max_by_key(|(v, _)| **v)
+            .map(|(_, ir)| *ir)
+    }
+
+    pub fn lookup(&self, domain: &str, op: &str, opset: i64) -> Lookup<'_> {
+        let d = normalize_domain(domain);
+        if let Some(versions) = self.by_op.get(&(d.to_string(), op.to_string())) {
+            return match versions.iter().rev().find(|s| s.since_version <= opset) {
+                Some(s) => Lookup::Found(s),
+                None => Lookup::NotYetDefined {
+                    first_since: versions[0].since_version,
+                },
+            };
+        }
+        if self.domains.contains(d) {
+            return Lookup::UnknownOp;
+        }
+        if self.contrib.get(d).is_some_and(|ops| ops.contains(op)) {
+            return Lookup::KnownUnchecked;
+        }
+        Lookup::UnknownDomain
+    }
+
+    /// Every version of an op, oldest first.
+    pub fn versions(&self, domain: &str, op: &str) -> &[Schema] {
+        self.by_op
+            .get(&(normalize_domain(domain).to_string(), op.to_string()))
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn picks_the_newest_schema_not_above_the_opset() {
+        let t = SchemaTable::global();
+        let Lookup::Found(s) = t.lookup("", "Relu", 13) else {
+            panic!()
+        };
+        assert_eq!(s.since_version, 13);
+        assert!(!s.type_constraints["T"].contains(&"tensor(int64)".to_string()));
+        let Lookup::Found(s) = t.lookup("ai.onnx", "Relu", 20) else {
+            panic!()
+        };
+        assert_eq!(s.since_version, 14);
+        assert!(matches!(
+            t.lookup("", "Gelu", 13),
+            Lookup::NotYetDefined { first_since: 20 }
+        ));
+        assert!(matches!(t.lookup("", "NoSuchOp", 13), Lookup::UnknownOp));
+        assert!(matches!(
+            t.lookup("my.custom", "Thing", 1),
+            Lookup::UnknownDomain
+        ));
+        assert_eq!(t.min_ir_for_opset("", 13), Some(7));
+    }
+}

@@ -1,0 +1,125 @@
+//! The validator against onnx.checker: the wheel's models pass, and each invalid model yields
+//! the specific code on the specific node while onnx.checker rejects it too.
+
+use crate::common::*;
+
+#[test]
+fn every_backend_test_model_passes_with_zero_errors() {
+    let mut warnings = 0;
+    let paths = backend_model_paths();
+    for path in &paths {
+        let (code, report) = cli_json(&["check", "--json", path.to_str().unwrap()]);
+        let errors: Vec<_> = report["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|d| d["severity"] == "error")
+            .collect();
+        assert!(errors.is_empty(), "{}: {errors:#?}", path.display());
+        assert_eq!(code, 0, "{}", path.display());
+        warnings += report["warnings"].as_u64().unwrap();
+    }
+    println!(
+        "{} backend models: 0 errors, {warnings} warnings",
+        paths.len()
+    );
+}
+
+#[test]
+fn each_invalid_model_gets_its_code_on_its_node_and_onnx_checker_agrees() {
+    let dir = scratch("invalid_models");
+    let manifest = run_py_json("make_invalid_models.py", &[dir.to_str().unwrap()]);
+    let cases = manifest["cases"].as_array().unwrap();
+    assert!(
+        cases.len() >= 40,
+        "at least 40 invalid models, got {}",
+        cases.len()
+    );
+    let mut codes = std::collections::BTreeSet::new();
+    for c in cases {
+        let name = c["case"].as_str().unwrap();
+        let code = c["code"].as_str().unwrap();
+        codes.insert(code);
+        let (expected_severity, checker_must_reject) = match &c["extra"] {
+            serde_json::Value::Bool(false) => ("error", true),
+            serde_json::Value::String(s) => (s.as_str(), false),
+            other => panic!("{name}: bad extra {other}"),
+        };
+        assert_eq!(
+            c["checker_rejects"].as_bool().unwrap(),
+            checker_must_reject,
+            "{name}: onnx.checker verdict ({})",
+            c["checker_message"]
+        );
+        let (exit, report) = cli_json(&["check", "--json", c["path"].as_str().unwrap()]);
+        let diags = report["diagnostics"].as_array().unwrap();
+        let hit = diags.iter().find(|d| {
+            d["code"] == code
+                && (c["node"].is_null() || d["node"] == c["node"])
+                && d["graph"] == c["graph"]
+        });
+        let Some(hit) = hit else {
+            panic!(
+                "{name}: expected {code} on node {} in graph {:?}; got {diags:#?}",
+                c["node"], c["graph"]
+            );
+        };
+        assert_eq!(hit["severity"], expected_severity, "{name}: {hit}");
+        for key in ["code", "severity", "node", "op_type", "graph", "message"] {
+            assert!(hit.get(key).is_some(), "{name}: JSON lacks {key}");
+        }
+        let has_error = diags.iter().any(|d| d["severity"] == "error");
+        assert_eq!(exit, if has_error { 1 } else { 0 }, "{name}: exit code");
+        assert_eq!(report["errors"].as_u64().unwrap() > 0, has_error);
+    }
+    println!(
+        "{} invalid models, {} distinct codes, each found on its node",
+        cases.len(),
+        codes.len()
+    );
+}
+
+#[test]
+fn three_independent_problems_give_three_errors() {
+    let dir = scratch("three_problems");
+    let manifest = run_py_json("make_invalid_models.py", &[dir.to_str().unwrap()]);
+    let t = &manifest["three_problems"];
+    let (exit, report) = cli_json(&["check", "--json", t["path"].as_str().unwrap()]);
+    assert_eq!(exit, 1);
+    assert_eq!(report["errors"], 3, "{report:#}");
+    let found: Vec<(String, String)> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["severity"] == "error")
+        .map(|d| {
+            (
+                d["code"].as_str().unwrap().into(),
+                d["node"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    let expected: Vec<(String, String)> = t["codes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(t["nodes"].as_array().unwrap())
+        .map(|(c, n)| (c.as_str().unwrap().into(), n.as_str().unwrap().into()))
+        .collect();
+    assert_eq!(found, expected);
+}
+
+#[test]
+fn unreadable_file_still_prints_a_json_report_and_exits_2() {
+    let dir = scratch("check_unreadable");
+    let f = dir.join("garbage.onnx");
+    std::fs::write(&f, [0xffu8; 64]).unwrap();
+    let (exit, report) = cli_json(&["check", "--json", f.to_str().unwrap()]);
+    assert_eq!(exit, 2);
+    assert_eq!(report["errors"], 1);
+    assert_eq!(report["diagnostics"][0]["severity"], "error");
+    assert!(report["diagnostics"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("garbage.onnx"));
+}
