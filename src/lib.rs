@@ -5,4 +5,7 @@
 
 pub mod check;
 pub mod cli;
+pub mod jobs;
+pub mod layout;
 pub mod model;
+pub mod ui;

@@ -5,6 +5,7 @@ pub mod external;
 pub mod index;
 pub mod info;
 pub mod load;
+pub mod npy;
 pub mod tensor;
 pub mod types;
 pub mod wire;

@@ -1,0 +1,359 @@
+//! Model scope → what the graph view draws: node boxes (op header, initializer rows), input and
+//! output pills, and value edges with shape labels. Sizes are estimated from text length here so
+//! layout needs no UI; the painter fits text into them.
+
+use std::collections::HashMap;
+
+use crate::check::schema::{normalize_domain, Lookup, SchemaTable};
+use crate::model::tensor::element_count;
+use crate::model::types::{format_dims, ValueType};
+use crate::model::{Body, DataType, GraphId, Model};
+
+/// Netron's operator categories, which pick the header colour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Category {
+    Layer,
+    Activation,
+    Pool,
+    Normalization,
+    Dropout,
+    Shape,
+    Tensor,
+    Transform,
+    Attention,
+    Quantization,
+    Constant,
+    Control,
+    Custom,
+    Other,
+}
+
+pub fn category(domain: &str, op: &str) -> Category {
+    use Category::*;
+    match op {
+        "Conv" | "ConvTranspose" | "ConvInteger" | "QLinearConv" | "Gemm" | "MatMul"
+        | "MatMulInteger" | "QLinearMatMul" | "LSTM" | "GRU" | "RNN" | "Einsum" | "DeformConv"
+        | "FusedConv" | "FusedMatMul" => Layer,
+        "Relu" | "LeakyRelu" | "PRelu" | "Sigmoid" | "HardSigmoid" | "Tanh" | "Elu" | "Selu"
+        | "Celu" | "Softmax" | "LogSoftmax" | "Softplus" | "Softsign" | "Gelu" | "FastGelu"
+        | "BiasGelu" | "HardSwish" | "Mish" | "ThresholdedRelu" | "Hardmax" | "Swish"
+        | "QuickGelu" => Activation,
+        "MaxPool" | "AveragePool" | "GlobalAveragePool" | "GlobalMaxPool" | "LpPool"
+        | "GlobalLpPool" | "MaxRoiPool" | "RoiAlign" | "MaxUnpool" => Pool,
+        "BatchNormalization"
+        | "InstanceNormalization"
+        | "LayerNormalization"
+        | "GroupNormalization"
+        | "LpNormalization"
+        | "LRN"
+        | "MeanVarianceNormalization"
+        | "SimplifiedLayerNormalization"
+        | "SkipLayerNormalization"
+        | "RMSNormalization"
+        | "SkipSimplifiedLayerNormalization" => Normalization,
+        "Dropout" => Dropout,
+        "Shape" | "Size" | "Reshape" | "Flatten" | "Squeeze" | "Unsqueeze" | "Expand" => Shape,
+        "Concat" | "Split" | "Slice" | "Gather" | "GatherElements" | "GatherND" | "Scatter"
+        | "ScatterElements" | "ScatterND" | "Pad" | "Tile" | "Identity" | "ConcatFromSequence"
+        | "SplitToSequence" | "Compress" | "Where" | "OneHot" | "Range" | "NonZero" | "TopK" => {
+            Tensor
+        }
+        "Transpose" | "DepthToSpace" | "SpaceToDepth" | "Resize" | "Upsample" | "Cast"
+        | "CastLike" => Transform,
+        "Attention" | "MultiHeadAttention" | "GroupQueryAttention" | "RotaryEmbedding" => Attention,
+        "QuantizeLinear" | "DequantizeLinear" | "DynamicQuantizeLinear" => Quantization,
+        "Constant" | "ConstantOfShape" => Constant,
+        "If" | "Loop" | "Scan" => Control,
+        _ if !domain.is_empty() && domain != "ai.onnx" && domain != "ai.onnx.ml" => Custom,
+        _ => Other,
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ItemKind {
+    Node(usize),
+    Input(String),
+    Output(String),
+}
+
+/// A row inside a node box: an initializer or constant input (`B<64×64>`, `min = 0`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    pub name: String,
+    pub detail: String,
+    /// The initializer behind the row, for the tensor panel.
+    pub tensor: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Item {
+    pub kind: ItemKind,
+    pub title: String,
+    pub category: Category,
+    pub rows: Vec<Row>,
+    pub has_subgraph: bool,
+    /// Width and height in layout units (1 unit ≈ 1 pixel at zoom 1).
+    pub size: (f32, f32),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ViewEdge {
+    pub from: usize,
+    pub to: usize,
+    pub value: String,
+    pub label: String,
+}
+
+/// What the graph view shows for one scope.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ViewGraph {
+    pub graph: GraphId,
+    pub items: Vec<Item>,
+    pub edges: Vec<ViewEdge>,
+    /// Node index in the scope → item index.
+    pub node_item: Vec<usize>,
+}
+
+pub const HEADER_H: f32 = 22.0;
+pub const ROW_H: f32 = 15.0;
+pub const PILL_H: f32 = 22.0;
+const HEADER_CHAR_W: f32 = 7.4;
+const ROW_CHAR_W: f32 = 6.2;
+const MAX_ROWS: usize = 6;
+
+/// `1×16×64`, as Netron writes shapes on edges.
+pub fn shape_label(t: &ValueType) -> String {
+    match t.shape() {
+        Some(d) => d
+            .iter()
+            .map(|d| d.to_string())
+            .collect::<Vec<_>>()
+            .join("×"),
+        None => match t {
+            ValueType::Tensor { .. } => "?".into(),
+            other => other.to_string(),
+        },
+    }
+}
+
+/// A short value for small constant tensors (` = 4`, ` = [1, 2]`), else `<dims>`.
+fn tensor_detail(model: &Model, g: GraphId, name: &str) -> String {
+    let Some(t) = model.body(g).and_then(|b| b.graph()).and_then(|gr| {
+        model
+            .graph(g)
+            .and_then(|gi| gi.initializers.get(name))
+            .map(|&i| &gr.initializer[i])
+    }) else {
+        return String::new();
+    };
+    let n = element_count(&t.dims).unwrap_or(u64::MAX);
+    if n <= 4 && !crate::model::tensor::uses_external_data(t) {
+        if let Ok(d) = crate::model::tensor::decode(t, None) {
+            let vals: Vec<String> = (0..d.values.len()).map(|i| d.values.format(i)).collect();
+            return if t.dims.is_empty() {
+                format!(" = {}", vals.join(""))
+            } else {
+                format!(" = [{}]", vals.join(", "))
+            };
+        }
+    }
+    let dims: Vec<String> = t.dims.iter().map(|d| d.to_string()).collect();
+    let dtype = DataType::from_i32(t.data_type);
+    let suffix = if dtype == DataType::Float {
+        String::new()
+    } else {
+        format!(" {dtype}")
+    };
+    format!("<{}>{suffix}", dims.join("×"))
+}
+
+impl ViewGraph {
+    /// Builds the view of scope `g`. `shape_of` gives an edge label for a value (inferred
+    /// shapes when known); when it returns None the declared type is used, else `?`.
+    pub fn build(
+        model: &Model,
+        g: GraphId,
+        shape_of: &dyn Fn(&str) -> Option<String>,
+    ) -> ViewGraph {
+        let mut vg = ViewGraph {
+            graph: g,
+            ..Default::default()
+        };
+        let (Some(body), Some(index)) = (model.body(g), model.graph(g)) else {
+            return vg;
+        };
+        let table = SchemaTable::global();
+        let mut declared: HashMap<&str, ValueType> = HashMap::new();
+        if let Body::Graph(graph) = body {
+            for v in graph
+                .input
+                .iter()
+                .chain(&graph.output)
+                .chain(&graph.value_info)
+            {
+                if let Some(t) = v.type_.as_ref() {
+                    declared.insert(&v.name, ValueType::from_proto(t));
+                }
+            }
+        }
+        let label = |name: &str| -> String {
+            shape_of(name)
+                .or_else(|| declared.get(name).map(shape_label))
+                .unwrap_or_else(|| "?".into())
+        };
+        let mut producer_item: HashMap<&str, usize> = HashMap::new();
+        for name in &index.inputs {
+            let text_w = name.chars().count() as f32 * HEADER_CHAR_W;
+            producer_item.insert(name, vg.items.len());
+            vg.items.push(Item {
+                kind: ItemKind::Input(name.clone()),
+                title: name.clone(),
+                category: Category::Other,
+                rows: vec![],
+                has_subgraph: false,
+                size: ((text_w + 20.0).max(40.0), PILL_H),
+            });
+        }
+        let opsets: HashMap<String, i64> = model
+            .proto
+            .opset_import
+            .iter()
+            .map(|o| (normalize_domain(&o.domain).to_string(), o.version))
+            .collect();
+        let nodes = body.nodes();
+        for (n, node) in nodes.iter().enumerate() {
+            let schema = opsets.get(normalize_domain(&node.domain)).and_then(|&v| {
+                match table.lookup(&node.domain, &node.op_type, v) {
+                    Lookup::Found(s) => Some(s),
+                    _ => None,
+                }
+            });
+            let mut rows = Vec::new();
+            for (i, input) in node.input.iter().enumerate() {
+                if input.is_empty() || !index.initializers.contains_key(input) {
+                    continue;
+                }
+                let pname = schema
+                    .and_then(|s| s.input_param(i))
+                    .map(|p| p.name.clone())
+                    .unwrap_or_else(|| input.clone());
+                rows.push(Row {
+                    name: pname,
+                    detail: tensor_detail(model, g, input),
+                    tensor: Some(input.clone()),
+                });
+            }
+            let more = rows.len().saturating_sub(MAX_ROWS);
+            rows.truncate(MAX_ROWS);
+            if more > 0 {
+                rows.push(Row {
+                    name: format!("… {more} more"),
+                    detail: String::new(),
+                    tensor: None,
+                });
+            }
+            let has_subgraph = node
+                .attribute
+                .iter()
+                .any(|a| a.g.is_some() || !a.graphs.is_empty());
+            let title = node.op_type.clone();
+            let header_w = title.chars().count() as f32 * HEADER_CHAR_W + 22.0;
+            let rows_w = rows
+                .iter()
+                .map(|r| {
+                    (r.name.chars().count() + r.detail.chars().count()) as f32 * ROW_CHAR_W + 16.0
+                })
+                .fold(0.0f32, f32::max);
+            let h = HEADER_H
+                + if rows.is_empty() {
+                    0.0
+                } else {
+                    rows.len() as f32 * ROW_H + 6.0
+                };
+            vg.node_item.push(vg.items.len());
+            for out in node.output.iter().filter(|o| !o.is_empty()) {
+                producer_item.entry(out).or_insert(vg.items.len());
+            }
+            vg.items.push(Item {
+                kind: ItemKind::Node(n),
+                title,
+                category: category(&node.domain, &node.op_type),
+                rows,
+                has_subgraph,
+                size: (header_w.max(rows_w).clamp(48.0, 360.0), h),
+            });
+        }
+        for (n, node) in nodes.iter().enumerate() {
+            let to = vg.node_item[n];
+            let mut seen = std::collections::HashSet::new();
+            for input in node.input.iter().filter(|i| !i.is_empty()) {
+                if !seen.insert(input) {
+                    continue;
+                }
+                if let Some(&from) = producer_item.get(input.as_str()) {
+                    vg.edges.push(ViewEdge {
+                        from,
+                        to,
+                        value: input.clone(),
+                        label: label(input),
+                    });
+                }
+            }
+        }
+        for out in &index.outputs {
+            let item = vg.items.len();
+            vg.items.push(Item {
+                kind: ItemKind::Output(out.clone()),
+                title: out.clone(),
+                category: Category::Other,
+                rows: vec![],
+                has_subgraph: false,
+                size: (
+                    (out.chars().count() as f32 * HEADER_CHAR_W + 20.0).max(40.0),
+                    PILL_H,
+                ),
+            });
+            if let Some(&from) = producer_item.get(out.as_str()) {
+                vg.edges.push(ViewEdge {
+                    from,
+                    to: item,
+                    value: out.clone(),
+                    label: label(out),
+                });
+            }
+        }
+        vg
+    }
+
+    pub fn item_of_node(&self, node: usize) -> Option<usize> {
+        self.node_item.get(node).copied()
+    }
+}
+
+/// `float[1,3,224,224]`-style text of a declared type, for panels.
+pub fn declared_type_text(model: &Model, g: GraphId, value: &str) -> Option<String> {
+    let body = model.body(g)?;
+    let graph = body.graph()?;
+    if let Some(t) = graph
+        .input
+        .iter()
+        .chain(&graph.output)
+        .chain(&graph.value_info)
+        .find(|v| v.name == value)
+        .and_then(|v| v.type_.as_ref())
+    {
+        return Some(ValueType::from_proto(t).to_string());
+    }
+    let gi = model.graph(g)?;
+    let t = &graph.initializer[*gi.initializers.get(value)?];
+    let dims: Vec<crate::model::types::Dim> = t
+        .dims
+        .iter()
+        .map(|&d| crate::model::types::Dim::Value(d))
+        .collect();
+    Some(format!(
+        "{}{}",
+        DataType::from_i32(t.data_type),
+        format_dims(Some(&dims))
+    ))
+}

@@ -1,0 +1,301 @@
+//! ViewGraph → GraphLayout with a layered (Sugiyama) layout by rust-sugiyama: network-simplex
+//! ranking, barycenter crossing reduction, Brandes–Köpf coordinates.
+//!
+//! rust-sugiyama returns positions of real vertices only, so edges spanning several layers are
+//! split here into chains of small dummy vertices first: their positions become the bends of
+//! each edge's polyline, which therefore runs between boxes instead of through them.
+
+use std::collections::HashMap;
+
+use rust_sugiyama::configure::{Config, CrossingMinimization, RankingType};
+
+use super::scene::ViewGraph;
+
+/// Horizontal gap between neighbours and vertical gap between layers, in layout units.
+const H_GAP: f64 = 24.0;
+const V_GAP: f64 = 46.0;
+const DUMMY_W: f64 = 14.0;
+const COMPONENT_GAP: f32 = 60.0;
+
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Rect {
+    pub x: f32,
+    pub y: f32,
+    pub w: f32,
+    pub h: f32,
+}
+
+impl Rect {
+    pub fn center(&self) -> (f32, f32) {
+        (self.x + self.w / 2.0, self.y + self.h / 2.0)
+    }
+    pub fn contains(&self, p: (f32, f32)) -> bool {
+        p.0 >= self.x && p.0 <= self.x + self.w && p.1 >= self.y && p.1 <= self.y + self.h
+    }
+    pub fn intersects(&self, o: &Rect) -> bool {
+        self.x <= o.x + o.w
+            && o.x <= self.x + self.w
+            && self.y <= o.y + o.h
+            && o.y <= self.y + self.h
+    }
+    pub fn union(&self, o: &Rect) -> Rect {
+        let x0 = self.x.min(o.x);
+        let y0 = self.y.min(o.y);
+        let x1 = (self.x + self.w).max(o.x + o.w);
+        let y1 = (self.y + self.h).max(o.y + o.h);
+        Rect {
+            x: x0,
+            y: y0,
+            w: x1 - x0,
+            h: y1 - y0,
+        }
+    }
+    fn around(points: &[(f32, f32)]) -> Rect {
+        let (mut x0, mut y0, mut x1, mut y1) = (f32::MAX, f32::MAX, f32::MIN, f32::MIN);
+        for &(x, y) in points {
+            x0 = x0.min(x);
+            y0 = y0.min(y);
+            x1 = x1.max(x);
+            y1 = y1.max(y);
+        }
+        Rect {
+            x: x0,
+            y: y0,
+            w: (x1 - x0).max(0.0),
+            h: (y1 - y0).max(0.0),
+        }
+    }
+}
+
+/// Positions of every item and the route of every edge (same order as the ViewGraph's).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GraphLayout {
+    pub items: Vec<Rect>,
+    pub edges: Vec<Vec<(f32, f32)>>,
+    /// Bounding box of each edge route, for culling.
+    pub edge_bounds: Vec<Rect>,
+    pub bounds: Rect,
+}
+
+/// Longest-path layer of every vertex (sources at 0). Vertices on cycles get a layer after
+/// everything that feeds them from outside the cycle.
+fn layers(n: usize, edges: &[(usize, usize)]) -> Vec<usize> {
+    let mut indeg = vec![0usize; n];
+    let mut succ: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for &(a, b) in edges {
+        if a != b {
+            succ[a].push(b);
+            indeg[b] += 1;
+        }
+    }
+    let mut layer = vec![0usize; n];
+    let mut done = vec![false; n];
+    let mut queue: Vec<usize> = (0..n).filter(|&v| indeg[v] == 0).collect();
+    loop {
+        while let Some(v) = queue.pop() {
+            if std::mem::replace(&mut done[v], true) {
+                continue;
+            }
+            for &w in &succ[v] {
+                // An edge back into finished work closes a cycle: it does not push layers.
+                if done[w] || indeg[w] == 0 {
+                    continue;
+                }
+                layer[w] = layer[w].max(layer[v] + 1);
+                indeg[w] -= 1;
+                if indeg[w] == 0 {
+                    queue.push(w);
+                }
+            }
+        }
+        // Break a cycle: release the unfinished vertex with the lowest index.
+        match (0..n).find(|&v| !done[v] && indeg[v] > 0) {
+            Some(v) => {
+                indeg[v] = 0;
+                queue.push(v);
+            }
+            None => break,
+        }
+    }
+    layer
+}
+
+pub fn compute(vg: &ViewGraph) -> GraphLayout {
+    let n = vg.items.len();
+    if n == 0 {
+        return GraphLayout::default();
+    }
+    // One layout edge per connected pair; self loops cannot be layered.
+    let mut pairs: Vec<(usize, usize)> = vg
+        .edges
+        .iter()
+        .map(|e| (e.from, e.to))
+        .filter(|(a, b)| a != b)
+        .collect();
+    pairs.sort_unstable();
+    pairs.dedup();
+    let layer = layers(n, &pairs);
+
+    let mut vertices: Vec<(u32, (f64, f64))> = vg
+        .items
+        .iter()
+        .enumerate()
+        .map(|(i, it)| (i as u32, (it.size.0 as f64, it.size.1 as f64 + V_GAP)))
+        .collect();
+    let mut layout_edges: Vec<(u32, u32)> = Vec::with_capacity(pairs.len());
+    let mut chains: HashMap<(usize, usize), Vec<u32>> = HashMap::new();
+    for &(a, b) in &pairs {
+        let span = layer[b] as i64 - layer[a] as i64;
+        if span <= 1 {
+            layout_edges.push((a as u32, b as u32));
+            continue;
+        }
+        let mut prev = a as u32;
+        let mut chain = Vec::with_capacity(span as usize - 1);
+        for _ in 1..span {
+            let d = vertices.len() as u32;
+            vertices.push((d, (DUMMY_W, 1.0)));
+            layout_edges.push((prev, d));
+            chain.push(d);
+            prev = d;
+        }
+        layout_edges.push((prev, b as u32));
+        chains.insert((a, b), chain);
+    }
+
+    let config = Config {
+        minimum_length: 1,
+        vertex_spacing: H_GAP,
+        dummy_vertices: true,
+        dummy_size: DUMMY_W,
+        ranking_type: RankingType::MinimizeEdgeLength,
+        c_minimization: CrossingMinimization::Barycenter,
+        transpose: true,
+    };
+    // Isolated vertices are components of their own; rust-sugiyama lays out each component.
+    let components = rust_sugiyama::from_vertices_and_edges(&vertices, &layout_edges, &config);
+
+    let mut centers: Vec<(f32, f32)> = vec![(0.0, 0.0); vertices.len()];
+    let mut x_offset = 0.0f32;
+    for (coords, _, _) in &components {
+        let mut min_x = f32::MAX;
+        let mut max_x = f32::MIN;
+        for &(id, (x, _)) in coords {
+            let half = vertices[id].1 .0 as f32 / 2.0;
+            min_x = min_x.min(x as f32 - half);
+            max_x = max_x.max(x as f32 + half);
+        }
+        for &(id, (x, y)) in coords {
+            centers[id] = (x as f32 - min_x + x_offset, y as f32);
+        }
+        x_offset += (max_x - min_x).max(0.0) + COMPONENT_GAP;
+    }
+
+    let items: Vec<Rect> = vg
+        .items
+        .iter()
+        .enumerate()
+        .map(|(i, it)| {
+            let (cx, cy) = centers[i];
+            Rect {
+                x: cx - it.size.0 / 2.0,
+                y: cy - it.size.1 / 2.0,
+                w: it.size.0,
+                h: it.size.1,
+            }
+        })
+        .collect();
+
+    let edges: Vec<Vec<(f32, f32)>> = vg
+        .edges
+        .iter()
+        .map(|e| {
+            let (a, b) = (&items[e.from], &items[e.to]);
+            let start = (a.x + a.w / 2.0, a.y + a.h);
+            let end = (b.x + b.w / 2.0, b.y);
+            let mut pts = vec![start];
+            if let Some(chain) = chains.get(&(e.from, e.to)) {
+                pts.extend(chain.iter().map(|&d| centers[d as usize]));
+            }
+            pts.push(end);
+            pts
+        })
+        .collect();
+    let edge_bounds: Vec<Rect> = edges.iter().map(|p| Rect::around(p)).collect();
+    let bounds = items
+        .iter()
+        .chain(&edge_bounds)
+        .copied()
+        .reduce(|a, b| a.union(&b))
+        .unwrap_or_default();
+    GraphLayout {
+        items,
+        edges,
+        edge_bounds,
+        bounds,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::layout::scene::{Category, Item, ItemKind, ViewEdge};
+
+    fn vg(n: usize, edges: &[(usize, usize)]) -> ViewGraph {
+        ViewGraph {
+            graph: 0,
+            items: (0..n)
+                .map(|i| Item {
+                    kind: ItemKind::Node(i),
+                    title: format!("n{i}"),
+                    category: Category::Other,
+                    rows: vec![],
+                    has_subgraph: false,
+                    size: (60.0, 22.0),
+                })
+                .collect(),
+            edges: edges
+                .iter()
+                .map(|&(from, to)| ViewEdge {
+                    from,
+                    to,
+                    value: String::new(),
+                    label: String::new(),
+                })
+                .collect(),
+            node_item: (0..n).collect(),
+        }
+    }
+
+    #[test]
+    fn layers_flow_top_down_and_boxes_do_not_overlap() {
+        // a diamond with a skip edge: 0→1→2→3 and 0→3
+        let g = vg(4, &[(0, 1), (1, 2), (2, 3), (0, 3)]);
+        let l = compute(&g);
+        for (a, b) in [(0, 1), (1, 2), (2, 3)] {
+            assert!(
+                l.items[a].y + l.items[a].h < l.items[b].y,
+                "{a} above {b}: {:?}",
+                l.items
+            );
+        }
+        for i in 0..4 {
+            for j in i + 1..4 {
+                assert!(!l.items[i].intersects(&l.items[j]), "{i} and {j} overlap");
+            }
+        }
+        // The skip edge bends through two dummy vertices, clear of boxes 1 and 2.
+        assert_eq!(l.edges[3].len(), 4);
+        for &(x, y) in &l.edges[3][1..3] {
+            assert!(!l.items[1].contains((x, y)) && !l.items[2].contains((x, y)));
+        }
+    }
+
+    #[test]
+    fn cycles_and_disconnected_parts_still_lay_out() {
+        let g = vg(5, &[(0, 1), (1, 0), (3, 4)]);
+        let l = compute(&g);
+        assert_eq!(l.items.len(), 5);
+        assert!(l.bounds.w > 0.0 && l.bounds.h > 0.0);
+    }
+}

@@ -1,0 +1,230 @@
+//! The window, driven headless by egui_kittest: drops, clicks and AccessKit queries.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use egui::accesskit::Role;
+use egui_kittest::kittest::Queryable;
+use egui_kittest::Harness;
+use onnx_lens::ui::dialog::ScriptedDialog;
+use onnx_lens::ui::document::Selection;
+use onnx_lens::ui::LensApp;
+
+use crate::common::*;
+
+#[derive(Debug)]
+struct PathDrop(PathBuf);
+
+impl egui::DroppedFile for PathDrop {
+    fn path(&self) -> &Path {
+        &self.0
+    }
+    fn bytes(&self) -> Result<Vec<u8>, String> {
+        std::fs::read(&self.0).map_err(|e| e.to_string())
+    }
+}
+
+pub fn sample_model() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/sample.onnx")
+}
+
+pub fn harness(app: LensApp) -> Harness<'static, LensApp> {
+    Harness::builder()
+        .with_size(egui::Vec2::new(1400.0, 900.0))
+        .build_ui_state(|ui, app: &mut LensApp| app.show(ui), app)
+}
+
+pub fn new_app() -> LensApp {
+    LensApp::new(Box::new(ScriptedDialog::default()), vec![])
+}
+
+/// Steps frames until every job is done and the current graph is laid out.
+pub fn settle(h: &mut Harness<'_, LensApp>) {
+    let start = Instant::now();
+    loop {
+        h.step();
+        if h.state().settled() {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(120),
+            "the app did not settle"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    h.run_steps(4);
+}
+
+pub fn drop_file(h: &mut Harness<'_, LensApp>, path: &Path) {
+    h.input_mut()
+        .dropped_files
+        .push(Arc::new(PathDrop(path.to_path_buf())));
+    h.step();
+    settle(h);
+}
+
+#[test]
+fn dropping_a_model_opens_it_and_its_ops_are_accessible() {
+    let mut h = harness(new_app());
+    h.run_steps(2);
+    assert!(
+        h.query_by_label_contains("Drop an .onnx file").is_some(),
+        "empty window invites a drop"
+    );
+    drop_file(&mut h, &sample_model());
+    assert!(h.state().doc.is_some());
+    // Op types appear as accessible graph nodes (buttons) and in the model panel.
+    assert!(!h
+        .query_all_by_role_and_label(Role::Button, "Conv")
+        .collect::<Vec<_>>()
+        .is_empty());
+    assert!(
+        h.query_by_role_and_label(Role::Button, "input input")
+            .is_some(),
+        "the input pill"
+    );
+    assert!(h.query_by_label("GlobalAveragePool").is_some());
+    assert!(
+        h.query_by_label_contains("valid").is_some(),
+        "validation status shown"
+    );
+}
+
+#[test]
+fn clicking_a_node_shows_its_attributes() {
+    let mut h = harness(new_app());
+    drop_file(&mut h, &sample_model());
+    h.get_all_by_role_and_label(Role::Button, "Conv")
+        .next()
+        .unwrap()
+        .click();
+    h.run_steps(3);
+    let Some(Selection::Node(0, n)) = h.state().doc.as_ref().map(|d| d.selection.clone()) else {
+        panic!("a node is selected");
+    };
+    let op = h
+        .state()
+        .doc
+        .as_ref()
+        .unwrap()
+        .model
+        .body(0)
+        .unwrap()
+        .nodes()[n]
+        .op_type
+        .clone();
+    assert_eq!(op, "Conv");
+    for attr in ["kernel_shape", "strides", "pads", "group"] {
+        assert!(h.query_by_label(attr).is_some(), "attribute {attr} shown");
+    }
+}
+
+#[test]
+fn clicking_a_diagnostic_selects_its_node() {
+    let dir = scratch("gui_diagnostics");
+    let manifest = run_py_json("make_invalid_models.py", &[dir.to_str().unwrap()]);
+    let path = PathBuf::from(manifest["three_problems"]["path"].as_str().unwrap());
+    let mut h = harness(new_app());
+    drop_file(&mut h, &path);
+    h.get_by_label_contains("Diagnostics (").click();
+    h.run_steps(2);
+    h.get_by_label_contains("p3_dangling").click();
+    settle(&mut h);
+    let doc = h.state().doc.as_ref().unwrap();
+    let n = doc
+        .model
+        .body(0)
+        .unwrap()
+        .nodes()
+        .iter()
+        .position(|n| n.name == "p3_dangling")
+        .unwrap();
+    assert_eq!(doc.selection, Selection::Node(0, n));
+    assert_eq!(doc.selected_item(), doc.graphs[&0].view.item_of_node(n));
+}
+
+#[test]
+fn a_bad_file_shows_an_error_and_keeps_the_open_model() {
+    let dir = scratch("gui_bad_file");
+    let bad = dir.join("broken.onnx");
+    std::fs::write(&bad, b"definitely not a model").unwrap();
+    let mut h = harness(new_app());
+    drop_file(&mut h, &sample_model());
+    drop_file(&mut h, &bad);
+    assert!(
+        h.query_by_label_contains("not an ONNX model").is_some(),
+        "error banner"
+    );
+    let doc = h.state().doc.as_ref().expect("previous model still open");
+    assert_eq!(doc.model.origin.name, "sample.onnx");
+    assert!(h.query_by_label("GlobalAveragePool").is_some());
+}
+
+/// Renders the window to a PNG (wgpu, software Vulkan under CI).
+pub fn save_png(h: &mut Harness<'_, LensApp>, path: &Path) {
+    let image = h.render().expect("render the window");
+    image.save(path).expect("write png");
+}
+
+#[test]
+fn graph_view_snapshot_of_the_sample_model() {
+    let mut h = harness(new_app());
+    drop_file(&mut h, &sample_model());
+    // Compared with tests/snapshots/sample_graph.png (UPDATE_SNAPSHOTS=1 rewrites it).
+    h.snapshot_options(
+        "sample_graph",
+        &egui_kittest::SnapshotOptions::new()
+            .threshold(2.0)
+            .max_failed_pixels(400),
+    );
+}
+
+/// Regenerates the README's screenshots (run by screenshots/regenerate.sh).
+#[test]
+#[ignore]
+fn regenerate_screenshots() {
+    let out = Path::new(env!("CARGO_MANIFEST_DIR")).join("screenshots");
+    std::fs::create_dir_all(&out).unwrap();
+
+    // 1. A MobileNetV2-class model.
+    let mut h = harness(new_app());
+    drop_file(&mut h, &sample_model());
+    save_png(&mut h, &out.join("main.png"));
+
+    // 2. The node panel of a depthwise convolution.
+    h.get_all_by_role_and_label(Role::Button, "Conv")
+        .nth(2)
+        .unwrap()
+        .click();
+    h.run_steps(3);
+    save_png(&mut h, &out.join("node_panel.png"));
+
+    // 3. A weight tensor: statistics and histogram.
+    h.get_all_by_label("tensor").next().unwrap().click();
+    settle(&mut h);
+    save_png(&mut h, &out.join("tensor.png"));
+
+    // 4. Diagnostics of a broken model.
+    let dir = scratch("screenshot_models");
+    let manifest = run_py_json("make_invalid_models.py", &[dir.to_str().unwrap()]);
+    let mut h = harness(new_app());
+    drop_file(
+        &mut h,
+        Path::new(manifest["three_problems"]["path"].as_str().unwrap()),
+    );
+    h.get_by_label_contains("Diagnostics (").click();
+    h.run_steps(2);
+    h.get_by_label_contains("p3_dangling").click();
+    settle(&mut h);
+    save_png(&mut h, &out.join("diagnostics.png"));
+
+    // 5. A 10k-node graph, zoomed out.
+    let large = dir.join("large_10k.onnx");
+    run_py("make_large.py", &[large.to_str().unwrap(), "10000"]);
+    let mut h = harness(new_app());
+    drop_file(&mut h, &large);
+    h.state_mut().zoom_top(0.12);
+    h.run_steps(3);
+    save_png(&mut h, &out.join("large_10k.png"));
+}
