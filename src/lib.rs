@@ -8,4 +8,5 @@ pub mod cli;
 pub mod jobs;
 pub mod layout;
 pub mod model;
+pub mod shapes;
 pub mod ui;

@@ -2,6 +2,7 @@
 
 pub mod check;
 pub mod info;
+pub mod shapes;
 
 use std::path::PathBuf;
 
@@ -27,6 +28,12 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
+    /// Type and shape of every value, inferred symbolically (tract), with its origin.
+    Shapes {
+        file: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
     /// Validate a model: everything onnx.checker full_check checks, plus cycles, dangling edges and dead code.
     Check {
         file: PathBuf,
@@ -48,6 +55,7 @@ pub fn run(command: Command) -> i32 {
     match command {
         Command::Info { file, json } => info::run(&file, json),
         Command::Check { file, json } => check::run(&file, json),
+        Command::Shapes { file, json } => shapes::run(&file, json),
     }
 }
 

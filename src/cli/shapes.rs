@@ -1,0 +1,57 @@
+//! `onnx-lens shapes FILE [--json]`: every value of the main graph with its type, shape and origin.
+
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::shapes::infer::type_text;
+use crate::shapes::{analyse, InputSymbol, ValueShape};
+
+use super::info::open_verified;
+use super::{print_json, EXIT_OK, EXIT_UNREADABLE};
+
+#[derive(Serialize)]
+struct ShapesOutput<'a> {
+    values: &'a [ValueShape],
+    symbols: &'a [InputSymbol],
+    known_rate: f64,
+    analysis_error: Option<&'a str>,
+    unsupported_nodes: &'a [String],
+}
+
+pub fn run(file: &Path, json: bool) -> i32 {
+    let model = match open_verified(file) {
+        Ok(m) => m,
+        Err(e) => {
+            if json {
+                print_json(&serde_json::json!({ "error": e.to_string() }));
+            }
+            eprintln!("error: {e}");
+            return EXIT_UNREADABLE;
+        }
+    };
+    let a = analyse(&model);
+    if json {
+        print_json(&ShapesOutput {
+            values: &a.values,
+            symbols: &a.symbols,
+            known_rate: a.known_rate(),
+            analysis_error: a.error.as_deref(),
+            unsupported_nodes: &a.unsupported_ops,
+        });
+        return EXIT_OK;
+    }
+    let width = a.values.iter().map(|v| v.name.len()).max().unwrap_or(0).min(48);
+    for v in &a.values {
+        let origin = format!("{:?}", v.origin).to_lowercase();
+        println!("{:<width$}  {:<40} {origin}", v.name, type_text(v));
+    }
+    println!("{:.0}% of {} values have a fully known shape", a.known_rate() * 100.0, a.values.len());
+    if let Some(e) = &a.error {
+        println!("analysis stopped: {}", e.lines().next().unwrap_or(""));
+    }
+    if !a.unsupported_ops.is_empty() {
+        println!("tract does not know: {}", a.unsupported_ops.join(", "));
+    }
+    EXIT_OK
+}

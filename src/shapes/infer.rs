@@ -1,0 +1,354 @@
+//! Symbolic shape inference with tract: every named or unknown input dim becomes a tract symbol,
+//! tract's analyser propagates facts, and facts are mapped back to ONNX value names (tract keeps
+//! them as outlet labels). Value_info is ignored during analysis so "inferred" means inferred;
+//! it is the fallback ("declared") where tract cannot say.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::Serialize;
+use tract_onnx::pb;
+use tract_onnx::prelude::*;
+use tract_onnx::tract_hir::infer::{Factoid, GenericFactoid, InferenceModelExt};
+
+use crate::model::types::{format_dims, ValueType};
+use crate::model::{Body, Model, MAIN_GRAPH};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ShapeOrigin {
+    Inferred,
+    Declared,
+    Unknown,
+}
+
+/// One value's type and shape as onnx-lens shows it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ValueShape {
+    pub name: String,
+    /// ONNX element type name, when known.
+    pub dtype: Option<String>,
+    /// Each dim as text: `64`, `batch_size`, `batch_size*16`, `?`; null when the rank is unknown.
+    pub dims: Option<Vec<String>>,
+    pub origin: ShapeOrigin,
+}
+
+impl ValueShape {
+    /// `1×16×64`-style text for edge labels.
+    pub fn label(&self) -> String {
+        match &self.dims {
+            Some(d) => d.join("×"),
+            None => "?".into(),
+        }
+    }
+}
+
+/// A declared symbolic (or unknown) input dimension and the tract symbol standing for it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct InputSymbol {
+    pub input: String,
+    pub dim_index: usize,
+    /// As written in the model: `batch_size`, `?`, `-1`, `p2o.DynamicDimension.0`.
+    pub written: String,
+    /// The identifier tract knows it by (also what dims expressions show).
+    pub symbol: String,
+}
+
+/// Facts about one node after analysis, for the dynamic-axes report.
+#[derive(Debug, Clone)]
+pub struct NodeFacts {
+    pub name: String,
+    pub op: String,
+    pub inputs: Vec<Option<Vec<Option<TDim>>>>,
+    pub outputs: Vec<Option<Vec<Option<TDim>>>>,
+    /// Input values known as constants (a Reshape's shape, say), as text.
+    pub const_inputs: Vec<Option<String>>,
+}
+
+pub struct ShapeAnalysis {
+    pub values: Vec<ValueShape>,
+    pub by_name: HashMap<String, usize>,
+    pub symbols: Vec<InputSymbol>,
+    /// Facts per node in evaluation order.
+    pub nodes: Vec<NodeFacts>,
+    /// Output value names of the graph.
+    pub outputs: Vec<String>,
+    /// Where tract's analysis stopped, if it did.
+    pub error: Option<String>,
+    pub unsupported_ops: Vec<String>,
+}
+
+impl ShapeAnalysis {
+    pub fn get(&self, name: &str) -> Option<&ValueShape> {
+        self.by_name.get(name).map(|&i| &self.values[i])
+    }
+
+    /// Share of values with a fully known shape.
+    pub fn known_rate(&self) -> f64 {
+        if self.values.is_empty() {
+            return 1.0;
+        }
+        let known = self
+            .values
+            .iter()
+            .filter(|v| v.dims.as_ref().is_some_and(|d| d.iter().all(|x| x != "?")))
+            .count();
+        known as f64 / self.values.len() as f64
+    }
+}
+
+fn is_identifier(s: &str) -> bool {
+    let mut c = s.chars();
+    c.next().is_some_and(|f| f.is_ascii_alphabetic() || f == '_') && c.all(|x| x.is_ascii_alphanumeric() || x == '_')
+}
+
+fn sanitize(s: &str) -> String {
+    let mut out: String = s.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect();
+    if !out.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') {
+        out.insert(0, '_');
+    }
+    out
+}
+
+/// Gives every symbolic or unknown dim of the graph inputs a tract-parsable symbol.
+pub fn bind_input_symbols(proto: &mut pb::ModelProto) -> Vec<InputSymbol> {
+    use pb::tensor_shape_proto::dimension::Value as DimValue;
+    let Some(graph) = proto.graph.as_mut() else { return vec![] };
+    let inits: std::collections::HashSet<String> = graph.initializer.iter().map(|t| t.name.clone()).collect();
+    let mut by_written: HashMap<String, String> = HashMap::new();
+    let mut taken: std::collections::HashSet<String> = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    for input in graph.input.iter_mut().filter(|i| !inits.contains(&i.name)) {
+        let Some(pb::type_proto::Value::TensorType(tt)) = input.r#type.as_mut().and_then(|t| t.value.as_mut()) else {
+            continue;
+        };
+        let Some(shape) = tt.shape.as_mut() else { continue };
+        for (d, dim) in shape.dim.iter_mut().enumerate() {
+            let written = match &dim.value {
+                Some(DimValue::DimValue(v)) if *v >= 0 => continue,
+                Some(DimValue::DimValue(v)) => v.to_string(),
+                Some(DimValue::DimParam(p)) if !p.is_empty() => p.clone(),
+                _ => "?".to_string(),
+            };
+            // A named dim means the same symbol wherever it appears; `?`/-1 are each their own.
+            let named = written != "?" && !written.starts_with('-');
+            let symbol = match by_written.get(&written) {
+                Some(s) if named => s.clone(),
+                _ => {
+                    let base = if named && is_identifier(&written) {
+                        written.clone()
+                    } else if named {
+                        sanitize(&written)
+                    } else {
+                        format!("{}_dim{d}", sanitize(&input.name))
+                    };
+                    let mut s = base.clone();
+                    let mut k = 1;
+                    while !taken.insert(s.clone()) {
+                        s = format!("{base}_{k}");
+                        k += 1;
+                    }
+                    if named {
+                        by_written.insert(written.clone(), s.clone());
+                    }
+                    s
+                }
+            };
+            dim.value = Some(DimValue::DimParam(symbol.clone()));
+            out.push(InputSymbol {
+                input: input.name.clone(),
+                dim_index: d,
+                written,
+                symbol,
+            });
+        }
+    }
+    out
+}
+
+/// tract's datum type as the ONNX element type name.
+pub fn onnx_type_name(dt: DatumType) -> String {
+    use DatumType::*;
+    match dt {
+        F32 => "float",
+        F64 => "double",
+        F16 => "float16",
+        I8 => "int8",
+        I16 => "int16",
+        I32 => "int32",
+        I64 | TDim => "int64",
+        U8 => "uint8",
+        U16 => "uint16",
+        U32 => "uint32",
+        U64 => "uint64",
+        Bool => "bool",
+        String => "string",
+        other => return format!("{other:?}").to_lowercase(),
+    }
+    .to_string()
+}
+
+fn dims_of(fact: &InferenceFact) -> Option<Vec<Option<TDim>>> {
+    if fact.shape.is_open() {
+        return None;
+    }
+    Some(
+        fact.shape
+            .dims()
+            .map(|d| match d {
+                GenericFactoid::Only(t) => Some(t.clone()),
+                GenericFactoid::Any => None,
+            })
+            .collect(),
+    )
+}
+
+fn dim_text(d: &Option<TDim>) -> String {
+    d.as_ref().map(|t| t.to_string()).unwrap_or_else(|| "?".into())
+}
+
+/// Reads the model for tract: from its file when it has one (tract resolves external data
+/// itself), else from re-serialised bytes.
+pub fn tract_proto(model: &Model) -> TractResult<(pb::ModelProto, Option<String>)> {
+    let onnx = tract_onnx::onnx();
+    if let Some(path) = &model.origin.path {
+        let dir = path.parent().map(|p| p.to_string_lossy().into_owned());
+        Ok((onnx.proto_model_for_path(path)?, dir))
+    } else {
+        use onnx_protobuf::Message;
+        let bytes = model.proto.write_to_bytes().map_err(|e| anyhow::anyhow!("{e}"))?;
+        Ok((onnx.proto_model_for_read(&mut &bytes[..])?, None))
+    }
+}
+
+/// Infers every value's shape in the main graph.
+pub fn analyse(model: &Model) -> ShapeAnalysis {
+    let mut analysis = ShapeAnalysis {
+        values: vec![],
+        by_name: HashMap::new(),
+        symbols: vec![],
+        nodes: vec![],
+        outputs: model.graph(MAIN_GRAPH).map(|g| g.outputs.clone()).unwrap_or_default(),
+        error: None,
+        unsupported_ops: vec![],
+    };
+    let facts = match tract_facts(model, &mut analysis) {
+        Ok(f) => f,
+        Err(e) => {
+            analysis.error = Some(format!("{e:#}"));
+            HashMap::new()
+        }
+    };
+    fill_values(model, &facts, &mut analysis);
+    analysis
+}
+
+/// tract facts by ONNX value name.
+fn tract_facts(model: &Model, analysis: &mut ShapeAnalysis) -> TractResult<HashMap<String, (Option<String>, Option<Vec<String>>)>> {
+    let (mut proto, dir) = tract_proto(model)?;
+    analysis.symbols = bind_input_symbols(&mut proto);
+    let onnx = tract_onnx::onnx().with_ignore_value_info(true).with_ignore_output_shapes(true);
+    let parsed = onnx.parse(&proto, dir.as_deref())?;
+    let mut tm = parsed.model;
+    if let Err(e) = tm.analyse(true) {
+        analysis.error = Some(format!("{e:#}"));
+    }
+    let mut facts = HashMap::new();
+    let order = tm.eval_order().unwrap_or_else(|_| (0..tm.nodes().len()).collect());
+    for &id in &order {
+        let node = tm.node(id);
+        let op = node.op.name().to_string();
+        if op.contains("Unimplemented") {
+            analysis.unsupported_ops.push(node.name.clone());
+        }
+        let mut nf = NodeFacts {
+            name: node.name.clone(),
+            op,
+            inputs: vec![],
+            outputs: vec![],
+            const_inputs: vec![],
+        };
+        for inlet in &node.inputs {
+            let f = tm.outlet_fact(*inlet)?;
+            nf.inputs.push(dims_of(f));
+            nf.const_inputs.push(f.value.concretize().map(|v| {
+                let s = format!("{v:?}");
+                s.chars().take(80).collect()
+            }));
+        }
+        for (ix, out) in node.outputs.iter().enumerate() {
+            let f = &out.fact;
+            let dims = dims_of(f);
+            nf.outputs.push(dims.clone());
+            if let Some(label) = tm.outlet_label(OutletId::new(id, ix)) {
+                let dtype = f.datum_type.concretize().map(onnx_type_name);
+                facts.insert(label.to_string(), (dtype, dims.map(|d| d.iter().map(dim_text).collect())));
+            }
+        }
+        analysis.nodes.push(nf);
+    }
+    Ok(facts)
+}
+
+fn fill_values(model: &Model, facts: &HashMap<String, (Option<String>, Option<Vec<String>>)>, a: &mut ShapeAnalysis) {
+    let Some(Body::Graph(graph)) = model.body(MAIN_GRAPH) else { return };
+    let declared: HashMap<&str, ValueType> = graph
+        .input
+        .iter()
+        .chain(&graph.output)
+        .chain(&graph.value_info)
+        .filter_map(|v| Some((v.name.as_str(), ValueType::from_proto(v.type_.as_ref()?))))
+        .collect();
+    let shown: BTreeMap<&str, &str> = a
+        .symbols
+        .iter()
+        .filter(|s| s.written != "?" && !s.written.starts_with('-'))
+        .map(|s| (s.symbol.as_str(), s.written.as_str()))
+        .collect();
+    let restore = |d: String| shown.get(d.as_str()).map(|w| w.to_string()).unwrap_or(d);
+    let mut names: Vec<&str> = Vec::new();
+    let index = model.graph(MAIN_GRAPH);
+    if let Some(gi) = index {
+        names.extend(gi.inputs.iter().map(String::as_str));
+    }
+    for n in &graph.node {
+        names.extend(n.output.iter().filter(|o| !o.is_empty()).map(String::as_str));
+    }
+    for name in names {
+        if a.by_name.contains_key(name) {
+            continue;
+        }
+        let inferred = facts.get(name).filter(|(_, d)| d.is_some());
+        let v = match (inferred, declared.get(name)) {
+            (Some((dtype, dims)), _) => ValueShape {
+                name: name.to_string(),
+                dtype: dtype.clone(),
+                dims: dims.clone().map(|d| d.into_iter().map(restore).collect()),
+                origin: ShapeOrigin::Inferred,
+            },
+            (None, Some(t)) if t.shape().is_some() => ValueShape {
+                name: name.to_string(),
+                dtype: t.elem().map(|e| e.name()),
+                dims: t.shape().map(|d| d.iter().map(|x| x.to_string()).collect()),
+                origin: ShapeOrigin::Declared,
+            },
+            _ => ValueShape {
+                name: name.to_string(),
+                dtype: facts.get(name).and_then(|f| f.0.clone()),
+                dims: None,
+                origin: ShapeOrigin::Unknown,
+            },
+        };
+        a.by_name.insert(name.to_string(), a.values.len());
+        a.values.push(v);
+    }
+}
+
+/// `float[batch_size,3,224,224]`-style text.
+pub fn type_text(v: &ValueShape) -> String {
+    let dims = v.dims.as_ref().map(|d| {
+        d.iter()
+            .map(|x| crate::model::types::Dim::Param(x.clone()))
+            .collect::<Vec<_>>()
+    });
+    format!("{}{}", v.dtype.as_deref().unwrap_or("?"), format_dims(dims.as_deref()))
+}
