@@ -8,5 +8,6 @@ pub mod cli;
 pub mod jobs;
 pub mod layout;
 pub mod model;
+pub mod run;
 pub mod shapes;
 pub mod ui;

@@ -14,16 +14,22 @@ pub fn open_verified(file: &Path) -> Result<Model, LoadError> {
     Ok(model)
 }
 
-pub fn run(file: &Path, json: bool) -> i32 {
-    let model = match open_verified(file) {
-        Ok(m) => m,
-        Err(e) => {
-            if json {
-                print_json(&serde_json::json!({ "error": e.to_string() }));
-            }
-            eprintln!("error: {e}");
-            return EXIT_UNREADABLE;
+/// `open_verified`, reporting failure the way every subcommand does (JSON `{"error"}` too);
+/// `Err` holds the exit code.
+pub fn open_or_report(file: &Path, json: bool) -> Result<Model, i32> {
+    open_verified(file).map_err(|e| {
+        if json {
+            print_json(&serde_json::json!({ "error": e.to_string() }));
         }
+        eprintln!("error: {e}");
+        EXIT_UNREADABLE
+    })
+}
+
+pub fn run(file: &Path, json: bool) -> i32 {
+    let model = match open_or_report(file, json) {
+        Ok(m) => m,
+        Err(code) => return code,
     };
     let info = ModelInfo::of(&model);
     if json {

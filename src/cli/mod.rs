@@ -1,7 +1,9 @@
 //! Command-line front end: one file per subcommand, human and JSON output from the same structs.
 
+pub mod axes;
 pub mod check;
 pub mod info;
+pub mod run;
 pub mod shapes;
 
 use std::path::PathBuf;
@@ -28,6 +30,17 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
+    /// Run a test inference with tract: inputs, symbol values, outputs with stats, latency, expected outputs.
+    Run(run::RunArgs),
+    /// Dynamic-axes report: which symbolic input dims stay dynamic, and where one is lost (exit 1 if any is).
+    Axes {
+        file: PathBuf,
+        #[arg(long)]
+        json: bool,
+        /// Skip the confirmation runs at two values of each symbol.
+        #[arg(long)]
+        no_run: bool,
+    },
     /// Type and shape of every value, inferred symbolically (tract), with its origin.
     Shapes {
         file: PathBuf,
@@ -56,6 +69,8 @@ pub fn run(command: Command) -> i32 {
         Command::Info { file, json } => info::run(&file, json),
         Command::Check { file, json } => check::run(&file, json),
         Command::Shapes { file, json } => shapes::run(&file, json),
+        Command::Run(args) => run::run(&args),
+        Command::Axes { file, json, no_run } => axes::run(&file, json, no_run),
     }
 }
 

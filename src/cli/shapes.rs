@@ -7,8 +7,8 @@ use serde::Serialize;
 use crate::shapes::infer::type_text;
 use crate::shapes::{analyse, InputSymbol, ValueShape};
 
-use super::info::open_verified;
-use super::{print_json, EXIT_OK, EXIT_UNREADABLE};
+use super::info::open_or_report;
+use super::{print_json, EXIT_OK};
 
 #[derive(Serialize)]
 struct ShapesOutput<'a> {
@@ -20,15 +20,9 @@ struct ShapesOutput<'a> {
 }
 
 pub fn run(file: &Path, json: bool) -> i32 {
-    let model = match open_verified(file) {
+    let model = match open_or_report(file, json) {
         Ok(m) => m,
-        Err(e) => {
-            if json {
-                print_json(&serde_json::json!({ "error": e.to_string() }));
-            }
-            eprintln!("error: {e}");
-            return EXIT_UNREADABLE;
-        }
+        Err(code) => return code,
     };
     let a = analyse(&model);
     if json {
@@ -41,12 +35,22 @@ pub fn run(file: &Path, json: bool) -> i32 {
         });
         return EXIT_OK;
     }
-    let width = a.values.iter().map(|v| v.name.len()).max().unwrap_or(0).min(48);
+    let width = a
+        .values
+        .iter()
+        .map(|v| v.name.len())
+        .max()
+        .unwrap_or(0)
+        .min(48);
     for v in &a.values {
         let origin = format!("{:?}", v.origin).to_lowercase();
         println!("{:<width$}  {:<40} {origin}", v.name, type_text(v));
     }
-    println!("{:.0}% of {} values have a fully known shape", a.known_rate() * 100.0, a.values.len());
+    println!(
+        "{:.0}% of {} values have a fully known shape",
+        a.known_rate() * 100.0,
+        a.values.len()
+    );
     if let Some(e) = &a.error {
         println!("analysis stopped: {}", e.lines().next().unwrap_or(""));
     }

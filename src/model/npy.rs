@@ -1,11 +1,11 @@
-//! `.npy` (NumPy format 1.0) writing of decoded tensors.
+//! `.npy` (NumPy format) reading and writing of decoded tensors.
 
-use super::tensor::{Tensor, TensorValues};
+use super::tensor::{decode_raw, element_count, Tensor, TensorValues};
+use super::DataType;
 
 /// numpy's dtype string for a tensor's values, and the bytes to store. Types numpy has no
 /// native dtype for (bfloat16, float8, 4/2/6-bit) are widened to float32 / int8 / uint8.
 fn descr_and_bytes(t: &Tensor) -> Result<(&'static str, Vec<u8>), String> {
-    use crate::model::DataType;
     let v = &t.values;
     Ok(match v {
         TensorValues::F32(_) => ("<f4", v.numpy_bytes()),
@@ -45,6 +45,95 @@ fn descr_and_bytes(t: &Tensor) -> Result<(&'static str, Vec<u8>), String> {
     })
 }
 
+/// numpy `descr` → ONNX element type (little-endian or byte-sized only).
+fn dtype_of_descr(descr: &str) -> Option<DataType> {
+    Some(match descr {
+        "<f4" => DataType::Float,
+        "<f8" => DataType::Double,
+        "<f2" => DataType::Float16,
+        "|i1" | "<i1" => DataType::Int8,
+        "<i2" => DataType::Int16,
+        "<i4" => DataType::Int32,
+        "<i8" => DataType::Int64,
+        "|u1" | "<u1" => DataType::Uint8,
+        "<u2" => DataType::Uint16,
+        "<u4" => DataType::Uint32,
+        "<u8" => DataType::Uint64,
+        "|b1" => DataType::Bool,
+        "<c8" => DataType::Complex64,
+        "<c16" => DataType::Complex128,
+        _ => return None,
+    })
+}
+
+/// The quoted value of `'key': '...'` in a numpy header dict.
+fn header_str<'a>(header: &'a str, key: &str) -> Option<&'a str> {
+    let rest = &header[header.find(&format!("'{key}'"))? + key.len() + 2..];
+    let rest = rest.trim_start().strip_prefix(':')?.trim_start();
+    let quote = rest.chars().next().filter(|c| *c == '\'' || *c == '"')?;
+    let rest = &rest[1..];
+    Some(&rest[..rest.find(quote)?])
+}
+
+/// Parses a `.npy` file (versions 1–3, C order, little-endian numeric or bool dtypes).
+pub fn from_npy(name: &str, bytes: &[u8]) -> Result<Tensor, String> {
+    if bytes.len() < 10 || &bytes[..6] != b"\x93NUMPY" {
+        return Err("not a .npy file (bad magic)".into());
+    }
+    let (header_len, start) = match bytes[6] {
+        1 => (u16::from_le_bytes([bytes[8], bytes[9]]) as usize, 10usize),
+        2 | 3 if bytes.len() >= 12 => (
+            u32::from_le_bytes(bytes[8..12].try_into().unwrap()) as usize,
+            12,
+        ),
+        v => return Err(format!("unsupported .npy version {v}")),
+    };
+    let header = bytes
+        .get(start..start.saturating_add(header_len))
+        .ok_or("truncated .npy header")?;
+    let header = std::str::from_utf8(header).map_err(|_| "the .npy header is not text")?;
+    let descr = header_str(header, "descr").ok_or("the .npy header has no 'descr'")?;
+    let dtype =
+        dtype_of_descr(descr).ok_or_else(|| format!("unsupported numpy dtype '{descr}'"))?;
+    if header.contains("'fortran_order': True") {
+        return Err(
+            "Fortran-ordered arrays are not supported; save with np.ascontiguousarray".into(),
+        );
+    }
+    let shape_text = header
+        .find("'shape'")
+        .and_then(|i| {
+            let rest = &header[i..];
+            Some(&rest[rest.find('(')? + 1..rest.find(')')?])
+        })
+        .ok_or("the .npy header has no 'shape'")?;
+    let dims = shape_text
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            s.parse::<i64>()
+                .map_err(|_| format!("bad dim '{s}' in .npy shape"))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let count = element_count(&dims).map_err(|e| e.to_string())?;
+    let data = &bytes[start + header_len..];
+    let expected = dtype.raw_len(count).ok_or("tensor too large")?;
+    if data.len() as u64 != expected {
+        return Err(format!(
+            ".npy holds {} data bytes, its shape {dims:?} of {descr} needs {expected}",
+            data.len()
+        ));
+    }
+    let values = decode_raw(dtype, data, count as usize).map_err(|e| e.to_string())?;
+    Ok(Tensor {
+        name: name.to_string(),
+        dtype,
+        dims: dims.iter().map(|&d| d as u64).collect(),
+        values,
+    })
+}
+
 pub fn to_npy(t: &Tensor) -> Result<Vec<u8>, String> {
     let (descr, data) = descr_and_bytes(t)?;
     let shape = match t.dims.len() {
@@ -75,7 +164,6 @@ pub fn to_npy(t: &Tensor) -> Result<Vec<u8>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::DataType;
 
     #[test]
     fn header_is_aligned_and_describes_the_array() {
@@ -91,5 +179,19 @@ mod tests {
         let header = std::str::from_utf8(&b[10..10 + hlen]).unwrap();
         assert!(header.contains("'descr': '<f4'") && header.contains("(2, 3)"));
         assert_eq!(b.len(), 10 + hlen + 24);
+    }
+
+    #[test]
+    fn reads_back_what_it_writes() {
+        let t = Tensor {
+            name: "x".into(),
+            dtype: DataType::Int64,
+            dims: vec![3],
+            values: TensorValues::I64(vec![-1, 0, 7]),
+        };
+        assert_eq!(from_npy("x", &to_npy(&t).unwrap()).unwrap(), t);
+        let mut truncated = to_npy(&t).unwrap();
+        truncated.pop();
+        assert!(from_npy("x", &truncated).unwrap_err().contains("needs 24"));
     }
 }

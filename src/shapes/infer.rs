@@ -53,13 +53,44 @@ pub struct InputSymbol {
     pub symbol: String,
 }
 
+/// A dim as tract inferred it, captured while tract's symbol table is alive (symbols print as
+/// `<Sym0>` once the model is dropped).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SymDim {
+    /// `64`, `batch_size`, `784*batch_size`.
+    pub text: String,
+    /// Symbols the expression depends on.
+    pub symbols: Vec<String>,
+    /// The concrete value, when there is one.
+    pub value: Option<i64>,
+}
+
+impl SymDim {
+    fn of(d: &TDim) -> SymDim {
+        SymDim {
+            text: d.to_string(),
+            symbols: d.symbols().iter().map(|s| s.to_string()).collect(),
+            value: d.to_i64().ok(),
+        }
+    }
+
+    pub fn mentions(&self, sym: &str) -> bool {
+        self.symbols.iter().any(|s| s == sym)
+    }
+
+    /// The dim is exactly the symbol (not an expression of it).
+    pub fn is(&self, sym: &str) -> bool {
+        self.text == sym
+    }
+}
+
 /// Facts about one node after analysis, for the dynamic-axes report.
 #[derive(Debug, Clone)]
 pub struct NodeFacts {
     pub name: String,
     pub op: String,
-    pub inputs: Vec<Option<Vec<Option<TDim>>>>,
-    pub outputs: Vec<Option<Vec<Option<TDim>>>>,
+    pub inputs: Vec<Option<Vec<Option<SymDim>>>>,
+    pub outputs: Vec<Option<Vec<Option<SymDim>>>>,
     /// Input values known as constants (a Reshape's shape, say), as text.
     pub const_inputs: Vec<Option<String>>,
 }
@@ -72,6 +103,8 @@ pub struct ShapeAnalysis {
     pub nodes: Vec<NodeFacts>,
     /// Output value names of the graph.
     pub outputs: Vec<String>,
+    /// tract's dims per value name, before they become text (the axes report reads symbols).
+    pub tract_dims: HashMap<String, Vec<Option<SymDim>>>,
     /// Where tract's analysis stopped, if it did.
     pub error: Option<String>,
     pub unsupported_ops: Vec<String>,
@@ -98,11 +131,16 @@ impl ShapeAnalysis {
 
 fn is_identifier(s: &str) -> bool {
     let mut c = s.chars();
-    c.next().is_some_and(|f| f.is_ascii_alphabetic() || f == '_') && c.all(|x| x.is_ascii_alphanumeric() || x == '_')
+    c.next()
+        .is_some_and(|f| f.is_ascii_alphabetic() || f == '_')
+        && c.all(|x| x.is_ascii_alphanumeric() || x == '_')
 }
 
 fn sanitize(s: &str) -> String {
-    let mut out: String = s.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect();
+    let mut out: String = s
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
     if !out.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') {
         out.insert(0, '_');
     }
@@ -112,16 +150,23 @@ fn sanitize(s: &str) -> String {
 /// Gives every symbolic or unknown dim of the graph inputs a tract-parsable symbol.
 pub fn bind_input_symbols(proto: &mut pb::ModelProto) -> Vec<InputSymbol> {
     use pb::tensor_shape_proto::dimension::Value as DimValue;
-    let Some(graph) = proto.graph.as_mut() else { return vec![] };
-    let inits: std::collections::HashSet<String> = graph.initializer.iter().map(|t| t.name.clone()).collect();
+    let Some(graph) = proto.graph.as_mut() else {
+        return vec![];
+    };
+    let inits: std::collections::HashSet<String> =
+        graph.initializer.iter().map(|t| t.name.clone()).collect();
     let mut by_written: HashMap<String, String> = HashMap::new();
     let mut taken: std::collections::HashSet<String> = std::collections::HashSet::new();
     let mut out = Vec::new();
     for input in graph.input.iter_mut().filter(|i| !inits.contains(&i.name)) {
-        let Some(pb::type_proto::Value::TensorType(tt)) = input.r#type.as_mut().and_then(|t| t.value.as_mut()) else {
+        let Some(pb::type_proto::Value::TensorType(tt)) =
+            input.r#type.as_mut().and_then(|t| t.value.as_mut())
+        else {
             continue;
         };
-        let Some(shape) = tt.shape.as_mut() else { continue };
+        let Some(shape) = tt.shape.as_mut() else {
+            continue;
+        };
         for (d, dim) in shape.dim.iter_mut().enumerate() {
             let written = match &dim.value {
                 Some(DimValue::DimValue(v)) if *v >= 0 => continue,
@@ -165,6 +210,58 @@ pub fn bind_input_symbols(proto: &mut pb::ModelProto) -> Vec<InputSymbol> {
     out
 }
 
+/// The node tract names in an error chain (`Evaluating #12 "/fc1/Gemm" …`, `analyse for node #7 "x"`).
+pub fn failing_node(message: &str) -> Option<String> {
+    let at = ["Evaluating #", "for node #", "node #"]
+        .iter()
+        .find_map(|k| message.find(k))?;
+    let rest = &message[at..];
+    let open = rest.find('"')? + 1;
+    let close = rest[open..].find('"')?;
+    Some(rest[open..open + close].to_string())
+}
+
+/// tract's error text with its dim wrappers dropped: `Sym(seq)` → `seq`, `Val(64)` → `64`.
+pub fn tidy_tract_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = ["Val(", "Sym("].iter().filter_map(|k| rest.find(k)).min() {
+        out.push_str(&rest[..at]);
+        let inner = &rest[at + 4..];
+        match inner.find(')') {
+            Some(close) => {
+                out.push_str(&inner[..close]);
+                rest = &inner[close + 1..];
+            }
+            None => {
+                out.push_str(&rest[at..]);
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// A constant input as text: small integer tensors (shapes, axes) as `[1, 16, 4, 16]`.
+fn const_text(v: &Tensor) -> String {
+    if v.len() <= 16 {
+        if let Ok(ints) = v.cast_to::<i64>() {
+            if let Ok(view) = ints.try_as_plain_ram() {
+                if let Ok(s) = view.as_slice::<i64>() {
+                    let items: Vec<String> = s.iter().map(|x| x.to_string()).collect();
+                    return if v.rank() == 0 {
+                        items.join("")
+                    } else {
+                        format!("[{}]", items.join(", "))
+                    };
+                }
+            }
+        }
+    }
+    format!("{:?} tensor of shape {:?}", v.datum_type(), v.shape())
+}
+
 /// tract's datum type as the ONNX element type name.
 pub fn onnx_type_name(dt: DatumType) -> String {
     use DatumType::*;
@@ -187,7 +284,7 @@ pub fn onnx_type_name(dt: DatumType) -> String {
     .to_string()
 }
 
-fn dims_of(fact: &InferenceFact) -> Option<Vec<Option<TDim>>> {
+fn dims_of(fact: &InferenceFact) -> Option<Vec<Option<SymDim>>> {
     if fact.shape.is_open() {
         return None;
     }
@@ -195,15 +292,17 @@ fn dims_of(fact: &InferenceFact) -> Option<Vec<Option<TDim>>> {
         fact.shape
             .dims()
             .map(|d| match d {
-                GenericFactoid::Only(t) => Some(t.clone()),
+                GenericFactoid::Only(t) => Some(SymDim::of(t)),
                 GenericFactoid::Any => None,
             })
             .collect(),
     )
 }
 
-fn dim_text(d: &Option<TDim>) -> String {
-    d.as_ref().map(|t| t.to_string()).unwrap_or_else(|| "?".into())
+fn dim_text(d: &Option<SymDim>) -> String {
+    d.as_ref()
+        .map(|t| t.text.clone())
+        .unwrap_or_else(|| "?".into())
 }
 
 /// Reads the model for tract: from its file when it has one (tract resolves external data
@@ -215,7 +314,10 @@ pub fn tract_proto(model: &Model) -> TractResult<(pb::ModelProto, Option<String>
         Ok((onnx.proto_model_for_path(path)?, dir))
     } else {
         use onnx_protobuf::Message;
-        let bytes = model.proto.write_to_bytes().map_err(|e| anyhow::anyhow!("{e}"))?;
+        let bytes = model
+            .proto
+            .write_to_bytes()
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
         Ok((onnx.proto_model_for_read(&mut &bytes[..])?, None))
     }
 }
@@ -227,7 +329,11 @@ pub fn analyse(model: &Model) -> ShapeAnalysis {
         by_name: HashMap::new(),
         symbols: vec![],
         nodes: vec![],
-        outputs: model.graph(MAIN_GRAPH).map(|g| g.outputs.clone()).unwrap_or_default(),
+        outputs: model
+            .graph(MAIN_GRAPH)
+            .map(|g| g.outputs.clone())
+            .unwrap_or_default(),
+        tract_dims: HashMap::new(),
         error: None,
         unsupported_ops: vec![],
     };
@@ -243,17 +349,24 @@ pub fn analyse(model: &Model) -> ShapeAnalysis {
 }
 
 /// tract facts by ONNX value name.
-fn tract_facts(model: &Model, analysis: &mut ShapeAnalysis) -> TractResult<HashMap<String, (Option<String>, Option<Vec<String>>)>> {
+fn tract_facts(
+    model: &Model,
+    analysis: &mut ShapeAnalysis,
+) -> TractResult<HashMap<String, (Option<String>, Option<Vec<String>>)>> {
     let (mut proto, dir) = tract_proto(model)?;
     analysis.symbols = bind_input_symbols(&mut proto);
-    let onnx = tract_onnx::onnx().with_ignore_value_info(true).with_ignore_output_shapes(true);
+    let onnx = tract_onnx::onnx()
+        .with_ignore_value_info(true)
+        .with_ignore_output_shapes(true);
     let parsed = onnx.parse(&proto, dir.as_deref())?;
     let mut tm = parsed.model;
     if let Err(e) = tm.analyse(true) {
         analysis.error = Some(format!("{e:#}"));
     }
     let mut facts = HashMap::new();
-    let order = tm.eval_order().unwrap_or_else(|_| (0..tm.nodes().len()).collect());
+    let order = tm
+        .eval_order()
+        .unwrap_or_else(|_| (0..tm.nodes().len()).collect());
     for &id in &order {
         let node = tm.node(id);
         let op = node.op.name().to_string();
@@ -270,18 +383,22 @@ fn tract_facts(model: &Model, analysis: &mut ShapeAnalysis) -> TractResult<HashM
         for inlet in &node.inputs {
             let f = tm.outlet_fact(*inlet)?;
             nf.inputs.push(dims_of(f));
-            nf.const_inputs.push(f.value.concretize().map(|v| {
-                let s = format!("{v:?}");
-                s.chars().take(80).collect()
-            }));
+            nf.const_inputs
+                .push(f.value.concretize().map(|v| const_text(&v)));
         }
         for (ix, out) in node.outputs.iter().enumerate() {
             let f = &out.fact;
             let dims = dims_of(f);
             nf.outputs.push(dims.clone());
             if let Some(label) = tm.outlet_label(OutletId::new(id, ix)) {
+                if let Some(d) = &dims {
+                    analysis.tract_dims.insert(label.to_string(), d.clone());
+                }
                 let dtype = f.datum_type.concretize().map(onnx_type_name);
-                facts.insert(label.to_string(), (dtype, dims.map(|d| d.iter().map(dim_text).collect())));
+                facts.insert(
+                    label.to_string(),
+                    (dtype, dims.map(|d| d.iter().map(dim_text).collect())),
+                );
             }
         }
         analysis.nodes.push(nf);
@@ -289,8 +406,14 @@ fn tract_facts(model: &Model, analysis: &mut ShapeAnalysis) -> TractResult<HashM
     Ok(facts)
 }
 
-fn fill_values(model: &Model, facts: &HashMap<String, (Option<String>, Option<Vec<String>>)>, a: &mut ShapeAnalysis) {
-    let Some(Body::Graph(graph)) = model.body(MAIN_GRAPH) else { return };
+fn fill_values(
+    model: &Model,
+    facts: &HashMap<String, (Option<String>, Option<Vec<String>>)>,
+    a: &mut ShapeAnalysis,
+) {
+    let Some(Body::Graph(graph)) = model.body(MAIN_GRAPH) else {
+        return;
+    };
     let declared: HashMap<&str, ValueType> = graph
         .input
         .iter()
@@ -311,7 +434,12 @@ fn fill_values(model: &Model, facts: &HashMap<String, (Option<String>, Option<Ve
         names.extend(gi.inputs.iter().map(String::as_str));
     }
     for n in &graph.node {
-        names.extend(n.output.iter().filter(|o| !o.is_empty()).map(String::as_str));
+        names.extend(
+            n.output
+                .iter()
+                .filter(|o| !o.is_empty())
+                .map(String::as_str),
+        );
     }
     for name in names {
         if a.by_name.contains_key(name) {
@@ -350,5 +478,29 @@ pub fn type_text(v: &ValueShape) -> String {
             .map(|x| crate::model::types::Dim::Param(x.clone()))
             .collect::<Vec<_>>()
     });
-    format!("{}{}", v.dtype.as_deref().unwrap_or("?"), format_dims(dims.as_deref()))
+    format!(
+        "{}{}",
+        v.dtype.as_deref().unwrap_or("?"),
+        format_dims(dims.as_deref())
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_the_node_in_tract_errors() {
+        let m = r#"Failed analyse for node #7 "/fc1/Gemm" Gemm: Infering facts"#;
+        assert_eq!(failing_node(m).as_deref(), Some("/fc1/Gemm"));
+        assert_eq!(
+            failing_node("Evaluating #3 \"x.y\" Reshape: bad").as_deref(),
+            Some("x.y")
+        );
+        assert_eq!(failing_node("no node here"), None);
+        assert_eq!(
+            tidy_tract_text("unify MulInt(784, Sym(batch_size)) with Val(784)."),
+            "unify MulInt(784, batch_size) with 784."
+        );
+    }
 }

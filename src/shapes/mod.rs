@@ -1,5 +1,10 @@
 //! Model → the type and shape of every value (symbolic, from tract) and the dynamic-axes report.
 
+pub mod axes;
 pub mod infer;
 
-pub use infer::{analyse, InputSymbol, ShapeAnalysis, ShapeOrigin, ValueShape};
+pub use axes::{report as axes_report, AxesReport, AxisEntry, AxisStatus};
+pub use infer::{
+    analyse, bind_input_symbols, failing_node, tract_proto, InputSymbol, ShapeAnalysis,
+    ShapeOrigin, ValueShape,
+};

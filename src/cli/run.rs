@@ -1,0 +1,295 @@
+//! `onnx-lens run FILE [--input NAME=SRC]… [--dim SYM=N]… [--expected DIR] [--runs N] [--json]`
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::jobs::Progress;
+use crate::model::{Tensor, TensorStats};
+use crate::run::{
+    compare, load_test_data_set, run as run_model, top_k, Comparison, InputSource, Latency,
+    NodeTime, RunError, RunRequest, Tolerance,
+};
+
+use super::info::open_or_report;
+use super::{print_json, EXIT_OK, EXIT_PROBLEMS, EXIT_UNREADABLE};
+
+#[derive(clap::Args, Debug)]
+pub struct RunArgs {
+    pub file: PathBuf,
+    /// NAME=SOURCE, SOURCE one of random, random:SEED, normal, zeros, ones, a .npy or a .pb file (repeatable).
+    #[arg(long = "input", value_name = "NAME=SOURCE")]
+    pub inputs: Vec<String>,
+    /// SYMBOL=VALUE for a symbolic input dim, e.g. batch_size=4 (repeatable; default 1 for batch-like dims).
+    #[arg(long = "dim", value_name = "SYMBOL=VALUE")]
+    pub dims: Vec<String>,
+    /// A test_data_set_N folder: its input_N.pb feed the model (unless --input says otherwise) and its
+    /// output_N.pb are compared with the outputs.
+    #[arg(long, value_name = "DIR")]
+    pub expected: Option<PathBuf>,
+    /// Timed runs after one warm-up run.
+    #[arg(long, default_value_t = 5)]
+    pub runs: usize,
+    #[arg(long, default_value_t = 1e-3)]
+    pub rtol: f64,
+    #[arg(long, default_value_t = 1e-7)]
+    pub atol: f64,
+    /// Run tract's plain plan instead of the optimised one.
+    #[arg(long)]
+    pub no_optimize: bool,
+    /// Write each output as DIR/<output name>.npy (or .pb with --save-format pb).
+    #[arg(long, value_name = "DIR")]
+    pub output_dir: Option<PathBuf>,
+    #[arg(long, default_value = "npy", value_parser = ["npy", "pb"])]
+    pub save_format: String,
+    /// Print JSON (stable contract, see README).
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Serialize)]
+pub struct OutputSummary {
+    pub name: String,
+    pub dtype: String,
+    pub shape: Vec<u64>,
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+    pub mean: Option<f64>,
+    pub std: Option<f64>,
+    pub nan_count: u64,
+    pub inf_count: u64,
+    /// (index, value) of the largest scores, for classifier-like outputs.
+    pub top5: Option<Vec<(usize, f64)>>,
+}
+
+impl OutputSummary {
+    pub fn of(t: &Tensor) -> OutputSummary {
+        let s: Option<TensorStats> = t.stats();
+        OutputSummary {
+            name: t.name.clone(),
+            dtype: t.dtype.name(),
+            shape: t.dims.clone(),
+            min: s.as_ref().map(|s| s.min),
+            max: s.as_ref().map(|s| s.max),
+            mean: s.as_ref().map(|s| s.mean),
+            std: s.as_ref().map(|s| s.std),
+            nan_count: s.as_ref().map_or(0, |s| s.nan_count),
+            inf_count: s.as_ref().map_or(0, |s| s.inf_count),
+            top5: top_k(t, 5),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct RunReport {
+    outputs: Vec<OutputSummary>,
+    latency_ms: Latency,
+    expected: Option<Comparison>,
+    symbols: BTreeMap<String, i64>,
+    optimized: bool,
+    plan_note: Option<String>,
+    /// The 20 slowest nodes of one profiled run.
+    node_times_ms: Vec<NodeTime>,
+    saved: Vec<PathBuf>,
+}
+
+fn split_pair<'a>(text: &'a str, what: &str) -> Result<(&'a str, &'a str), String> {
+    text.split_once('=')
+        .ok_or_else(|| format!("--{what} {text}: expected NAME=VALUE"))
+}
+
+fn request(args: &RunArgs) -> Result<RunRequest, String> {
+    let mut req = RunRequest {
+        runs: args.runs,
+        optimize: !args.no_optimize,
+        ..RunRequest::default()
+    };
+    for text in &args.inputs {
+        let (name, src) = split_pair(text, "input")?;
+        req.inputs.insert(name.to_string(), InputSource::parse(src));
+    }
+    for text in &args.dims {
+        let (name, v) = split_pair(text, "dim")?;
+        let v = v
+            .parse()
+            .map_err(|_| format!("--dim {text}: {v} is not an integer"))?;
+        req.dims.insert(name.to_string(), v);
+    }
+    Ok(req)
+}
+
+fn fail(json: bool, message: &str, node: Option<&str>, code: i32) -> i32 {
+    if json {
+        print_json(&serde_json::json!({ "error": message, "node": node }));
+    }
+    eprintln!("error: {message}");
+    code
+}
+
+pub fn run(args: &RunArgs) -> i32 {
+    let model = match open_or_report(&args.file, args.json) {
+        Ok(m) => m,
+        Err(code) => return code,
+    };
+    let mut req = match request(args) {
+        Ok(r) => r,
+        Err(e) => return fail(args.json, &e, None, EXIT_UNREADABLE),
+    };
+    let expected = match &args.expected {
+        Some(dir) => match load_test_data_set(dir) {
+            Ok(set) => Some(set),
+            Err(e) => return fail(args.json, &e, None, EXIT_UNREADABLE),
+        },
+        None => None,
+    };
+    if let Some(set) = &expected {
+        let names: Vec<String> = crate::run::input_specs(&model)
+            .into_iter()
+            .map(|s| s.name)
+            .collect();
+        for (name, t) in names.iter().zip(&set.inputs) {
+            req.inputs
+                .entry(name.clone())
+                .or_insert_with(|| InputSource::Given(t.clone()));
+        }
+    }
+    let outcome = match run_model(&model, &req, &Progress::detached()) {
+        Ok(o) => o,
+        Err(e @ RunError::Input(_)) => {
+            return fail(args.json, &e.to_string(), None, EXIT_UNREADABLE)
+        }
+        Err(e) => return fail(args.json, &e.to_string(), e.node(), EXIT_PROBLEMS),
+    };
+    let tol = Tolerance {
+        rtol: args.rtol,
+        atol: args.atol,
+    };
+    let comparison = expected
+        .as_ref()
+        .map(|set| compare(&outcome.outputs, &set.expected, tol));
+    let saved = match &args.output_dir {
+        Some(dir) => {
+            match crate::run::save::write_outputs(dir, &outcome.outputs, &args.save_format) {
+                Ok(p) => p,
+                Err(e) => return fail(args.json, &e, None, EXIT_UNREADABLE),
+            }
+        }
+        None => vec![],
+    };
+    let report = RunReport {
+        outputs: outcome.outputs.iter().map(OutputSummary::of).collect(),
+        latency_ms: outcome.latency_ms,
+        expected: comparison,
+        symbols: outcome.symbol_values.iter().cloned().collect(),
+        optimized: outcome.optimized,
+        plan_note: outcome.plan_note.clone(),
+        node_times_ms: outcome.node_times.iter().take(20).cloned().collect(),
+        saved,
+    };
+    if args.json {
+        print_json(&report);
+    } else {
+        print!("{}", render(&args.file, &outcome.inputs, &req, &report));
+    }
+    match &report.expected {
+        Some(c) if !c.passed => EXIT_PROBLEMS,
+        _ => EXIT_OK,
+    }
+}
+
+fn num(x: Option<f64>) -> String {
+    x.map(|v| format!("{v:.6}")).unwrap_or_else(|| "-".into())
+}
+
+fn render(file: &Path, inputs: &[Tensor], req: &RunRequest, r: &RunReport) -> String {
+    use std::fmt::Write;
+    let mut s = String::new();
+    let plan = if r.optimized {
+        "optimised plan"
+    } else {
+        "plain plan"
+    };
+    let syms: Vec<String> = r.symbols.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let _ = writeln!(
+        s,
+        "{} ran with tract ({plan}){}",
+        file.display(),
+        if syms.is_empty() {
+            String::new()
+        } else {
+            format!(", {}", syms.join(" "))
+        }
+    );
+    if let Some(note) = &r.plan_note {
+        let _ = writeln!(s, "  note: {}", note.lines().next().unwrap_or(""));
+    }
+    let _ = writeln!(s, "inputs");
+    for t in inputs {
+        let src = req
+            .inputs
+            .get(&t.name)
+            .cloned()
+            .unwrap_or_default()
+            .describe();
+        let _ = writeln!(s, "  {:<24} {}{:?}  {src}", t.name, t.dtype, t.dims);
+    }
+    let _ = writeln!(s, "outputs");
+    for o in &r.outputs {
+        let _ = writeln!(
+            s,
+            "  {:<24} {}{:?}  min {} max {} mean {} std {}{}",
+            o.name,
+            o.dtype,
+            o.shape,
+            num(o.min),
+            num(o.max),
+            num(o.mean),
+            num(o.std),
+            if o.nan_count + o.inf_count > 0 {
+                format!("  NaN {} Inf {}", o.nan_count, o.inf_count)
+            } else {
+                String::new()
+            }
+        );
+        if let Some(top) = &o.top5 {
+            let t: Vec<String> = top.iter().map(|(i, v)| format!("{i}: {v:.4}")).collect();
+            let _ = writeln!(s, "  {:<24} top-5 {}", "", t.join(", "));
+        }
+    }
+    let l = &r.latency_ms;
+    let _ = writeln!(
+        s,
+        "latency  min {:.3} ms, median {:.3} ms over {} runs",
+        l.min, l.median, l.runs
+    );
+    if !r.node_times_ms.is_empty() {
+        let slow: Vec<String> = r
+            .node_times_ms
+            .iter()
+            .take(5)
+            .map(|n| format!("{} {:.3} ms", n.node, n.ms))
+            .collect();
+        let _ = writeln!(s, "slowest  {}", slow.join(", "));
+    }
+    if let Some(c) = &r.expected {
+        let _ = writeln!(
+            s,
+            "expected {}: max abs error {:.3e}, max rel error {:.3e}",
+            if c.passed { "PASSED" } else { "FAILED" },
+            c.max_abs_error,
+            c.max_rel_error
+        );
+        for o in c.outputs.iter().filter(|o| !o.passed) {
+            let why = o
+                .problem
+                .clone()
+                .unwrap_or_else(|| format!("{} elements outside tolerance", o.mismatches));
+            let _ = writeln!(s, "  {:<24} {why}", o.name);
+        }
+    }
+    for p in &r.saved {
+        let _ = writeln!(s, "saved    {}", p.display());
+    }
+    s
+}

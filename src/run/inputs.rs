@@ -1,0 +1,429 @@
+//! Where a run's inputs come from: generated (random, zeros, ones), `.npy` or TensorProto `.pb`
+//! files, or a `test_data_set_N/` folder; and the concrete value of every symbolic dim.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use onnx_protobuf::Message;
+use rand::rngs::StdRng;
+use rand::{RngExt, SeedableRng};
+use rand_distr::{Distribution, StandardNormal};
+
+use crate::model::types::{Dim, ValueType};
+use crate::model::{tensor, Body, DataType, Model, Tensor, TensorValues, MAIN_GRAPH};
+use crate::shapes::InputSymbol;
+
+/// How to fill one graph input.
+#[derive(Debug, Clone, PartialEq)]
+pub enum InputSource {
+    /// Uniform in [0, 1) (or standard normal) for floats, 0..10 for integers, seeded.
+    Random {
+        seed: u64,
+        normal: bool,
+    },
+    Zeros,
+    Ones,
+    /// A `.npy` or TensorProto `.pb` file.
+    File(PathBuf),
+    /// A tensor already in memory (test data sets, the GUI).
+    Given(Tensor),
+}
+
+impl Default for InputSource {
+    fn default() -> Self {
+        InputSource::Random {
+            seed: 0,
+            normal: false,
+        }
+    }
+}
+
+impl InputSource {
+    /// `random`, `random:normal`, `random:SEED`, `zeros`, `ones`, or a path.
+    pub fn parse(text: &str) -> InputSource {
+        match text {
+            "random" | "uniform" => InputSource::default(),
+            "normal" | "random:normal" => InputSource::Random {
+                seed: 0,
+                normal: true,
+            },
+            "zeros" => InputSource::Zeros,
+            "ones" => InputSource::Ones,
+            _ => match text.strip_prefix("random:").and_then(|s| s.parse().ok()) {
+                Some(seed) => InputSource::Random {
+                    seed,
+                    normal: false,
+                },
+                None => InputSource::File(PathBuf::from(text)),
+            },
+        }
+    }
+
+    pub fn describe(&self) -> String {
+        match self {
+            InputSource::Random { seed, normal } => {
+                format!(
+                    "random {} (seed {seed})",
+                    if *normal { "normal" } else { "uniform" }
+                )
+            }
+            InputSource::Zeros => "zeros".into(),
+            InputSource::Ones => "ones".into(),
+            InputSource::File(p) => p.display().to_string(),
+            InputSource::Given(t) => format!("given tensor {}", t.name),
+        }
+    }
+}
+
+/// A graph input the caller must feed (initializers excluded).
+#[derive(Debug, Clone)]
+pub struct InputSpec {
+    pub name: String,
+    pub dtype: Option<DataType>,
+    pub dims: Option<Vec<Dim>>,
+}
+
+pub fn input_specs(model: &Model) -> Vec<InputSpec> {
+    let (Some(Body::Graph(graph)), Some(index)) = (model.body(MAIN_GRAPH), model.graph(MAIN_GRAPH))
+    else {
+        return vec![];
+    };
+    index
+        .inputs
+        .iter()
+        .map(|name| {
+            let t = graph
+                .input
+                .iter()
+                .find(|v| &v.name == name)
+                .and_then(|v| v.type_.as_ref())
+                .map(ValueType::from_proto);
+            InputSpec {
+                name: name.clone(),
+                dtype: t.as_ref().and_then(|t| t.elem()),
+                dims: t.as_ref().and_then(|t| t.shape().map(|d| d.to_vec())),
+            }
+        })
+        .collect()
+}
+
+/// Reads a `.npy` or a TensorProto `.pb` file.
+pub fn load_tensor_file(path: &Path) -> Result<Tensor, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let name = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    if bytes.starts_with(b"\x93NUMPY") {
+        return crate::model::npy::from_npy(&name, &bytes)
+            .map_err(|e| format!("{}: {e}", path.display()));
+    }
+    let proto = onnx_protobuf::TensorProto::parse_from_bytes(&bytes)
+        .map_err(|e| format!("{}: neither .npy nor a TensorProto: {e}", path.display()))?;
+    let mut t = tensor::decode(&proto, None).map_err(|e| format!("{}: {e}", path.display()))?;
+    if t.name.is_empty() {
+        t.name = name;
+    }
+    Ok(t)
+}
+
+/// The inputs and expected outputs of an onnx backend-test `test_data_set_N/` folder.
+#[derive(Debug, Clone)]
+pub struct TestDataSet {
+    pub dir: PathBuf,
+    pub inputs: Vec<Tensor>,
+    pub expected: Vec<Tensor>,
+}
+
+/// `prefix_N.pb` files of a folder in numeric order of N.
+fn numbered(dir: &Path, prefix: &str) -> Result<Vec<PathBuf>, String> {
+    let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let mut files: Vec<(u64, PathBuf)> = entries
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let n = name
+                .strip_prefix(prefix)?
+                .strip_suffix(".pb")?
+                .parse()
+                .ok()?;
+            Some((n, e.path()))
+        })
+        .collect();
+    files.sort();
+    Ok(files.into_iter().map(|(_, p)| p).collect())
+}
+
+pub fn load_test_data_set(dir: &Path) -> Result<TestDataSet, String> {
+    let read_all = |prefix| {
+        numbered(dir, prefix)?
+            .iter()
+            .map(|p| load_tensor_file(p))
+            .collect::<Result<Vec<_>, _>>()
+    };
+    let set = TestDataSet {
+        dir: dir.to_path_buf(),
+        inputs: read_all("input_")?,
+        expected: read_all("output_")?,
+    };
+    if set.inputs.is_empty() && set.expected.is_empty() {
+        return Err(format!(
+            "{}: no input_N.pb or output_N.pb files",
+            dir.display()
+        ));
+    }
+    Ok(set)
+}
+
+/// `test_data_set_*` folders beside a model, sorted.
+pub fn test_data_sets_beside(model_path: &Path) -> Vec<PathBuf> {
+    let Some(dir) = model_path.parent() else {
+        return vec![];
+    };
+    let mut sets: Vec<PathBuf> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.ok())
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with("test_data_set_")
+                && e.path().is_dir()
+        })
+        .map(|e| e.path())
+        .collect();
+    sets.sort();
+    sets
+}
+
+/// A sensible value for a symbolic dim nobody gave a value for: batch-like leading dims get 1,
+/// the spatial dims of image-like (rank-4) inputs 224, anything else (sequence, …) 16.
+pub fn default_symbol_value(rank: usize, dim_index: usize) -> i64 {
+    match (rank, dim_index) {
+        (_, 0) => 1,
+        (4, 2 | 3) => 224,
+        _ => 16,
+    }
+}
+
+/// Decides every input symbol's value: from tensors given for an input, then the caller's
+/// choices (by the name written in the model or tract's symbol), then defaults.
+pub fn resolve_symbols(
+    specs: &[InputSpec],
+    symbols: &[InputSymbol],
+    given: &BTreeMap<String, Tensor>,
+    chosen: &BTreeMap<String, i64>,
+) -> Result<BTreeMap<String, i64>, String> {
+    let mut values: BTreeMap<String, i64> = BTreeMap::new();
+    for s in symbols {
+        let Some(t) = given.get(&s.input) else {
+            continue;
+        };
+        let Some(&actual) = t.dims.get(s.dim_index) else {
+            continue;
+        };
+        match values.insert(s.symbol.clone(), actual as i64) {
+            Some(prev) if prev != actual as i64 => {
+                return Err(format!(
+                    "dim '{}' is {prev} in one given input and {actual} in '{}'",
+                    s.written, s.input
+                ))
+            }
+            _ => {}
+        }
+    }
+    for s in symbols {
+        if values.contains_key(&s.symbol) {
+            continue;
+        }
+        let v = chosen
+            .get(&s.written)
+            .or_else(|| chosen.get(&s.symbol))
+            .copied()
+            .unwrap_or_else(|| {
+                let rank = specs
+                    .iter()
+                    .find(|i| i.name == s.input)
+                    .and_then(|i| i.dims.as_ref())
+                    .map_or(1, |d| d.len());
+                default_symbol_value(rank, s.dim_index)
+            });
+        if v < 0 {
+            return Err(format!(
+                "dim '{}' = {v}: dims cannot be negative",
+                s.written
+            ));
+        }
+        values.insert(s.symbol.clone(), v);
+    }
+    for key in chosen.keys() {
+        if !symbols
+            .iter()
+            .any(|s| &s.written == key || &s.symbol == key)
+        {
+            let known: Vec<&str> = symbols.iter().map(|s| s.written.as_str()).collect();
+            return Err(format!(
+                "--dim {key}: the model has no such input dim (it has: {})",
+                known.join(", ")
+            ));
+        }
+    }
+    Ok(values)
+}
+
+/// The concrete shape of an input once its symbols have values.
+pub fn concrete_shape(
+    spec: &InputSpec,
+    symbols: &[InputSymbol],
+    values: &BTreeMap<String, i64>,
+) -> Result<Vec<u64>, String> {
+    let dims = spec.dims.as_ref().ok_or_else(|| {
+        format!(
+            "input '{}' has no declared shape; give it a file",
+            spec.name
+        )
+    })?;
+    dims.iter()
+        .enumerate()
+        .map(|(i, d)| match d {
+            Dim::Value(v) if *v >= 0 => Ok(*v as u64),
+            _ => symbols
+                .iter()
+                .find(|s| s.input == spec.name && s.dim_index == i)
+                .and_then(|s| values.get(&s.symbol))
+                .map(|&v| v as u64)
+                .ok_or_else(|| format!("input '{}' dim {i} has no value", spec.name)),
+        })
+        .collect()
+}
+
+/// Generates a dtype-correct tensor for a generated source.
+pub fn generate(
+    name: &str,
+    dtype: DataType,
+    dims: &[u64],
+    source: &InputSource,
+) -> Result<Tensor, String> {
+    let count = dims
+        .iter()
+        .try_fold(1u64, |a, &d| a.checked_mul(d))
+        .filter(|&c| c <= 1 << 31);
+    let count = count
+        .ok_or_else(|| format!("input '{name}': shape {dims:?} is too large to generate"))?
+        as usize;
+    let mut fill: Box<dyn FnMut() -> f64> = match source {
+        InputSource::Zeros => Box::new(|| 0.0),
+        InputSource::Ones => Box::new(|| 1.0),
+        InputSource::Random { seed, normal } => {
+            let mut rng = StdRng::seed_from_u64(*seed);
+            let (normal, float) = (*normal, dtype.is_float());
+            Box::new(move || match (float, normal) {
+                (true, true) => StandardNormal.sample(&mut rng),
+                (true, false) => rng.random::<f64>(),
+                (false, _) => rng.random_range(0..10) as f64,
+            })
+        }
+        other => {
+            return Err(format!(
+                "input '{name}': {} is not a generated source",
+                other.describe()
+            ))
+        }
+    };
+    let v: Vec<f64> = (0..count).map(|_| fill()).collect();
+    let values = match dtype {
+        DataType::Float => TensorValues::F32(v.iter().map(|&x| x as f32).collect()),
+        DataType::Double => TensorValues::F64(v),
+        DataType::Float16 => TensorValues::F16(v.iter().map(|&x| half::f16::from_f64(x)).collect()),
+        DataType::Int8 => TensorValues::I8(v.iter().map(|&x| x as i8).collect()),
+        DataType::Int16 => TensorValues::I16(v.iter().map(|&x| x as i16).collect()),
+        DataType::Int32 => TensorValues::I32(v.iter().map(|&x| x as i32).collect()),
+        DataType::Int64 => TensorValues::I64(v.iter().map(|&x| x as i64).collect()),
+        DataType::Uint8 => TensorValues::U8(v.iter().map(|&x| x as u8).collect()),
+        DataType::Uint16 => TensorValues::U16(v.iter().map(|&x| x as u16).collect()),
+        DataType::Uint32 => TensorValues::U32(v.iter().map(|&x| x as u32).collect()),
+        DataType::Uint64 => TensorValues::U64(v.iter().map(|&x| x as u64).collect()),
+        DataType::Bool => TensorValues::Bool(v.iter().map(|&x| x as i64 % 2 == 1).collect()),
+        DataType::String => TensorValues::Str(
+            v.iter()
+                .map(|&x| format!("{}", x as i64).into_bytes())
+                .collect(),
+        ),
+        other => return Err(format!("input '{name}': cannot generate {other} values")),
+    };
+    Ok(Tensor {
+        name: name.to_string(),
+        dtype,
+        dims: dims.to_vec(),
+        values,
+    })
+}
+
+/// Checks a given tensor against the input's declared type and fixed dims.
+pub fn check_given(spec: &InputSpec, t: &Tensor) -> Result<(), String> {
+    if let Some(dtype) = spec.dtype {
+        if dtype != t.dtype {
+            return Err(format!(
+                "input '{}' is {dtype}, the given tensor is {}",
+                spec.name, t.dtype
+            ));
+        }
+    }
+    if let Some(dims) = &spec.dims {
+        let fits = dims.len() == t.dims.len()
+            && dims
+                .iter()
+                .zip(&t.dims)
+                .all(|(d, &a)| !matches!(d, Dim::Value(v) if *v >= 0 && *v as u64 != a));
+        if !fits {
+            return Err(format!(
+                "input '{}' is declared {}, the given tensor has shape {:?}",
+                spec.name,
+                crate::model::types::format_dims(Some(dims)),
+                t.dims
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_sources() {
+        assert_eq!(InputSource::parse("zeros"), InputSource::Zeros);
+        assert_eq!(
+            InputSource::parse("random:7"),
+            InputSource::Random {
+                seed: 7,
+                normal: false
+            }
+        );
+        assert_eq!(
+            InputSource::parse("x.npy"),
+            InputSource::File("x.npy".into())
+        );
+    }
+
+    #[test]
+    fn random_is_seeded_and_dtype_correct() {
+        let src = InputSource::Random {
+            seed: 3,
+            normal: false,
+        };
+        let a = generate("x", DataType::Float, &[2, 3], &src).unwrap();
+        assert_eq!(a, generate("x", DataType::Float, &[2, 3], &src).unwrap());
+        let TensorValues::F32(v) = &a.values else {
+            panic!()
+        };
+        assert!(v.iter().all(|x| (0.0..1.0).contains(x)) && v.iter().any(|&x| x != v[0]));
+        let i = generate("i", DataType::Int64, &[50], &src).unwrap();
+        let TensorValues::I64(v) = &i.values else {
+            panic!()
+        };
+        assert!(v.iter().all(|x| (0..10).contains(x)));
+        assert!(generate("big", DataType::Float, &[1 << 20, 1 << 20], &src).is_err());
+    }
+}

@@ -1,0 +1,15 @@
+//! Test inference with tract: inputs, symbol values, outputs, latency, per-node times,
+//! comparison with expected outputs.
+
+pub mod compare;
+pub mod confirm;
+pub mod convert;
+pub mod engine;
+pub mod inputs;
+pub mod save;
+
+pub use compare::{compare, top_k, Comparison, Tolerance};
+pub use engine::{run, Latency, NodeTime, RunError, RunOutcome, RunRequest};
+pub use inputs::{
+    input_specs, load_test_data_set, test_data_sets_beside, InputSource, InputSpec, TestDataSet,
+};

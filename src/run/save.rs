@@ -1,0 +1,85 @@
+//! Saving run outputs as `.npy` or ONNX TensorProto `.pb` (what test_data_set folders hold).
+
+use std::path::{Path, PathBuf};
+
+use onnx_protobuf::{Message, TensorProto};
+
+use crate::model::{npy, Tensor, TensorValues};
+
+/// An output name as a file name: path separators and other odd characters become `_`.
+pub fn file_stem(name: &str, index: usize) -> String {
+    let s: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let s = s.trim_matches('.').to_string();
+    if s.is_empty() {
+        format!("output_{index}")
+    } else {
+        s
+    }
+}
+
+pub fn to_tensor_proto(t: &Tensor) -> TensorProto {
+    let mut p = TensorProto::new();
+    p.name = t.name.clone();
+    p.data_type = t.dtype.code();
+    p.dims = t.dims.iter().map(|&d| d as i64).collect();
+    match &t.values {
+        TensorValues::Str(v) => p.string_data = v.clone(),
+        other => p.raw_data = other.numpy_bytes(),
+    }
+    p
+}
+
+pub fn to_pb_bytes(t: &Tensor) -> Result<Vec<u8>, String> {
+    to_tensor_proto(t)
+        .write_to_bytes()
+        .map_err(|e| e.to_string())
+}
+
+/// Writes each output as `DIR/<sanitised name>.<ext>` (`npy` or `pb`); returns the paths.
+pub fn write_outputs(dir: &Path, outputs: &[Tensor], ext: &str) -> Result<Vec<PathBuf>, String> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let mut written = Vec::new();
+    for (i, t) in outputs.iter().enumerate() {
+        let bytes = if ext == "pb" {
+            to_pb_bytes(t)?
+        } else {
+            npy::to_npy(t)?
+        };
+        let path = dir.join(format!("{}.{ext}", file_stem(&t.name, i)));
+        std::fs::write(&path, bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+        written.push(path);
+    }
+    Ok(written)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{tensor::decode, DataType};
+
+    #[test]
+    fn names_become_safe_file_names() {
+        assert_eq!(file_stem("/fc2/Gemm:0", 0), "_fc2_Gemm_0");
+        assert_eq!(file_stem("..", 3), "output_3");
+    }
+
+    #[test]
+    fn tensor_proto_round_trips() {
+        let t = Tensor {
+            name: "y".into(),
+            dtype: DataType::Float16,
+            dims: vec![2],
+            values: TensorValues::F16(vec![half::f16::from_f32(1.5), half::f16::from_f32(-2.0)]),
+        };
+        assert_eq!(decode(&to_tensor_proto(&t), None).unwrap(), t);
+    }
+}
