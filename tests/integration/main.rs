@@ -4,3 +4,5 @@ mod check;
 mod common;
 mod gui;
 mod model;
+mod run;
+mod shapes;

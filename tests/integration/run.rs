@@ -1,0 +1,231 @@
+//! `onnx-lens run`: the wheel's backend models against their expected outputs, fixtures against
+//! onnxruntime, and the CLI contract.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use onnx_lens::jobs::Progress;
+use onnx_lens::model::{load_path, npy, DataType, TensorValues};
+use onnx_lens::run::{
+    self, compare, load_test_data_set, InputSource, RunError, RunRequest, Tolerance,
+};
+
+use crate::common::*;
+use crate::shapes::axes_fixtures;
+
+#[test]
+fn backend_models_match_their_expected_outputs() {
+    let (mut passed, mut unsupported) = (0, Vec::new());
+    for path in backend_model_paths() {
+        let set_dir = path.parent().unwrap().join("test_data_set_0");
+        if !set_dir.is_dir() {
+            continue;
+        }
+        let model = load_path(&path).unwrap();
+        let set = load_test_data_set(&set_dir).unwrap();
+        let names: Vec<String> = run::input_specs(&model)
+            .into_iter()
+            .map(|s| s.name)
+            .collect();
+        let req = RunRequest {
+            inputs: names
+                .into_iter()
+                .zip(set.inputs.iter().cloned().map(InputSource::Given))
+                .collect(),
+            runs: 0,
+            profile: false,
+            ..RunRequest::default()
+        };
+        match run::run(&model, &req, &Progress::detached()) {
+            Ok(outcome) => {
+                let c = compare(&outcome.outputs, &set.expected, Tolerance::default());
+                assert!(c.passed, "{}: {c:?}", path.display());
+                passed += 1;
+            }
+            Err(e @ RunError::Unsupported { .. }) => {
+                assert!(e.to_string().starts_with("unsupported: ") && e.node().is_some());
+                unsupported.push(format!(
+                    "{}: {e}",
+                    path.parent()
+                        .unwrap()
+                        .file_name()
+                        .unwrap()
+                        .to_string_lossy()
+                ));
+            }
+            Err(e) => panic!("{}: {e}", path.display()),
+        }
+    }
+    println!(
+        "{passed} backend models pass --expected; {} unsupported by tract:",
+        unsupported.len()
+    );
+    for u in &unsupported {
+        println!("  {u}");
+    }
+    assert!(passed >= 100, "only {passed} models ran");
+}
+
+/// onnx-lens and onnxruntime on the same inputs, at batch 1 and 4 (dynamic batch).
+#[test]
+fn fixtures_match_onnxruntime_at_batch_1_and_4() {
+    let fixtures = axes_fixtures();
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/sample.onnx");
+    for model in [sample.to_str().unwrap(), fixtures["mlp_dynamic"].as_str()] {
+        for batch in [1, 4] {
+            let dir = scratch(&format!(
+                "ort_{}_{batch}",
+                Path::new(model).file_stem().unwrap().to_string_lossy()
+            ));
+            let r = run_py_json(
+                "ort_reference.py",
+                &[model, dir.to_str().unwrap(), &batch.to_string()],
+            );
+            let ours = dir.join("ours");
+            let input = format!(
+                "{}={}",
+                r["input"].as_str().unwrap(),
+                r["input_path"].as_str().unwrap()
+            );
+            let (code, out) = cli_json(&[
+                "run",
+                model,
+                "--input",
+                &input,
+                "--output-dir",
+                ours.to_str().unwrap(),
+                "--runs",
+                "1",
+                "--json",
+            ]);
+            assert_eq!(code, 0, "{out}");
+            for (name, ort_path) in r["outputs"].as_object().unwrap() {
+                let expected =
+                    npy::from_npy(name, &std::fs::read(ort_path.as_str().unwrap()).unwrap())
+                        .unwrap();
+                let file = onnx_lens::run::save::file_stem(name, 0);
+                let actual = npy::from_npy(
+                    name,
+                    &std::fs::read(ours.join(format!("{file}.npy"))).unwrap(),
+                )
+                .unwrap();
+                assert_eq!(actual.dims[0], batch, "{model}: {name}");
+                let c = compare(
+                    &[actual],
+                    &[expected],
+                    Tolerance {
+                        rtol: 0.0,
+                        atol: 1e-4,
+                    },
+                );
+                assert!(c.passed, "{model} batch {batch}: {c:?}");
+            }
+        }
+    }
+}
+
+#[test]
+fn cli_contract_exit_codes_and_failures() {
+    let fixtures = axes_fixtures();
+    let (code, r) = cli_json(&[
+        "run",
+        &fixtures["mlp_dynamic"],
+        "--dim",
+        "batch_size=4",
+        "--runs",
+        "3",
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{r}");
+    assert_eq!(r["outputs"][0]["name"], "output");
+    assert_eq!(r["outputs"][0]["shape"], serde_json::json!([4, 10]));
+    assert_eq!(r["symbols"]["batch_size"], 4);
+    let l = &r["latency_ms"];
+    assert!(
+        l["min"].as_f64().unwrap() <= l["median"].as_f64().unwrap() && l["runs"] == 3,
+        "{l}"
+    );
+    assert!(r["expected"].is_null());
+
+    // A test data set whose expected output is wrong makes the run fail with exit 1.
+    let src = backend_model_paths()
+        .into_iter()
+        .find(|p| p.to_string_lossy().contains("test_Conv2d/"))
+        .unwrap();
+    let dir = scratch("run_wrong_expected");
+    let set = load_test_data_set(&src.parent().unwrap().join("test_data_set_0")).unwrap();
+    std::fs::write(
+        dir.join("input_0.pb"),
+        run::save::to_pb_bytes(&set.inputs[0]).unwrap(),
+    )
+    .unwrap();
+    let mut wrong = set.expected[0].clone();
+    if let TensorValues::F32(v) = &mut wrong.values {
+        v[0] += 0.5;
+    }
+    std::fs::write(
+        dir.join("output_0.pb"),
+        run::save::to_pb_bytes(&wrong).unwrap(),
+    )
+    .unwrap();
+    let (code, r) = cli_json(&[
+        "run",
+        src.to_str().unwrap(),
+        "--expected",
+        dir.to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!((code, &r["expected"]["passed"]), (1, &false.into()), "{r}");
+    assert!(
+        (r["expected"]["max_abs_error"].as_f64().unwrap() - 0.5).abs() < 1e-3,
+        "{r}"
+    );
+
+    // Unsupported ops are named before anything runs.
+    let grad = backend_model_paths()
+        .into_iter()
+        .find(|p| p.to_string_lossy().contains("test_gradient_of_add/"))
+        .unwrap();
+    let (code, r) = cli_json(&["run", grad.to_str().unwrap(), "--json"]);
+    assert_eq!(code, 1);
+    assert_eq!(r["error"], "unsupported: Gradient at my_gradient");
+
+    // A run that fails inside the graph names the failing node.
+    let (code, r) = cli_json(&[
+        "run",
+        &fixtures["mlp_view"],
+        "--dim",
+        "batch_size=3",
+        "--json",
+    ]);
+    assert_eq!((code, &r["node"]), (1, &"/fc1/Gemm".into()), "{r}");
+
+    // Bad inputs are usage errors.
+    let (code, r) = cli_json(&["run", &fixtures["mlp_dynamic"], "--dim", "nope=2", "--json"]);
+    assert_eq!(code, 2);
+    assert!(r["error"].as_str().unwrap().contains("batch_size"), "{r}");
+}
+
+#[test]
+fn generated_inputs_follow_the_declared_types() {
+    let f = axes_fixtures();
+    let model = load_path(Path::new(&f["transformer_dynamic"])).unwrap();
+    let req = RunRequest {
+        inputs: BTreeMap::from([("x".to_string(), InputSource::Zeros)]),
+        dims: BTreeMap::from([("seq".to_string(), 5)]),
+        runs: 0,
+        ..RunRequest::default()
+    };
+    let out = run::run(&model, &req, &Progress::detached()).unwrap();
+    assert_eq!(
+        (out.inputs[0].dtype, out.inputs[0].dims.clone()),
+        (DataType::Float, vec![1, 5, 64])
+    );
+    assert_eq!(out.outputs[0].dims, vec![1, 5, 64]);
+    // Zeros through LayerNorm give its bias; the residual Add keeps the shape.
+    assert!(
+        out.node_times.iter().any(|t| t.node == "/attn/MatMul"),
+        "profile maps to ONNX names: {:?}",
+        out.node_times
+    );
+}

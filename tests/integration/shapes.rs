@@ -1,0 +1,179 @@
+//! Shape inference and the dynamic-axes report, on export-shaped fixtures and the onnx wheel's models.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::OnceLock;
+
+use onnx_lens::model::load_path;
+use onnx_lens::run::inputs::load_tensor_file;
+use onnx_lens::shapes::{analyse, ShapeOrigin};
+
+use crate::common::*;
+
+/// Builds the dynamic-axes fixtures once per test binary run (tests share them read-only).
+pub fn axes_fixtures() -> &'static HashMap<String, String> {
+    static FIXTURES: OnceLock<HashMap<String, String>> = OnceLock::new();
+    FIXTURES.get_or_init(|| {
+        let dir = scratch("axes_fixtures");
+        let v = run_py_json("make_axes_models.py", &[dir.to_str().unwrap()]);
+        serde_json::from_value(v).unwrap()
+    })
+}
+
+fn entry<'a>(report: &'a serde_json::Value, input: &str, dim: u64) -> &'a serde_json::Value {
+    report["axes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["input"] == input && e["dim_index"] == dim)
+        .unwrap_or_else(|| panic!("no entry for {input}[{dim}] in {report}"))
+}
+
+#[test]
+fn dynamic_axes_verdicts_agree_with_the_runs() {
+    let f = axes_fixtures();
+
+    let (code, r) = cli_json(&["axes", "--json", &f["mlp_dynamic"]]);
+    let e = entry(&r, "input", 0);
+    assert_eq!(
+        (code, &e["status"], &e["symbol"]),
+        (0, &"dynamic".into(), &"batch_size".into()),
+        "{r}"
+    );
+    assert!(
+        e["reason"]
+            .as_str()
+            .unwrap()
+            .contains("output [batch_size, 10]"),
+        "{e}"
+    );
+    assert_eq!(e["confirmed_by_run"], true, "{e}");
+
+    let (code, r) = cli_json(&["axes", "--json", &f["mlp_static"]]);
+    let e = entry(&r, "input", 0);
+    assert_eq!(
+        (code, &e["status"], &e["fixed_value"]),
+        (0, &"fixed".into(), &1.into()),
+        "{r}"
+    );
+    assert_eq!(r["axes"].as_array().unwrap().len(), 1, "{r}");
+
+    let (code, r) = cli_json(&["axes", "--json", &f["mlp_view"]]);
+    let e = entry(&r, "input", 0);
+    assert_eq!(code, 1, "a lost axis is a problem: {r}");
+    assert_eq!(
+        (&e["status"], &e["lost_at_node"]),
+        (&"lost".into(), &"/Reshape".into()),
+        "{e}"
+    );
+    assert!(
+        e["reason"]
+            .as_str()
+            .unwrap()
+            .contains("constant shape [1, -1]"),
+        "{e}"
+    );
+    assert_eq!(e["confirmed_by_run"], true, "{e}");
+
+    let (code, r) = cli_json(&["axes", "--json", &f["transformer_traced"]]);
+    let e = entry(&r, "x", 1);
+    assert_eq!(
+        (code, &e["status"], &e["symbol"]),
+        (1, &"lost".into(), &"seq".into()),
+        "{r}"
+    );
+    assert_eq!(
+        e["lost_at_node"], "/attn/Reshape_q",
+        "the first traced Reshape: {e}"
+    );
+    assert!(
+        e["reason"]
+            .as_str()
+            .unwrap()
+            .contains("seq (axis 1) becomes 16"),
+        "{e}"
+    );
+    assert_eq!(e["confirmed_by_run"], true, "{e}");
+    assert_eq!(entry(&r, "x", 0)["status"], "fixed");
+
+    let (code, r) = cli_json(&["axes", "--json", &f["transformer_dynamic"]]);
+    let e = entry(&r, "x", 1);
+    assert_eq!(
+        (code, &e["status"], &e["confirmed_by_run"]),
+        (0, &"dynamic".into(), &true.into()),
+        "{r}"
+    );
+}
+
+#[test]
+fn shapes_show_symbolic_expressions_and_origins() {
+    let f = axes_fixtures();
+    let (code, s) = cli_json(&["shapes", "--json", &f["mlp_view"]]);
+    assert_eq!(code, 0);
+    let value = |name: &str| {
+        s["values"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v["name"] == name)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(
+        value("/Reshape_output_0")["dims"],
+        serde_json::json!(["1", "784*batch_size"])
+    );
+    assert_eq!(value("/Reshape_output_0")["origin"], "inferred");
+    assert!(s["analysis_error"].as_str().unwrap().contains("/fc1/Gemm"));
+
+    let m = load_path(Path::new(&f["transformer_dynamic"])).unwrap();
+    let a = analyse(&m);
+    assert!(a.error.is_none(), "{:?}", a.error);
+    assert_eq!(a.known_rate(), 1.0);
+    let y = a.get("/merged").unwrap();
+    assert_eq!(
+        (y.dims.clone().unwrap(), y.origin),
+        (
+            vec!["1".to_string(), "seq".into(), "64".into()],
+            ShapeOrigin::Inferred
+        )
+    );
+}
+
+#[test]
+fn inferred_shapes_equal_expected_outputs_on_backend_models() {
+    let (mut compared, mut values, mut known) = (0, 0usize, 0.0);
+    for path in backend_model_paths() {
+        let set = path.parent().unwrap().join("test_data_set_0");
+        if !set.is_dir() {
+            continue;
+        }
+        let model = load_path(&path).unwrap();
+        let a = analyse(&model);
+        values += a.values.len();
+        known += a.known_rate() * a.values.len() as f64;
+        for (i, out) in a.outputs.iter().enumerate() {
+            let Some(v) = a.get(out).filter(|v| v.origin == ShapeOrigin::Inferred) else {
+                continue;
+            };
+            let Some(dims) = v.dims.as_ref().and_then(|d| {
+                d.iter()
+                    .map(|x| x.parse::<u64>().ok())
+                    .collect::<Option<Vec<_>>>()
+            }) else {
+                continue;
+            };
+            let expected = load_tensor_file(&set.join(format!("output_{i}.pb"))).unwrap();
+            assert_eq!(dims, expected.dims, "{}: output {out}", path.display());
+            compared += 1;
+        }
+    }
+    println!(
+        "inferred output shapes equal the expected ones on {compared} outputs; {:.1}% of {values} values have a known shape",
+        100.0 * known / values as f64
+    );
+    assert!(
+        compared >= 100,
+        "only {compared} outputs had an inferred concrete shape"
+    );
+}
