@@ -31,7 +31,12 @@ fn esc(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-pub fn to_svg(g: &LaidOutGraph) -> String {
+/// The whole graph as SVG; `labels` (value name → shape text) overrides the declared edge labels
+/// with inferred shapes.
+pub fn to_svg(
+    g: &LaidOutGraph,
+    labels: Option<&std::collections::HashMap<String, String>>,
+) -> String {
     let b = g.layout.bounds;
     let pad = 20.0;
     let mut s = String::new();
@@ -85,7 +90,7 @@ pub fn to_svg(g: &LaidOutGraph) -> String {
                 r#"<text x="{:.1}" y="{:.1}" font-size="10" dominant-baseline="middle">{}</text>"#,
                 (a.0 + c.0) / 2.0 + 4.0,
                 (a.1 + c.1) / 2.0,
-                esc(&e.label)
+                esc(labels.and_then(|m| m.get(&e.value)).unwrap_or(&e.label))
             );
         }
     }

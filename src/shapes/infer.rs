@@ -348,11 +348,14 @@ pub fn analyse(model: &Model) -> ShapeAnalysis {
     analysis
 }
 
+/// A value's element type and dims as text, when tract knows them.
+type TextFact = (Option<String>, Option<Vec<String>>);
+
 /// tract facts by ONNX value name.
 fn tract_facts(
     model: &Model,
     analysis: &mut ShapeAnalysis,
-) -> TractResult<HashMap<String, (Option<String>, Option<Vec<String>>)>> {
+) -> TractResult<HashMap<String, TextFact>> {
     let (mut proto, dir) = tract_proto(model)?;
     analysis.symbols = bind_input_symbols(&mut proto);
     let onnx = tract_onnx::onnx()
@@ -406,11 +409,7 @@ fn tract_facts(
     Ok(facts)
 }
 
-fn fill_values(
-    model: &Model,
-    facts: &HashMap<String, (Option<String>, Option<Vec<String>>)>,
-    a: &mut ShapeAnalysis,
-) {
+fn fill_values(model: &Model, facts: &HashMap<String, TextFact>, a: &mut ShapeAnalysis) {
     let Some(Body::Graph(graph)) = model.body(MAIN_GRAPH) else {
         return;
     };

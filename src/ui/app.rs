@@ -23,6 +23,8 @@ pub enum LeftTab {
     Model,
     Diagnostics,
     Search,
+    Axes,
+    Run,
 }
 
 pub struct LensApp {
@@ -44,6 +46,7 @@ pub struct LensApp {
     ctx: Option<egui::Context>,
     /// Set by the screenshot script: save an SVG of the current graph to this path once laid out.
     pub notice: Option<String>,
+    pub run: super::run_panel::RunPanel,
 }
 
 impl LensApp {
@@ -65,6 +68,7 @@ impl LensApp {
             last_frame: FrameStats::default(),
             ctx: None,
             notice: None,
+            run: Default::default(),
         }
     }
 
@@ -109,14 +113,22 @@ impl LensApp {
     }
 
     pub fn is_busy(&self) -> bool {
-        self.load_job.is_running() || self.tensor_job.is_running()
+        self.load_job.is_running()
+            || self.tensor_job.is_running()
+            || self.run.is_running()
+            || self
+                .doc
+                .as_ref()
+                .is_some_and(|d| d.shapes_running() || d.confirm_job().is_running())
     }
 
     fn poll_jobs(&mut self) {
         if let Some(result) = self.load_job.take() {
             match result {
                 Ok(loaded) => {
-                    self.doc = Some(Document::new(loaded, self.generation));
+                    let mut doc = Document::new(loaded, self.generation);
+                    doc.start_shapes(self.repaint_fn());
+                    self.doc = Some(doc);
                     self.error = None;
                     self.tensor = None;
                     self.tab = LeftTab::Model;
@@ -133,8 +145,9 @@ impl LensApp {
                 Err(e) => self.error = Some(e),
             }
         }
+        self.run.poll();
         if let Some(doc) = &mut self.doc {
-            if let Some(e) = doc.poll_layouts() {
+            if let Some(e) = doc.poll_layouts().or_else(|| doc.poll_shapes()) {
                 self.error = Some(e);
             }
             doc.apply_pending_center();
@@ -155,6 +168,10 @@ impl LensApp {
                 self.tensor_job = Job::spawn("tensor", repaint, move |_| {
                     TensorView::compute(&model, g, &name)
                 });
+            }
+            UiAction::InspectTensor(t) => {
+                self.tensor = Some(TensorView::of(crate::model::MAIN_GRAPH, t));
+                self.tensor_page = 0;
             }
             UiAction::SaveTensor => self.save_tensor(),
         }
@@ -192,7 +209,12 @@ impl LensApp {
         let Some(path) = path.or_else(|| self.dialog.save_file("graph.svg", "svg")) else {
             return;
         };
-        match std::fs::write(&path, crate::layout::svg::to_svg(g)) {
+        let labels = doc
+            .shapes
+            .as_ref()
+            .filter(|_| doc.current == crate::model::MAIN_GRAPH)
+            .map(|s| s.labels.as_ref());
+        match std::fs::write(&path, crate::layout::svg::to_svg(g, labels)) {
             Ok(()) => self.notice = Some(format!("saved {}", path.display())),
             Err(e) => self.error = Some(format!("cannot save {}: {e}", path.display())),
         }
@@ -398,11 +420,26 @@ impl LensApp {
             ui.selectable_value(&mut self.tab, LeftTab::Model, "Model");
             ui.selectable_value(&mut self.tab, LeftTab::Diagnostics, diag_label);
             ui.selectable_value(&mut self.tab, LeftTab::Search, "Search");
+            ui.selectable_value(&mut self.tab, LeftTab::Axes, "Axes");
+            ui.selectable_value(&mut self.tab, LeftTab::Run, "Run");
         });
         ui.separator();
         let mut actions = Vec::new();
-        let Some(doc) = &self.doc else { return };
+        let repaint = self.repaint_fn();
+        let Some(doc) = &mut self.doc else { return };
         match self.tab {
+            LeftTab::Axes => {
+                egui::ScrollArea::vertical()
+                    .id_salt("axes-panel")
+                    .show(ui, |ui| {
+                        super::axes_panel::axes_panel(ui, doc, repaint, &mut actions)
+                    });
+            }
+            LeftTab::Run => {
+                egui::ScrollArea::vertical()
+                    .id_salt("run-panel")
+                    .show(ui, |ui| self.run.show(ui, doc, repaint, &mut actions));
+            }
             LeftTab::Model => {
                 egui::ScrollArea::vertical()
                     .id_salt("model-panel")
@@ -527,6 +564,26 @@ impl LensApp {
             selected: doc.selected_item(),
             ..Default::default()
         };
+        if g == crate::model::MAIN_GRAPH {
+            marks.shape_labels = doc.shapes.as_ref().map(|s| s.labels.clone());
+            let heat = self.run.heat_by_node();
+            if !heat.is_empty() {
+                let body = doc.model.body(g);
+                for (item, it) in laid.view.items.iter().enumerate() {
+                    if let (ItemKind::Node(n), Some(b)) = (&it.kind, body) {
+                        let node = &b.nodes()[*n];
+                        let name = if node.name.is_empty() {
+                            node.output.first().map(String::as_str).unwrap_or("")
+                        } else {
+                            &node.name
+                        };
+                        if let Some(h) = heat.get(name) {
+                            marks.heat.insert(item, *h);
+                        }
+                    }
+                }
+            }
+        }
         for (item, it) in laid.view.items.iter().enumerate() {
             if let ItemKind::Node(n) = it.kind {
                 if let Some(s) = doc.problems.get(&(g, n)) {

@@ -10,6 +10,7 @@ use crate::jobs::{Job, Progress, Repaint};
 use crate::layout::{lay_out, ItemKind, LaidOutGraph, LayoutRequest};
 use crate::model::info::ModelInfo;
 use crate::model::{load_bytes, load_path, GraphId, GraphOwner, Model, MAIN_GRAPH};
+use crate::shapes::{analyse, axes_report, AxesReport, ValueShape};
 
 use super::graph_view::ViewState;
 
@@ -63,6 +64,44 @@ pub fn load(source: Source, generation: u64, p: &Progress) -> Result<Loaded, Str
     })
 }
 
+/// The shape analysis of the main graph and its dynamic-axes report, made on a worker after load.
+pub struct ShapesResult {
+    /// Value name → edge label (`1×seq×64`), for inferred shapes.
+    pub labels: Arc<HashMap<String, String>>,
+    pub values: HashMap<String, ValueShape>,
+    pub known_rate: f64,
+    pub error: Option<String>,
+    pub axes: AxesReport,
+}
+
+impl ShapesResult {
+    pub fn compute(model: &Model) -> ShapesResult {
+        let a = analyse(model);
+        let axes = axes_report(model, &a);
+        // Graph inputs are declared by definition: their label is as good as an inferred one.
+        let inputs = model
+            .graph(MAIN_GRAPH)
+            .map(|g| g.inputs.clone())
+            .unwrap_or_default();
+        let labels = a
+            .values
+            .iter()
+            .filter(|v| v.dims.is_some())
+            .filter(|v| {
+                v.origin == crate::shapes::ShapeOrigin::Inferred || inputs.contains(&v.name)
+            })
+            .map(|v| (v.name.clone(), v.label()))
+            .collect();
+        ShapesResult {
+            labels: Arc::new(labels),
+            known_rate: a.known_rate(),
+            error: a.error.clone(),
+            values: a.values.into_iter().map(|v| (v.name.clone(), v)).collect(),
+            axes,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Selection {
     None,
@@ -87,6 +126,10 @@ pub struct Document {
     pub pending_center: Option<(GraphId, usize)>,
     /// Findings per (graph, node), worst first.
     pub problems: HashMap<(GraphId, usize), Severity>,
+    shapes_job: Job<ShapesResult>,
+    pub shapes: Option<ShapesResult>,
+    /// Runs the model at two values per symbol to confirm the axes report.
+    confirm_job: Job<AxesReport>,
 }
 
 impl Document {
@@ -120,7 +163,65 @@ impl Document {
             selection: Selection::None,
             pending_center: None,
             problems,
+            shapes_job: Job::default(),
+            shapes: None,
+            confirm_job: Job::default(),
         }
+    }
+
+    /// Starts shape inference (edges show declared shapes until it is done).
+    pub fn start_shapes(&mut self, repaint: Repaint) {
+        let model = self.model.clone();
+        self.shapes_job = Job::spawn("shapes", repaint, move |p| {
+            p.set(0.1, "inferring shapes");
+            Ok(ShapesResult::compute(&model))
+        });
+    }
+
+    pub fn shapes_running(&self) -> bool {
+        self.shapes_job.is_running()
+    }
+
+    /// Starts the confirmation runs of the axes report.
+    pub fn start_confirm(&mut self, repaint: Repaint) {
+        let Some(shapes) = &self.shapes else { return };
+        let (model, mut report) = (self.model.clone(), shapes.axes.clone());
+        self.confirm_job = Job::spawn("confirm axes", repaint, move |p| {
+            crate::run::confirm::confirm(&model, &mut report, p);
+            Ok(report)
+        });
+    }
+
+    pub fn confirm_job(&self) -> &Job<AxesReport> {
+        &self.confirm_job
+    }
+
+    /// Moves finished shape results in; returns an error message if a job failed.
+    pub fn poll_shapes(&mut self) -> Option<String> {
+        let mut failed = None;
+        match self.shapes_job.take() {
+            Some(Ok(r)) => self.shapes = Some(r),
+            Some(Err(e)) => failed = Some(format!("shape inference failed: {e}")),
+            None => {}
+        }
+        match self.confirm_job.take() {
+            Some(Ok(axes)) => {
+                if let Some(s) = &mut self.shapes {
+                    s.axes = axes;
+                }
+            }
+            Some(Err(e)) => failed = Some(format!("confirmation runs failed: {e}")),
+            None => {}
+        }
+        failed
+    }
+
+    /// A main-graph node by name (what tract and reports name), as its index.
+    pub fn node_by_name(&self, name: &str) -> Option<usize> {
+        let body = self.model.body(MAIN_GRAPH)?;
+        body.nodes().iter().position(|n| {
+            n.name == name || (n.name.is_empty() && n.output.first().is_some_and(|o| o == name))
+        })
     }
 
     /// Starts laying out `g` if it has no layout yet.

@@ -99,6 +99,8 @@ pub struct Marks {
     pub problems: HashMap<usize, Severity>,
     /// Heat per item in [0, 1] (per-node timing), drawn as a tint.
     pub heat: HashMap<usize, f32>,
+    /// Inferred shape labels by value name; edges without one keep their declared label, greyed.
+    pub shape_labels: Option<std::sync::Arc<HashMap<String, String>>>,
 }
 
 pub enum ViewAction {
@@ -199,16 +201,24 @@ pub fn show(
         if labels && pts.len() >= 2 {
             let (x, y) = label_anchor(route);
             let at = view.to_screen(origin, (x, y)) + Vec2::new(4.0 * z, 0.0);
-            label_shapes.push((at, g.view.edges[i].label.clone()));
+            let edge = &g.view.edges[i];
+            let label = match &marks.shape_labels {
+                Some(m) => match m.get(&edge.value) {
+                    Some(l) => (l.clone(), style::EDGE_LABEL),
+                    None => (edge.label.clone(), style::EDGE_LABEL_DECLARED),
+                },
+                None => (edge.label.clone(), style::EDGE_LABEL),
+            };
+            label_shapes.push((at, label));
         }
     }
-    for (at, text) in label_shapes {
+    for (at, (text, color)) in label_shapes {
         painter.text(
             at,
             Align2::LEFT_CENTER,
             text,
             FontId::proportional(10.0 * z),
-            style::EDGE_LABEL,
+            color,
         );
     }
 

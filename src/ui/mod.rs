@@ -2,10 +2,12 @@
 //! in the core modules and runs on job threads.
 
 pub mod app;
+pub mod axes_panel;
 pub mod dialog;
 pub mod document;
 pub mod graph_view;
 pub mod panels;
+pub mod run_panel;
 pub mod style;
 
 use std::path::PathBuf;

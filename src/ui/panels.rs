@@ -20,6 +20,8 @@ pub enum UiAction {
     SelectValue(GraphId, String),
     OpenGraph(GraphId),
     ShowTensor(GraphId, String),
+    /// Show a computed tensor (a run output) in the tensor panel.
+    InspectTensor(Arc<Tensor>),
     SaveTensor,
 }
 
@@ -39,6 +41,10 @@ impl TensorView {
             .initializer(graph, name)
             .ok_or_else(|| format!("`{name}` is not an initializer"))?
             .map_err(|e| format!("`{name}`: {e}"))?;
+        Ok(TensorView::of(graph, Arc::new(tensor)))
+    }
+
+    pub fn of(graph: GraphId, tensor: Arc<Tensor>) -> TensorView {
         let stats = tensor.stats();
         let histogram = match stats {
             Some(s) if s.min.is_finite() && s.max.is_finite() && s.count > 0 => {
@@ -59,13 +65,13 @@ impl TensorView {
             }
             _ => vec![],
         };
-        Ok(TensorView {
+        TensorView {
             graph,
-            name: name.to_string(),
-            tensor: Arc::new(tensor),
+            name: tensor.name.clone(),
+            tensor,
             stats,
             histogram,
-        })
+        }
     }
 }
 
@@ -270,7 +276,16 @@ fn value_row(
     }
     let model = &doc.model;
     let index = &model.index.graphs[g];
-    let ty = declared_type_text(model, g, name).unwrap_or_else(|| "?".into());
+    let inferred = doc
+        .shapes
+        .as_ref()
+        .filter(|_| g == crate::model::MAIN_GRAPH)
+        .and_then(|s| s.values.get(name))
+        .filter(|v| v.origin != crate::shapes::ShapeOrigin::Unknown)
+        .map(crate::shapes::infer::type_text);
+    let ty = inferred
+        .or_else(|| declared_type_text(model, g, name))
+        .unwrap_or_else(|| "?".into());
     ui.horizontal_wrapped(|ui| {
         if ui.link(name).clicked() {
             actions.push(UiAction::SelectValue(g, name.to_string()));
@@ -382,6 +397,25 @@ pub fn value_panel(
         )
         .monospace(),
     );
+    if let Some(v) = doc
+        .shapes
+        .as_ref()
+        .filter(|_| g == crate::model::MAIN_GRAPH)
+        .and_then(|s| s.values.get(name))
+    {
+        let origin = match v.origin {
+            crate::shapes::ShapeOrigin::Inferred => "inferred by tract",
+            crate::shapes::ShapeOrigin::Declared => "declared only (tract could not infer it)",
+            crate::shapes::ShapeOrigin::Unknown => "unknown",
+        };
+        ui.label(
+            RichText::new(format!(
+                "{}  — {origin}",
+                crate::shapes::infer::type_text(v)
+            ))
+            .monospace(),
+        );
+    }
     if index.initializers.contains_key(name) {
         ui.label("initializer");
         if ui.button("show values").clicked() {

@@ -33,3 +33,6 @@ pub const SELECTED: Color32 = Color32::from_rgb(30, 120, 255);
 pub const HIGHLIGHT: Color32 = Color32::from_rgb(255, 190, 0);
 pub const ERROR: Color32 = Color32::from_rgb(220, 30, 30);
 pub const WARNING: Color32 = Color32::from_rgb(230, 150, 0);
+pub const OK: Color32 = Color32::from_rgb(30, 140, 60);
+/// Edge labels whose shape is only declared (tract could not infer it).
+pub const EDGE_LABEL_DECLARED: Color32 = Color32::from_rgb(130, 130, 130);

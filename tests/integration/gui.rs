@@ -162,6 +162,77 @@ fn a_bad_file_shows_an_error_and_keeps_the_open_model() {
 }
 
 /// Renders the window to a PNG (wgpu, software Vulkan under CI).
+#[test]
+fn run_panel_runs_the_model_and_shows_its_outputs() {
+    let mut h = harness(new_app());
+    drop_file(&mut h, &sample_model());
+    h.get_by_label("Run").click();
+    h.run_steps(2);
+    assert!(
+        h.query_by_label("batch_size").is_some(),
+        "symbol values are editable"
+    );
+    h.get_by_label("▶ Run").click();
+    h.run_steps(1);
+    settle(&mut h);
+    let outcome = &h
+        .state()
+        .run
+        .result
+        .as_ref()
+        .expect("the run finished")
+        .outcome;
+    let probs = &outcome.outputs[0];
+    assert_eq!(probs.dims, vec![1, 10]);
+    // The output row, its statistics and its first values are on screen.
+    assert!(h
+        .query_by_label_contains("probabilities  float[1, 10]")
+        .is_some());
+    let first = probs.values.format(0);
+    assert!(
+        h.query_by_label_contains(&format!("[{first}, ")).is_some(),
+        "first output value {first} shown"
+    );
+    assert!(h.query_by_label_contains("top-5").is_some());
+    assert!(h.query_by_label_contains("latency").is_some());
+    // The slowest node links to the graph.
+    let slowest = outcome.node_times[0].node.clone();
+    h.get_by_label(&slowest).click();
+    h.run_steps(2);
+    let doc = h.state().doc.as_ref().unwrap();
+    let Selection::Node(0, n) = doc.selection else {
+        panic!("a node is selected")
+    };
+    assert_eq!(doc.model.body(0).unwrap().nodes()[n].name, slowest);
+}
+
+#[test]
+fn axes_panel_names_the_node_that_pins_the_batch() {
+    let f = crate::shapes::axes_fixtures();
+    let mut h = harness(new_app());
+    drop_file(&mut h, Path::new(&f["mlp_view"]));
+    h.get_by_label("Axes").click();
+    h.run_steps(2);
+    assert!(h.query_by_label("LOST").is_some());
+    h.get_by_label("/Reshape").click();
+    h.run_steps(2);
+    let doc = h.state().doc.as_ref().unwrap();
+    let Selection::Node(0, n) = doc.selection else {
+        panic!("a node is selected")
+    };
+    assert_eq!(doc.model.body(0).unwrap().nodes()[n].op_type, "Reshape");
+    // Edges carry tract's symbolic shapes.
+    let labels = &doc.shapes.as_ref().unwrap().labels;
+    assert_eq!(
+        labels.get("/Reshape_output_0").map(String::as_str),
+        Some("1×784*batch_size")
+    );
+    h.get_by_label_contains("Confirm by running").click();
+    h.run_steps(1);
+    settle(&mut h);
+    assert!(h.query_by_label_contains("run agrees").is_some());
+}
+
 pub fn save_png(h: &mut Harness<'_, LensApp>, path: &Path) {
     let image = h.render().expect("render the window");
     image.save(path).expect("write png");
@@ -227,4 +298,27 @@ fn regenerate_screenshots() {
     h.state_mut().zoom_top(0.12);
     h.run_steps(3);
     save_png(&mut h, &out.join("large_10k.png"));
+
+    // 6. A test run of the sample: outputs, latency, per-node heat on the graph.
+    let mut h = harness(new_app());
+    drop_file(&mut h, &sample_model());
+    h.get_by_label("Run").click();
+    h.run_steps(2);
+    h.get_by_label("▶ Run").click();
+    h.run_steps(1);
+    settle(&mut h);
+    save_png(&mut h, &out.join("run.png"));
+
+    // 7. The dynamic-axes report of a transformer block whose Reshapes were traced.
+    let f = crate::shapes::axes_fixtures();
+    let mut h = harness(new_app());
+    drop_file(&mut h, Path::new(&f["transformer_traced"]));
+    h.get_by_label("Axes").click();
+    h.run_steps(2);
+    h.get_by_label_contains("Confirm by running").click();
+    h.run_steps(1);
+    settle(&mut h);
+    h.get_by_label("/attn/Reshape_q").click();
+    settle(&mut h);
+    save_png(&mut h, &out.join("axes.png"));
 }
