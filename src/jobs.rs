@@ -102,7 +102,7 @@ impl<T: Send + 'static> Job<T> {
                     Ok(Ok(v)) => JobState::Done(v),
                     Ok(Err(e)) => JobState::Failed(e),
                     Err(panic) => {
-                        JobState::Failed(format!("internal error: {}", panic_message(&panic)))
+                        JobState::Failed(format!("internal error: {}", panic_text(&panic)))
                     }
                 };
                 if let Ok(mut s) = out.lock() {
@@ -177,7 +177,8 @@ impl<T> Job<T> {
     }
 }
 
-fn panic_message(p: &Box<dyn std::any::Any + Send>) -> String {
+/// The message of a caught panic.
+pub fn panic_text(p: &Box<dyn std::any::Any + Send>) -> String {
     p.downcast_ref::<&str>()
         .map(|s| s.to_string())
         .or_else(|| p.downcast_ref::<String>().cloned())

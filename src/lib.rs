@@ -5,6 +5,7 @@
 
 pub mod check;
 pub mod cli;
+pub mod fuzzing;
 pub mod jobs;
 pub mod layout;
 pub mod model;

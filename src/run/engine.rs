@@ -217,7 +217,20 @@ impl NodeNames {
 }
 
 /// Runs the model once per request (plus warm-up and profiling). Blocking: call it on a worker.
+/// A panic inside tract is returned as a failure.
 pub fn run(model: &Model, req: &RunRequest, progress: &Progress) -> Result<RunOutcome, RunError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        run_inner(model, req, progress)
+    }))
+    .unwrap_or_else(|p| {
+        Err(RunError::Failed {
+            node: None,
+            message: format!("tract panicked: {}", crate::jobs::panic_text(&p)),
+        })
+    })
+}
+
+fn run_inner(model: &Model, req: &RunRequest, progress: &Progress) -> Result<RunOutcome, RunError> {
     progress.set(0.0, "reading inputs");
     let specs = input_specs(model);
     let mut given: BTreeMap<String, Tensor> = BTreeMap::new();

@@ -308,6 +308,11 @@ fn dim_text(d: &Option<SymDim>) -> String {
 /// Reads the model for tract: from its file when it has one (tract resolves external data
 /// itself), else from re-serialised bytes.
 pub fn tract_proto(model: &Model) -> TractResult<(pb::ModelProto, Option<String>)> {
+    // tract resolves external data itself, unconfined: only hand it models whose every external
+    // reference we have already confined to the model's folder and range-checked.
+    model
+        .verify_external_data()
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     let onnx = tract_onnx::onnx();
     if let Some(path) = &model.origin.path {
         let dir = path.parent().map(|p| p.to_string_lossy().into_owned());
@@ -337,10 +342,19 @@ pub fn analyse(model: &Model) -> ShapeAnalysis {
         error: None,
         unsupported_ops: vec![],
     };
-    let facts = match tract_facts(model, &mut analysis) {
-        Ok(f) => f,
-        Err(e) => {
+    // A panic inside tract on a hostile model becomes an analysis error, never a crash.
+    let attempt = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        tract_facts(model, &mut analysis)
+    }));
+    let facts = match attempt {
+        Ok(Ok(f)) => f,
+        Ok(Err(e)) => {
             analysis.error = Some(format!("{e:#}"));
+            HashMap::new()
+        }
+        Err(p) => {
+            analysis.error = Some(format!("tract panicked: {}", crate::jobs::panic_text(&p)));
+            analysis.nodes.clear();
             HashMap::new()
         }
     };
