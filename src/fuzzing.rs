@@ -230,7 +230,7 @@ impl Mutator {
                     }
                 }
             }
-            8 | 9 | 10 if !g.initializer.is_empty() => {
+            8..=10 if !g.initializer.is_empty() => {
                 let i = r.random_range(0..g.initializer.len());
                 let t = &mut g.initializer[i];
                 match choice {

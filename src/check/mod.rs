@@ -216,6 +216,11 @@ pub const CODES: &[(&str, Severity, &str)] = &[
         "a tensor has a negative dimension",
     ),
     (
+        "tensor-dims-overflow",
+        Severity::Error,
+        "the product of a tensor's dims overflows 64 bits",
+    ),
+    (
         "tensor-data-length",
         Severity::Error,
         "data length does not match dims × element size",

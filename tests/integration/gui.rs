@@ -161,7 +161,36 @@ fn a_bad_file_shows_an_error_and_keeps_the_open_model() {
     assert!(h.query_by_label("GlobalAveragePool").is_some());
 }
 
-/// Renders the window to a PNG (wgpu, software Vulkan under CI).
+#[test]
+fn hostile_models_show_their_errors_and_the_app_stays_usable() {
+    let dir = scratch("gui_hostile");
+    let models = run_py_json("make_hostile_models.py", &[dir.to_str().unwrap()]);
+    let mut h = harness(new_app());
+    // External data escaping the folder: opened, the refusal is a diagnostic tied to the tensor,
+    // and neither shape inference nor a run touches the file (they would block on the FIFO).
+    drop_file(&mut h, Path::new(models["escape_dotdot"].as_str().unwrap()));
+    h.get_by_label_contains("Diagnostics (").click();
+    h.run_steps(2);
+    assert!(h
+        .query_by_label_contains("leaves the model's folder")
+        .is_some());
+    h.get_by_label("Run").click();
+    h.run_steps(2);
+    h.get_by_label("▶ Run").click();
+    h.run_steps(1);
+    settle(&mut h);
+    let err = h.state().run.error.clone().expect("the run is refused");
+    assert!(err.contains("leaves the model's folder"), "{err}");
+    // A tensor whose dims overflow: a diagnostic, no allocation, no crash.
+    drop_file(&mut h, Path::new(models["dims_overflow"].as_str().unwrap()));
+    h.get_by_label_contains("Diagnostics (").click();
+    h.run_steps(2);
+    assert!(h.query_by_label_contains("overflows").is_some());
+    // And the window still opens a good model.
+    drop_file(&mut h, &sample_model());
+    assert!(h.query_by_label("GlobalAveragePool").is_some());
+}
+
 #[test]
 fn run_panel_runs_the_model_and_shows_its_outputs() {
     let mut h = harness(new_app());
@@ -233,6 +262,7 @@ fn axes_panel_names_the_node_that_pins_the_batch() {
     assert!(h.query_by_label_contains("run agrees").is_some());
 }
 
+/// Renders the window to a PNG (wgpu, software Vulkan under CI).
 pub fn save_png(h: &mut Harness<'_, LensApp>, path: &Path) {
     let image = h.render().expect("render the window");
     image.save(path).expect("write png");

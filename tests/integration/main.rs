@@ -4,5 +4,6 @@ mod check;
 mod common;
 mod gui;
 mod model;
+mod robust;
 mod run;
 mod shapes;

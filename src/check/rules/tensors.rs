@@ -56,7 +56,11 @@ fn check_tensor(ctx: &mut Ctx<'_>, at: At, t: &TensorProto, what: &str) {
     let count = match element_count(&t.dims) {
         Ok(c) => c,
         Err(e) => {
-            ctx.report("tensor-negative-dim", at, format!("{who}: {e}"));
+            let code = match e {
+                crate::model::TensorError::CountOverflow(_) => "tensor-dims-overflow",
+                _ => "tensor-negative-dim",
+            };
+            ctx.report(code, at, format!("{who}: {e}"));
             return;
         }
     };

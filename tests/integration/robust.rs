@@ -1,0 +1,352 @@
+//! Hostile and broken models: specific errors, bounded memory, nothing opened outside the model's
+//! folder, no panics under a bounded fuzz loop.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use onnx_lens::fuzzing::{exercise, Depth, Mutator, Reached};
+use onnx_lens::model::{load_bytes, load_path};
+use onnx_protobuf::{
+    AttributeProto, GraphProto, Message, ModelProto, NodeProto, OperatorSetIdProto,
+};
+
+use crate::common::*;
+
+struct CliRun {
+    code: i32,
+    stdout: String,
+    stderr: String,
+    peak_rss_kb: u64,
+}
+
+/// Runs the CLI with a deadline: a hostile model that made it open the FIFO outside its folder
+/// would block forever, so a finished run proves nothing opened it.
+fn cli_deadline(args: &[&str]) -> CliRun {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_onnx-lens"))
+        .args(args)
+        .env("ONNX_LENS_REPORT_PEAK_RSS", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if start.elapsed() > Duration::from_secs(60) {
+            child.kill().unwrap();
+            panic!("onnx-lens {args:?} did not finish: did it open something outside the model folder?");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let peak_rss_kb = stderr
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("peak RSS: ")?
+                .trim_end_matches(" kB")
+                .trim()
+                .parse()
+                .ok()
+        })
+        .expect("peak RSS reported");
+    CliRun {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr,
+        peak_rss_kb,
+    }
+}
+
+fn codes(check_json: &str) -> Vec<String> {
+    let v: serde_json::Value = serde_json::from_str(check_json).unwrap();
+    v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["code"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn hostile_models_give_specific_errors_in_bounded_memory() {
+    let dir = scratch("hostile");
+    let models: std::collections::BTreeMap<String, String> = serde_json::from_value(run_py_json(
+        "make_hostile_models.py",
+        &[dir.to_str().unwrap()],
+    ))
+    .unwrap();
+    let expect: &[(&str, &str, &str)] = &[
+        // (model, check code, what the other commands say)
+        (
+            "escape_dotdot",
+            "external-data-outside-model-dir",
+            "leaves the model's folder",
+        ),
+        (
+            "escape_absolute",
+            "external-data-outside-model-dir",
+            "is an absolute path",
+        ),
+        (
+            "escape_symlink",
+            "external-data-outside-model-dir",
+            "leaves the model's folder",
+        ),
+        (
+            "offset_out_of_range",
+            "external-data-out-of-range",
+            "runs past the end of the file",
+        ),
+        ("dims_overflow", "tensor-dims-overflow", ""),
+        ("negative_dims", "tensor-negative-dim", ""),
+        ("raw_data_short", "tensor-data-length", ""),
+        ("huge_string", "tensor-data-length", ""),
+    ];
+    for (name, code, refusal) in expect {
+        let path = &models[*name];
+        let check = cli_deadline(&["check", "--json", path]);
+        assert_eq!(check.code, 1, "{name}: {}", check.stdout);
+        assert!(
+            codes(&check.stdout).iter().any(|c| c == code),
+            "{name}: expected {code}: {}",
+            check.stdout
+        );
+        let mut peak = check.peak_rss_kb;
+        for cmd in ["info", "shapes", "axes", "run"] {
+            let r = cli_deadline(&[cmd, path]);
+            peak = peak.max(r.peak_rss_kb);
+            assert!(!r.stderr.contains("panicked"), "{name} {cmd}: {}", r.stderr);
+            if !refusal.is_empty() {
+                assert_eq!(r.code, 2, "{name} {cmd}: {}", r.stderr);
+                assert!(r.stderr.contains(refusal), "{name} {cmd}: {}", r.stderr);
+            }
+        }
+        println!("{name:<20} {code:<34} peak RSS {peak} kB");
+        assert!(
+            peak < 300_000,
+            "{name}: peak RSS {peak} kB is not bounded by the model's size"
+        );
+    }
+    // The legitimate external file beside them works, through tract too.
+    let ok = cli_deadline(&["run", "--input", "x=ones", &models["external_ok"], "--json"]);
+    assert_eq!(ok.code, 0, "{}", ok.stderr);
+    let v: serde_json::Value = serde_json::from_str(&ok.stdout).unwrap();
+    assert_eq!(
+        (
+            v["outputs"][0]["min"].as_f64(),
+            v["outputs"][0]["max"].as_f64()
+        ),
+        (Some(1.0), Some(4.0))
+    );
+}
+
+fn leaf_graph() -> GraphProto {
+    let mut g = GraphProto::new();
+    g.name = "leaf".into();
+    let mut n = NodeProto::new();
+    n.op_type = "Identity".into();
+    n.input = vec!["x".into()];
+    n.output = vec!["y".into()];
+    g.node.push(n);
+    g
+}
+
+/// An If whose then-branch is an If whose then-branch is … `depth` levels.
+fn nested_ifs(depth: usize) -> Vec<u8> {
+    let mut g = leaf_graph();
+    for d in 0..depth {
+        let branch = |name: &str, body: GraphProto| {
+            let mut a = AttributeProto::new();
+            a.name = name.into();
+            a.type_ = protobuf::EnumOrUnknown::from_i32(5);
+            a.g = protobuf::MessageField::some(body);
+            a
+        };
+        let mut n = NodeProto::new();
+        n.op_type = "If".into();
+        n.name = format!("if_{d}");
+        n.input = vec!["c".into()];
+        n.output = vec!["y".into()];
+        n.attribute = vec![
+            branch("then_branch", g),
+            branch("else_branch", leaf_graph()),
+        ];
+        g = GraphProto::new();
+        g.name = format!("level_{d}");
+        g.node.push(n);
+    }
+    let mut m = ModelProto::new();
+    m.ir_version = 8;
+    let mut op = OperatorSetIdProto::new();
+    op.version = 17;
+    m.opset_import.push(op);
+    m.graph = protobuf::MessageField::some(g);
+    m.write_to_bytes().unwrap()
+}
+
+#[test]
+fn deep_nesting_is_refused_or_handled_without_stack_overflow() {
+    // Serialising 10k levels recurses in rust-protobuf itself: give that a big stack.
+    let deep = std::thread::Builder::new()
+        .stack_size(1 << 30)
+        .spawn(|| nested_ifs(10_000))
+        .unwrap()
+        .join()
+        .unwrap();
+    let err = load_bytes("deep.onnx", &deep, None)
+        .err()
+        .expect("10k levels are refused");
+    println!("10k nested subgraphs: {err}");
+    assert!(err.to_string().contains("deep.onnx"));
+    // Within protobuf's depth limit (100 messages; an If level nests node, attribute, graph),
+    // every scope is indexed and checked.
+    let model = load_bytes("ok.onnx", &nested_ifs(30), None).unwrap();
+    assert_eq!(model.index.graphs.len(), 1 + 30 * 2);
+    let report = onnx_lens::check::check_model(&model);
+    assert!(
+        report.errors > 0,
+        "If without a declared cond input is reported, not crashed on"
+    );
+}
+
+#[test]
+fn a_million_nodes_load_and_check_in_bounded_memory() {
+    let n = 1_000_000;
+    let mut g = GraphProto::new();
+    g.name = "chain".into();
+    for i in 0..n {
+        let mut node = NodeProto::new();
+        node.op_type = "Relu".into();
+        node.name = format!("n{i}");
+        node.input = vec![if i == 0 {
+            "x".into()
+        } else {
+            format!("v{}", i - 1)
+        }];
+        node.output = vec![format!("v{i}")];
+        g.node.push(node);
+    }
+    let f32_tensor = |name: &str| {
+        let mut v = onnx_protobuf::ValueInfoProto::new();
+        v.name = name.into();
+        let mut t = onnx_protobuf::TypeProto::new();
+        let mut tt = onnx_protobuf::type_proto::Tensor::new();
+        tt.elem_type = 1;
+        t.value = Some(onnx_protobuf::type_proto::Value::TensorType(tt));
+        v.type_ = protobuf::MessageField::some(t);
+        v
+    };
+    g.input.push(f32_tensor("x"));
+    g.output.push(f32_tensor(&format!("v{}", n - 1)));
+    let mut m = ModelProto::new();
+    m.ir_version = 8;
+    let mut op = OperatorSetIdProto::new();
+    op.version = 17;
+    m.opset_import.push(op);
+    m.graph = protobuf::MessageField::some(g);
+    let path: PathBuf = scratch("million").join("million.onnx");
+    std::fs::write(&path, m.write_to_bytes().unwrap()).unwrap();
+    drop(m);
+    let size_kb = std::fs::metadata(&path).unwrap().len() / 1024;
+    let t0 = Instant::now();
+    let r = cli_deadline(&["check", "--json", path.to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{}", &r.stdout[..r.stdout.len().min(500)]);
+    println!(
+        "1M nodes ({size_kb} kB file): check in {:.1} s (debug build), peak RSS {} kB = {:.1}× the file",
+        t0.elapsed().as_secs_f64(),
+        r.peak_rss_kb,
+        r.peak_rss_kb as f64 / size_kb as f64
+    );
+    // The index and the protobuf objects are the price of a parsed graph; bound them.
+    assert!(
+        r.peak_rss_kb < 50 * size_kb,
+        "peak RSS {} kB for a {size_kb} kB file",
+        r.peak_rss_kb
+    );
+    assert!(load_path(Path::new(&path)).is_ok());
+}
+
+/// The bounded fuzz loop CI runs: ONNX_LENS_FUZZ_CASES cases (default 20,000) mutated from the
+/// sample, the backend models and the axes fixtures, through load → index → check → info →
+/// tensors, with shapes (tract) and layout on a share of them.
+#[test]
+fn fuzz_loop_finds_no_panics() {
+    let cases: usize = std::env::var("ONNX_LENS_FUZZ_CASES")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(20_000);
+    let seed: u64 = std::env::var("ONNX_LENS_FUZZ_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(2026);
+    let mut seeds =
+        vec![
+            std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/sample.onnx"))
+                .unwrap(),
+        ];
+    seeds.extend(
+        backend_model_paths()
+            .iter()
+            .map(|p| std::fs::read(p).unwrap()),
+    );
+    seeds.extend(
+        crate::shapes::axes_fixtures()
+            .values()
+            .map(|p| std::fs::read(p).unwrap()),
+    );
+    let crashes = scratch("fuzz_crashes");
+    // Panics are caught and counted; keep their messages out of the test log.
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if std::thread::current().name() != Some("fuzz-loop") {
+            default_hook(info);
+        }
+    }));
+    let report = std::thread::Builder::new()
+        .name("fuzz-loop".into())
+        .stack_size(512 << 20)
+        .spawn(move || {
+            let mut m = Mutator::new(seed, seeds);
+            let (mut loaded, mut panics, mut saved) = (0usize, Vec::new(), 0);
+            let start = Instant::now();
+            for i in 0..cases {
+                let case = m.next_case();
+                let depth = Depth {
+                    shapes: i % 97 == 0,
+                    layout: i % 41 == 0,
+                };
+                match std::panic::catch_unwind(|| exercise(&case, depth)) {
+                    Ok(Reached::Checked) => loaded += 1,
+                    Ok(Reached::LoadError) => {}
+                    Err(p) => {
+                        if saved < 20 {
+                            let f = crashes.join(format!("case_{i}.onnx"));
+                            std::fs::write(&f, &case).unwrap();
+                            saved += 1;
+                        }
+                        panics.push(format!("case {i}: {}", onnx_lens::jobs::panic_text(&p)));
+                    }
+                }
+            }
+            (loaded, panics, start.elapsed())
+        })
+        .unwrap()
+        .join()
+        .unwrap();
+    let (loaded, panics, elapsed) = report;
+    println!(
+        "fuzz: {cases} cases (seed {seed}) in {:.1} s, {loaded} loaded and checked, {} panics",
+        elapsed.as_secs_f64(),
+        panics.len()
+    );
+    assert!(
+        panics.is_empty(),
+        "panics (inputs saved under fuzz_crashes/):\n{}",
+        panics.join("\n")
+    );
+    assert!(
+        loaded > cases / 10,
+        "the mutator should keep many cases loadable, got {loaded}"
+    );
+}
