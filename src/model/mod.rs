@@ -84,6 +84,25 @@ impl Model {
     }
 
     /// The name to show for this model.
+    /// Main-graph op types keyed by the name tract gives each node (its name, or its first
+    /// output when unnamed): how tract's errors and timings are mapped back to ONNX nodes.
+    pub fn main_node_ops(&self) -> std::collections::HashMap<String, String> {
+        let Some(Body::Graph(g)) = self.body(MAIN_GRAPH) else {
+            return Default::default();
+        };
+        g.node
+            .iter()
+            .map(|n| {
+                let name = if n.name.is_empty() {
+                    n.output.first().cloned().unwrap_or_default()
+                } else {
+                    n.name.clone()
+                };
+                (name, n.op_type.clone())
+            })
+            .collect()
+    }
+
     pub fn display_name(&self) -> &str {
         &self.origin.name
     }

@@ -15,7 +15,7 @@ use super::inputs::{
     InputSource,
 };
 use crate::jobs::Progress;
-use crate::model::{Body, Model, Tensor, MAIN_GRAPH};
+use crate::model::{Model, Tensor, MAIN_GRAPH};
 use crate::shapes::{bind_input_symbols, failing_node, tract_proto, InputSymbol};
 
 /// What to run and how.
@@ -183,22 +183,7 @@ struct NodeNames(HashMap<String, String>);
 
 impl NodeNames {
     fn of(model: &Model) -> NodeNames {
-        let Some(Body::Graph(g)) = model.body(MAIN_GRAPH) else {
-            return NodeNames(HashMap::new());
-        };
-        NodeNames(
-            g.node
-                .iter()
-                .map(|n| {
-                    let name = if n.name.is_empty() {
-                        n.output.first().cloned().unwrap_or_default()
-                    } else {
-                        n.name.clone()
-                    };
-                    (name, n.op_type.clone())
-                })
-                .collect(),
-        )
+        NodeNames(model.main_node_ops())
     }
 
     fn op_of(&self, node: &str) -> Option<&str> {

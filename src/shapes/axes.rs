@@ -102,23 +102,6 @@ fn first_transition<'a>(
         .map(|(index, node)| Transition { index, node })
 }
 
-fn onnx_ops(model: &Model) -> HashMap<String, String> {
-    let Some(Body::Graph(g)) = model.body(MAIN_GRAPH) else {
-        return HashMap::new();
-    };
-    g.node
-        .iter()
-        .map(|n| {
-            let name = if n.name.is_empty() {
-                n.output.first().cloned().unwrap_or_default()
-            } else {
-                n.name.clone()
-            };
-            (name, n.op_type.clone())
-        })
-        .collect()
-}
-
 /// Why a node pins the symbol, in the words of someone reading their exporter's code.
 fn explain(op: &str, n: &NodeFacts, written: &str, sym: &str) -> String {
     let after = n.outputs.first().cloned().flatten();
@@ -165,7 +148,7 @@ fn explain(op: &str, n: &NodeFacts, written: &str, sym: &str) -> String {
 
 /// The static dynamic-axes report.
 pub fn report(model: &Model, a: &ShapeAnalysis) -> AxesReport {
-    let ops = onnx_ops(model);
+    let ops = model.main_node_ops();
     let op_of = |n: &NodeFacts| ops.get(&n.name).cloned().unwrap_or_else(|| n.op.clone());
     let error_node = a.error.as_deref().and_then(failing_node);
     let error_index = error_node

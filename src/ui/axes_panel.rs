@@ -88,16 +88,9 @@ pub fn axes_panel(ui: &mut Ui, doc: &mut Document, repaint: Repaint, actions: &m
     ui.separator();
     match doc.confirm_job().poll() {
         JobState::Running { progress, stage } => {
-            ui.horizontal(|ui| {
-                ui.add(
-                    egui::ProgressBar::new(progress)
-                        .desired_width(160.0)
-                        .text(stage),
-                );
-                if ui.button("cancel").clicked() {
-                    doc.confirm_job().cancel();
-                }
-            });
+            if super::panels::job_progress(ui, progress, stage) {
+                doc.confirm_job().cancel();
+            }
         }
         _ => {
             if ui

@@ -603,3 +603,16 @@ pub fn search(model: &Model, query: &str, limit: usize) -> Vec<(GraphId, usize, 
     }
     hits
 }
+
+/// A running job's progress bar with a cancel button; true when cancel was clicked.
+pub fn job_progress(ui: &mut Ui, progress: f32, stage: String) -> bool {
+    ui.horizontal(|ui| {
+        ui.add(
+            egui::ProgressBar::new(progress)
+                .desired_width(160.0)
+                .text(stage),
+        );
+        ui.button("cancel").clicked()
+    })
+    .inner
+}

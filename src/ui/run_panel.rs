@@ -302,16 +302,9 @@ impl RunPanel {
         });
         match running {
             JobState::Running { progress, stage } => {
-                ui.horizontal(|ui| {
-                    ui.add(
-                        egui::ProgressBar::new(progress)
-                            .desired_width(160.0)
-                            .text(stage),
-                    );
-                    if ui.button("cancel").clicked() {
-                        self.job.cancel();
-                    }
-                });
+                if super::panels::job_progress(ui, progress, stage) {
+                    self.job.cancel();
+                }
             }
             _ => {
                 if ui.button(RichText::new("▶ Run").strong()).clicked() {

@@ -176,6 +176,11 @@ fn nested_ifs(depth: usize) -> Vec<u8> {
         g.name = format!("level_{d}");
         g.node.push(n);
     }
+    model_bytes(g)
+}
+
+/// `g` as the main graph of an IR 8, opset 17 model.
+fn model_bytes(g: GraphProto) -> Vec<u8> {
     let mut m = ModelProto::new();
     m.ir_version = 8;
     let mut op = OperatorSetIdProto::new();
@@ -239,15 +244,8 @@ fn a_million_nodes_load_and_check_in_bounded_memory() {
     };
     g.input.push(f32_tensor("x"));
     g.output.push(f32_tensor(&format!("v{}", n - 1)));
-    let mut m = ModelProto::new();
-    m.ir_version = 8;
-    let mut op = OperatorSetIdProto::new();
-    op.version = 17;
-    m.opset_import.push(op);
-    m.graph = protobuf::MessageField::some(g);
     let path: PathBuf = scratch("million").join("million.onnx");
-    std::fs::write(&path, m.write_to_bytes().unwrap()).unwrap();
-    drop(m);
+    std::fs::write(&path, model_bytes(g)).unwrap();
     let size_kb = std::fs::metadata(&path).unwrap().len() / 1024;
     let t0 = Instant::now();
     let r = cli_deadline(&["check", "--json", path.to_str().unwrap()]);
