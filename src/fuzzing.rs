@@ -110,12 +110,12 @@ impl Mutator {
         let mut b = self.seeds[k].clone();
         let rounds = self.rng.random_range(1..4);
         for _ in 0..rounds {
-            self.bytes(&mut b, k);
+            self.bytes(&mut b);
         }
         b
     }
 
-    fn bytes(&mut self, b: &mut Vec<u8>, k: usize) {
+    fn bytes(&mut self, b: &mut Vec<u8>) {
         if b.is_empty() {
             b.push(self.rng.random());
             return;
@@ -153,7 +153,6 @@ impl Mutator {
             _ => {
                 // Splice the tail of another seed.
                 let other = &self.seeds[r.random_range(0..self.seeds.len())];
-                let _ = k;
                 if !other.is_empty() {
                     let cut = r.random_range(0..b.len());
                     let from = r.random_range(0..other.len());

@@ -144,15 +144,7 @@ pub fn run(args: &RunArgs) -> i32 {
         None => None,
     };
     if let Some(set) = &expected {
-        let names: Vec<String> = crate::run::input_specs(&model)
-            .into_iter()
-            .map(|s| s.name)
-            .collect();
-        for (name, t) in names.iter().zip(&set.inputs) {
-            req.inputs
-                .entry(name.clone())
-                .or_insert_with(|| InputSource::Given(t.clone()));
-        }
+        crate::run::feed_test_set(&model, &mut req.inputs, set);
     }
     let outcome = match run_model(&model, &req, &Progress::detached()) {
         Ok(o) => o,

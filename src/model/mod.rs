@@ -18,6 +18,16 @@ pub use index::{Body, GraphId, GraphIndex, GraphOwner, ModelIndex, NodeRef, MAIN
 pub use load::{load_bytes, load_path, LoadError, Origin};
 pub use tensor::{Tensor, TensorError, TensorStats, TensorValues};
 
+/// The name tract (and so every run and shape report) gives a node: its name, or its first
+/// output when it has none.
+pub fn node_key(n: &NodeProto) -> &str {
+    if n.name.is_empty() {
+        n.output.first().map(String::as_str).unwrap_or("")
+    } else {
+        &n.name
+    }
+}
+
 /// A parsed model with its index. Immutable once built: every later stage reads it.
 pub struct Model {
     pub proto: ModelProto,
@@ -83,26 +93,19 @@ impl Model {
             .map(|o| o.version)
     }
 
-    /// The name to show for this model.
-    /// Main-graph op types keyed by the name tract gives each node (its name, or its first
-    /// output when unnamed): how tract's errors and timings are mapped back to ONNX nodes.
+    /// Main-graph op types keyed by `node_key`: how tract's errors and timings are mapped back
+    /// to ONNX nodes.
     pub fn main_node_ops(&self) -> std::collections::HashMap<String, String> {
         let Some(Body::Graph(g)) = self.body(MAIN_GRAPH) else {
             return Default::default();
         };
         g.node
             .iter()
-            .map(|n| {
-                let name = if n.name.is_empty() {
-                    n.output.first().cloned().unwrap_or_default()
-                } else {
-                    n.name.clone()
-                };
-                (name, n.op_type.clone())
-            })
+            .map(|n| (node_key(n).to_string(), n.op_type.clone()))
             .collect()
     }
 
+    /// The name to show for this model.
     pub fn display_name(&self) -> &str {
         &self.origin.name
     }

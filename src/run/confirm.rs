@@ -22,16 +22,14 @@ fn shapes_of(r: &super::engine::RunOutcome) -> Vec<Vec<u64>> {
 /// Fills `confirmed_by_run` and `run_detail` for every symbolic entry.
 pub fn confirm(model: &Model, report: &mut AxesReport, progress: &Progress) {
     let specs = super::inputs::input_specs(model);
-    let symbols: Vec<String> = {
-        let mut v: Vec<String> = report
-            .axes
-            .iter()
-            .filter(|e| !e.tract_symbol.is_empty())
-            .map(|e| e.tract_symbol.clone())
-            .collect();
-        v.dedup();
-        v
-    };
+    // One pair of runs per symbol, even when several inputs share it.
+    let mut seen = std::collections::HashSet::new();
+    let symbols: Vec<String> = report
+        .axes
+        .iter()
+        .filter(|e| !e.tract_symbol.is_empty() && seen.insert(e.tract_symbol.as_str()))
+        .map(|e| e.tract_symbol.clone())
+        .collect();
     for (k, sym) in symbols.iter().enumerate() {
         if progress.cancelled() {
             return;

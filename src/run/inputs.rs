@@ -175,6 +175,16 @@ pub fn load_test_data_set(dir: &Path) -> Result<TestDataSet, String> {
     Ok(set)
 }
 
+/// Feeds a test data set's `input_N.pb` to the graph inputs in order, leaving inputs the caller
+/// already chose alone.
+pub fn feed_test_set(model: &Model, inputs: &mut BTreeMap<String, InputSource>, set: &TestDataSet) {
+    for (spec, t) in input_specs(model).into_iter().zip(&set.inputs) {
+        inputs
+            .entry(spec.name)
+            .or_insert_with(|| InputSource::Given(t.clone()));
+    }
+}
+
 /// `test_data_set_*` folders beside a model, sorted.
 pub fn test_data_sets_beside(model_path: &Path) -> Vec<PathBuf> {
     let Some(dir) = model_path.parent() else {

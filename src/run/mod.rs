@@ -11,5 +11,6 @@ pub mod save;
 pub use compare::{compare, top_k, Comparison, Tolerance};
 pub use engine::{run, Latency, NodeTime, RunError, RunOutcome, RunRequest};
 pub use inputs::{
-    input_specs, load_test_data_set, test_data_sets_beside, InputSource, InputSpec, TestDataSet,
+    feed_test_set, input_specs, load_test_data_set, test_data_sets_beside, InputSource, InputSpec,
+    TestDataSet,
 };

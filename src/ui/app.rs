@@ -571,13 +571,7 @@ impl LensApp {
                 let body = doc.model.body(g);
                 for (item, it) in laid.view.items.iter().enumerate() {
                     if let (ItemKind::Node(n), Some(b)) = (&it.kind, body) {
-                        let node = &b.nodes()[*n];
-                        let name = if node.name.is_empty() {
-                            node.output.first().map(String::as_str).unwrap_or("")
-                        } else {
-                            &node.name
-                        };
-                        if let Some(h) = heat.get(name) {
+                        if let Some(h) = heat.get(crate::model::node_key(&b.nodes()[*n])) {
                             marks.heat.insert(item, *h);
                         }
                     }

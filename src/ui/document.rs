@@ -219,9 +219,9 @@ impl Document {
     /// A main-graph node by name (what tract and reports name), as its index.
     pub fn node_by_name(&self, name: &str) -> Option<usize> {
         let body = self.model.body(MAIN_GRAPH)?;
-        body.nodes().iter().position(|n| {
-            n.name == name || (n.name.is_empty() && n.output.first().is_some_and(|o| o == name))
-        })
+        body.nodes()
+            .iter()
+            .position(|n| crate::model::node_key(n) == name)
     }
 
     /// Starts laying out `g` if it has no layout yet.

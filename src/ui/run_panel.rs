@@ -15,7 +15,7 @@ use crate::model::types::Dim;
 use crate::model::{Tensor, MAIN_GRAPH};
 use crate::run::{
     self, compare, load_test_data_set, test_data_sets_beside, top_k, Comparison, InputSource,
-    RunOutcome, RunRequest, Tolerance,
+    RunError, RunOutcome, RunRequest, Tolerance,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -142,16 +142,15 @@ fn run_job(
     mut req: RunRequest,
     set: Option<PathBuf>,
     p: &crate::jobs::Progress,
-) -> Result<RunView, String> {
-    let set = set.map(|d| load_test_data_set(&d)).transpose()?;
+) -> Result<RunView, RunError> {
+    let set = set
+        .map(|d| load_test_data_set(&d))
+        .transpose()
+        .map_err(RunError::Input)?;
     if let Some(set) = &set {
-        for (spec, t) in run::input_specs(&model).into_iter().zip(&set.inputs) {
-            req.inputs
-                .entry(spec.name)
-                .or_insert_with(|| InputSource::Given(t.clone()));
-        }
+        run::feed_test_set(&model, &mut req.inputs, set);
     }
-    let outcome = run::run(&model, &req, p).map_err(|e| e.to_string())?;
+    let outcome = run::run(&model, &req, p)?;
     let comparison = set
         .as_ref()
         .map(|s| compare(&outcome.outputs, &s.expected, Tolerance::default()));
@@ -170,9 +169,10 @@ fn run_job(
 #[derive(Default)]
 pub struct RunPanel {
     form: Option<(u64, RunForm)>,
-    job: Job<RunView>,
+    /// The job's own failure (a panic) is the outer error; the run's, with its node, the inner.
+    job: Job<Result<RunView, RunError>>,
     pub result: Option<RunView>,
-    pub error: Option<String>,
+    pub error: Option<RunError>,
     /// Tint nodes by their share of the run time.
     pub heat: bool,
 }
@@ -188,7 +188,7 @@ impl RunPanel {
         let (req, set) = form.request();
         let model = doc.model.clone();
         self.error = None;
-        self.job = Job::spawn("run", repaint, move |p| run_job(model, req, set, p));
+        self.job = Job::spawn("run", repaint, move |p| Ok(run_job(model, req, set, p)));
     }
 
     fn form_for(&mut self, doc: &Document) -> &mut RunForm {
@@ -202,11 +202,17 @@ impl RunPanel {
 
     pub fn poll(&mut self) {
         match self.job.take() {
-            Some(Ok(v)) => {
+            Some(Ok(Ok(v))) => {
                 self.result = Some(v);
                 self.heat = true;
             }
-            Some(Err(e)) => self.error = Some(e),
+            Some(Ok(Err(e))) => self.error = Some(e),
+            Some(Err(message)) => {
+                self.error = Some(RunError::Failed {
+                    node: None,
+                    message,
+                })
+            }
             None => {}
         }
     }
@@ -313,13 +319,9 @@ impl RunPanel {
             }
         }
         if let Some(e) = &self.error {
-            ui.colored_label(style::ERROR, e);
-            if let Some(node) = crate::shapes::failing_node(e).or_else(|| {
-                e.split(" at ")
-                    .nth(1)
-                    .map(|s| s.split([',', ' ']).next().unwrap_or("").to_string())
-            }) {
-                if let Some(n) = doc.node_by_name(&node) {
+            ui.colored_label(style::ERROR, e.to_string());
+            if let Some(node) = e.node() {
+                if let Some(n) = doc.node_by_name(node) {
                     if ui.link(format!("show node {node}")).clicked() {
                         actions.push(UiAction::FocusNode(MAIN_GRAPH, n));
                     }

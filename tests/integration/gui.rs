@@ -179,7 +179,13 @@ fn hostile_models_show_their_errors_and_the_app_stays_usable() {
     h.get_by_label("▶ Run").click();
     h.run_steps(1);
     settle(&mut h);
-    let err = h.state().run.error.clone().expect("the run is refused");
+    let err = h
+        .state()
+        .run
+        .error
+        .as_ref()
+        .map(|e| e.to_string())
+        .expect("the run is refused");
     assert!(err.contains("leaves the model's folder"), "{err}");
     // A tensor whose dims overflow: a diagnostic, no allocation, no crash.
     drop_file(&mut h, Path::new(models["dims_overflow"].as_str().unwrap()));

@@ -23,19 +23,12 @@ fn backend_models_match_their_expected_outputs() {
         }
         let model = load_path(&path).unwrap();
         let set = load_test_data_set(&set_dir).unwrap();
-        let names: Vec<String> = run::input_specs(&model)
-            .into_iter()
-            .map(|s| s.name)
-            .collect();
-        let req = RunRequest {
-            inputs: names
-                .into_iter()
-                .zip(set.inputs.iter().cloned().map(InputSource::Given))
-                .collect(),
+        let mut req = RunRequest {
             runs: 0,
             profile: false,
             ..RunRequest::default()
         };
+        run::feed_test_set(&model, &mut req.inputs, &set);
         match run::run(&model, &req, &Progress::detached()) {
             Ok(outcome) => {
                 let c = compare(&outcome.outputs, &set.expected, Tolerance::default());
