@@ -1,11 +1,13 @@
 //! Model scope (+ shapes) → what to draw → where to draw it. Layout is a pure function of a
 //! `LayoutRequest`, so the view re-runs it only when the request changes.
 
+pub mod overview;
 pub mod scene;
 pub mod sugiyama;
 pub mod svg;
 
-pub use scene::{Category, Item, ItemKind, Row, ViewEdge, ViewGraph};
+pub use overview::Overview;
+pub use scene::{category_rgb, Category, Item, ItemKind, Row, ViewEdge, ViewGraph};
 pub use sugiyama::{compute, GraphLayout, Rect};
 
 use crate::model::{GraphId, Model};
@@ -24,7 +26,12 @@ pub struct LaidOutGraph {
     pub request: LayoutRequest,
     pub view: ViewGraph,
     pub layout: GraphLayout,
+    /// The whole graph as a small picture (minimap).
+    pub overview: Overview,
 }
+
+/// Longer side of the overview picture, in pixels.
+pub const OVERVIEW_SIDE: usize = 512;
 
 pub fn lay_out(
     model: &Model,
@@ -33,9 +40,11 @@ pub fn lay_out(
 ) -> LaidOutGraph {
     let view = ViewGraph::build(model, request.graph, shape_of);
     let layout = compute(&view);
+    let overview = Overview::rasterize(&view, &layout, OVERVIEW_SIDE);
     LaidOutGraph {
         request,
         view,
         layout,
+        overview,
     }
 }

@@ -69,6 +69,26 @@ pub fn category(domain: &str, op: &str) -> Category {
     }
 }
 
+/// Header colour of a category, after Netron's palette (users recognise categories at a glance).
+pub fn category_rgb(c: Category) -> [u8; 3] {
+    match c {
+        Category::Layer => [51, 85, 136],
+        Category::Activation => [112, 41, 33],
+        Category::Pool => [51, 85, 51],
+        Category::Normalization => [51, 85, 68],
+        Category::Dropout => [69, 71, 112],
+        Category::Shape => [108, 79, 71],
+        Category::Tensor => [89, 66, 59],
+        Category::Transform => [51, 85, 68],
+        Category::Attention => [100, 50, 0],
+        Category::Quantization => [80, 40, 0],
+        Category::Constant => [85, 85, 85],
+        Category::Control => [60, 60, 110],
+        Category::Custom => [128, 128, 128],
+        Category::Other => [51, 51, 51],
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum ItemKind {
     Node(usize),

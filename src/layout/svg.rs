@@ -6,22 +6,9 @@ use std::fmt::Write;
 use super::scene::{HEADER_H, ROW_H};
 use super::{Category, ItemKind, LaidOutGraph};
 
-fn header_rgb(c: Category) -> &'static str {
-    match c {
-        Category::Layer => "rgb(51,85,136)",
-        Category::Activation => "rgb(112,41,33)",
-        Category::Pool => "rgb(51,85,51)",
-        Category::Normalization | Category::Transform => "rgb(51,85,68)",
-        Category::Dropout => "rgb(69,71,112)",
-        Category::Shape => "rgb(108,79,71)",
-        Category::Tensor => "rgb(89,66,59)",
-        Category::Attention => "rgb(100,50,0)",
-        Category::Quantization => "rgb(80,40,0)",
-        Category::Constant => "rgb(85,85,85)",
-        Category::Control => "rgb(60,60,110)",
-        Category::Custom => "rgb(128,128,128)",
-        Category::Other => "rgb(51,51,51)",
-    }
+fn header_rgb(c: Category) -> String {
+    let [r, g, b] = super::category_rgb(c);
+    format!("rgb({r},{g},{b})")
 }
 
 fn esc(s: &str) -> String {

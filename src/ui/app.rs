@@ -1,6 +1,7 @@
 //! The window: menu and search bar, side panels, the graph. Paints state and sends requests
 //! (load, layout, tensor decode) to jobs; never computes on the UI thread.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -47,6 +48,17 @@ pub struct LensApp {
     /// Set by the screenshot script: save an SVG of the current graph to this path once laid out.
     pub notice: Option<String>,
     pub run: super::run_panel::RunPanel,
+    /// Minimap textures, uploaded once per laid-out scope.
+    overviews: HashMap<(u64, GraphId), egui::TextureHandle>,
+    /// Where the graph canvas was last drawn (what a PNG export captures).
+    canvas_rect: Option<egui::Rect>,
+    png_export: Option<PngExport>,
+}
+
+/// A PNG export waits a frame (so the menu that asked for it is gone), then for the screenshot.
+struct PngExport {
+    path: PathBuf,
+    requested: bool,
 }
 
 impl LensApp {
@@ -69,6 +81,9 @@ impl LensApp {
             ctx: None,
             notice: None,
             run: Default::default(),
+            overviews: HashMap::new(),
+            canvas_rect: None,
+            png_export: None,
         }
     }
 
@@ -129,6 +144,7 @@ impl LensApp {
                     let mut doc = Document::new(loaded, self.generation);
                     doc.start_shapes(self.repaint_fn());
                     self.doc = Some(doc);
+                    self.overviews.clear();
                     self.error = None;
                     self.tensor = None;
                     self.tab = LeftTab::Model;
@@ -220,6 +236,49 @@ impl LensApp {
         }
     }
 
+    /// Saves the graph canvas as it is on screen to a PNG (asks for a path when none is given).
+    pub fn export_png(&mut self, path: Option<PathBuf>) {
+        if self.doc.is_none() {
+            return;
+        }
+        if let Some(path) = path.or_else(|| self.dialog.save_file("graph.png", "png")) {
+            self.png_export = Some(PngExport {
+                path,
+                requested: false,
+            });
+        }
+    }
+
+    /// Sends the screenshot request of a pending PNG export, and writes the PNG when it arrives.
+    fn progress_png_export(&mut self, ui: &Ui) {
+        let Some(export) = &mut self.png_export else {
+            return;
+        };
+        if !export.requested {
+            export.requested = true;
+            ui.ctx()
+                .send_viewport_cmd(egui::ViewportCommand::Screenshot(Default::default()));
+            ui.ctx().request_repaint();
+            return;
+        }
+        let shot = ui.ctx().input(|i| {
+            i.raw.events.iter().find_map(|e| match e {
+                egui::Event::Screenshot { image, .. } => Some(image.clone()),
+                _ => None,
+            })
+        });
+        let (Some(image), Some(canvas)) = (shot, self.canvas_rect) else {
+            return;
+        };
+        let path = export.path.clone();
+        self.png_export = None;
+        let region = image.region(&canvas, Some(ui.ctx().pixels_per_point()));
+        match write_png(&path, &region) {
+            Ok(()) => self.notice = Some(format!("saved {}", path.display())),
+            Err(e) => self.error = Some(format!("cannot save {}: {e}", path.display())),
+        }
+    }
+
     fn handle_input(&mut self, ui: &Ui) {
         let dropped: Vec<egui::DroppedFileHandle> = ui.ctx().input(|i| i.raw.dropped_files.clone());
         if let Some(f) = dropped.first() {
@@ -233,11 +292,13 @@ impl LensApp {
                 }
             }
         }
+        // Asked before input_mut: the context is locked inside its closure.
+        let typing = ui.ctx().egui_wants_keyboard_input();
         let (open, find, fit) = ui.ctx().input_mut(|i| {
             (
                 i.consume_shortcut(&KeyboardShortcut::new(Modifiers::COMMAND, Key::O)),
                 i.consume_shortcut(&KeyboardShortcut::new(Modifiers::COMMAND, Key::F)),
-                i.consume_key(Modifiers::NONE, Key::F) && !ui.ctx().egui_wants_keyboard_input(),
+                !typing && i.consume_key(Modifiers::NONE, Key::F),
             )
         });
         if open {
@@ -300,6 +361,7 @@ impl LensApp {
             ui.ctx().set_visuals(egui::Visuals::light());
         }
         self.handle_input(ui);
+        self.progress_png_export(ui);
         self.poll_jobs();
 
         egui::Panel::top("menu").show(ui, |ui| self.top_bar(ui));
@@ -369,6 +431,13 @@ impl LensApp {
                 {
                     ui.close();
                     self.export_svg(None);
+                }
+                if ui
+                    .add_enabled(self.doc.is_some(), egui::Button::new("Export view as PNG…"))
+                    .clicked()
+                {
+                    ui.close();
+                    self.export_png(None);
                 }
             });
             ui.menu_button("View", |ui| {
@@ -601,8 +670,18 @@ impl LensApp {
                 }
             }
         }
+        let overview = self
+            .overviews
+            .entry((doc.generation, g))
+            .or_insert_with(|| {
+                let o = &laid.overview;
+                let image = egui::ColorImage::from_rgba_unmultiplied([o.width, o.height], &o.rgba);
+                ui.ctx()
+                    .load_texture(format!("overview-{g}"), image, egui::TextureOptions::LINEAR)
+            });
         let view = doc.views.entry(g).or_default();
-        let (actions, stats) = graph_view::show(ui, laid, view, &marks);
+        self.canvas_rect = Some(ui.available_rect_before_wrap());
+        let (actions, stats) = graph_view::show(ui, laid, view, &marks, Some(overview));
         self.last_frame = stats;
         for a in actions {
             self.apply_view_action(g, a);
@@ -661,9 +740,30 @@ impl LensApp {
                 .is_none_or(|d| !d.layout_pending(d.current))
     }
 
+    /// Where the graph canvas was last drawn.
+    pub fn canvas_rect(&self) -> Option<egui::Rect> {
+        self.canvas_rect
+    }
+
+    /// The pan/zoom of the scope on screen.
+    pub fn view(&self) -> Option<graph_view::ViewState> {
+        let doc = self.doc.as_ref()?;
+        doc.views.get(&doc.current).copied()
+    }
+
     pub fn model_arc(&self) -> Option<Arc<crate::model::Model>> {
         self.doc.as_ref().map(|d| d.model.clone())
     }
+}
+
+fn write_png(path: &std::path::Path, image: &egui::ColorImage) -> Result<(), String> {
+    let [w, h] = image.size;
+    let rgba: Vec<u8> = image.pixels.iter().flat_map(|c| c.to_array()).collect();
+    let buffer = image::RgbaImage::from_raw(w as u32, h as u32, rgba)
+        .ok_or("screenshot size does not match its pixels")?;
+    buffer
+        .save_with_format(path, image::ImageFormat::Png)
+        .map_err(|e| e.to_string())
 }
 
 /// eframe glue: the real window.

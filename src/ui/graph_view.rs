@@ -38,6 +38,10 @@ impl Default for ViewState {
 
 const MIN_ZOOM: f32 = 0.0005;
 const MAX_ZOOM: f32 = 4.0;
+/// Below this zoom, boxes are at most a couple of pixels tall: the far level of detail.
+const FAR_ZOOM: f32 = 0.08;
+/// Side of the screen cells in which far-out blocks are deduplicated, in pixels.
+const FAR_CELL: f32 = 2.0;
 /// Above this many visible items, nodes are not registered as individual (accessible) widgets.
 const MAX_WIDGET_ITEMS: usize = 400;
 
@@ -103,6 +107,13 @@ pub struct Marks {
     pub shape_labels: Option<std::sync::Arc<HashMap<String, String>>>,
 }
 
+impl Marks {
+    /// Selected, highlighted or with a problem: drawn in full even when far out.
+    fn is_marked(&self, i: usize) -> bool {
+        self.selected == Some(i) || self.highlighted.contains(&i) || self.problems.contains_key(&i)
+    }
+}
+
 pub enum ViewAction {
     Select(Option<usize>),
     /// Double-click on a node that owns subgraphs.
@@ -122,6 +133,7 @@ pub fn show(
     g: &LaidOutGraph,
     view: &mut ViewState,
     marks: &Marks,
+    overview: Option<&egui::TextureHandle>,
 ) -> (Vec<ViewAction>, FrameStats) {
     let (rect, response) = ui.allocate_exact_size(ui.available_size(), Sense::click_and_drag());
     view.canvas = rect.size();
@@ -165,13 +177,29 @@ pub fn show(
     // Edges under nodes.
     let detailed = z >= 0.25;
     let labels = z >= 0.55;
+    // Far out, boxes are a pixel or two: one mesh of deduplicated blocks and one of edge
+    // segments replace tens of thousands of shapes (100k nodes pan within a frame budget).
+    let far = z < FAR_ZOOM;
     let edge_stroke = Stroke::new((1.0 * z).clamp(0.5, 1.5), style::EDGE);
     let mut label_shapes = Vec::new();
+    let mut far_edges = egui::Mesh::default();
     for (i, route) in g.layout.edges.iter().enumerate() {
-        if !g.layout.edge_bounds[i].intersects(&visible) {
+        let bounds = &g.layout.edge_bounds[i];
+        if !bounds.intersects(&visible) {
             continue;
         }
         stats.edges_drawn += 1;
+        if far {
+            // An edge shorter than a pixel or two hides under its boxes.
+            if bounds.w.max(bounds.h) * z < 2.0 {
+                continue;
+            }
+            for w in route.windows(2) {
+                let (a, b) = (view.to_screen(origin, w[0]), view.to_screen(origin, w[1]));
+                push_segment(&mut far_edges, a, b, 1.0, style::EDGE_FAR);
+            }
+            continue;
+        }
         let pts: Vec<Pos2> = route.iter().map(|&p| view.to_screen(origin, p)).collect();
         if detailed {
             for w in pts.windows(2) {
@@ -212,6 +240,9 @@ pub fn show(
             label_shapes.push((at, label));
         }
     }
+    if !far_edges.is_empty() {
+        painter.add(far_edges);
+    }
     for (at, (text, color)) in label_shapes {
         painter.text(
             at,
@@ -232,9 +263,15 @@ pub fn show(
     }
     stats.items_drawn = visible_items.len();
     let widgets = visible_items.len() <= MAX_WIDGET_ITEMS;
+    if far {
+        draw_far_blocks(&painter, g, view, origin, rect, &visible_items, marks);
+    }
     for &i in &visible_items {
         let item = &g.view.items[i];
         let r = view.rect_to_screen(origin, &g.layout.items[i]);
+        if far && !marks.is_marked(i) {
+            continue;
+        }
         draw_item(&painter, item, r, z, marks, i);
         if widgets {
             let resp = ui.interact(
@@ -278,7 +315,151 @@ pub fn show(
             (None, None) => actions.push(ViewAction::Select(None)),
         }
     }
+    if let Some(tex) = overview {
+        minimap(ui, rect, g, view, tex);
+    }
     (actions, stats)
+}
+
+/// Widest and tallest the minimap gets, in points; a deep, narrow graph is stretched to at
+/// least `MINIMAP_MIN_W` wide so its strip stays clickable.
+const MINIMAP_MAX: Vec2 = Vec2::new(170.0, 260.0);
+const MINIMAP_MIN_W: f32 = 36.0;
+
+/// Where the minimap goes on a canvas, or None when the whole graph is already in view.
+pub fn minimap_rect(canvas: Rect, g: &LaidOutGraph, view: &ViewState) -> Option<Rect> {
+    let b = g.layout.bounds;
+    let in_view = b.w * view.zoom <= canvas.width() && b.h * view.zoom <= canvas.height();
+    if in_view || b.w <= 0.0 || b.h <= 0.0 || canvas.width() < 3.0 * MINIMAP_MAX.x {
+        return None;
+    }
+    let max = Vec2::new(MINIMAP_MAX.x, MINIMAP_MAX.y.min(canvas.height() * 0.6));
+    let scale = (max.x / b.w).min(max.y / b.h);
+    let size = Vec2::new((b.w * scale).max(MINIMAP_MIN_W), b.h * scale);
+    Some(Rect::from_min_size(
+        canvas.right_bottom() - size - Vec2::splat(12.0),
+        size,
+    ))
+}
+
+/// The overview picture in a corner with the visible part framed; clicking or dragging in it
+/// moves the view there.
+fn minimap(
+    ui: &mut Ui,
+    canvas: Rect,
+    g: &LaidOutGraph,
+    view: &mut ViewState,
+    tex: &egui::TextureHandle,
+) {
+    let Some(r) = minimap_rect(canvas, g, view) else {
+        return;
+    };
+    let b = g.layout.bounds;
+    let to_world = |p: Pos2| {
+        Vec2::new(
+            b.x + (p.x - r.min.x) / r.width() * b.w,
+            b.y + (p.y - r.min.y) / r.height() * b.h,
+        )
+    };
+    let resp = ui.interact(r, ui.id().with("minimap"), Sense::click_and_drag());
+    resp.widget_info(|| egui::WidgetInfo::labeled(egui::WidgetType::Other, true, "minimap"));
+    if let Some(p) = resp.interact_pointer_pos() {
+        if resp.clicked() || resp.dragged() {
+            view.offset = to_world(p) - view.canvas / (2.0 * view.zoom);
+        }
+    }
+    let painter = ui.painter_at(canvas);
+    painter.rect(
+        r.expand(4.0),
+        CornerRadius::same(4),
+        Color32::from_rgba_unmultiplied(250, 250, 250, 235),
+        Stroke::new(1.0, Color32::from_gray(190)),
+        StrokeKind::Outside,
+    );
+    painter.image(
+        tex.id(),
+        r,
+        Rect::from_min_max(Pos2::ZERO, Pos2::new(1.0, 1.0)),
+        Color32::WHITE,
+    );
+    let to_mini = |x: f32, y: f32| {
+        Pos2::new(
+            r.min.x + (x - b.x) / b.w * r.width(),
+            r.min.y + (y - b.y) / b.h * r.height(),
+        )
+    };
+    let seen = Rect::from_min_max(
+        to_mini(view.offset.x, view.offset.y),
+        to_mini(
+            view.offset.x + view.canvas.x / view.zoom,
+            view.offset.y + view.canvas.y / view.zoom,
+        ),
+    )
+    .intersect(r);
+    // At least a few pixels tall, so the current place shows on a 100k-node strip.
+    let seen = Rect::from_center_size(seen.center(), seen.size().max(Vec2::splat(4.0)));
+    painter.rect(
+        seen,
+        0.0,
+        Color32::from_rgba_unmultiplied(30, 120, 255, 40),
+        Stroke::new(1.5, style::SELECTED),
+        StrokeKind::Outside,
+    );
+}
+
+/// A straight segment as a thin quad, appended to a mesh (no per-line tessellation).
+fn push_segment(mesh: &mut egui::Mesh, a: Pos2, b: Pos2, width: f32, color: Color32) {
+    let d = b - a;
+    let len = d.length();
+    if len < 0.5 {
+        return;
+    }
+    let n = Vec2::new(-d.y, d.x) / len * (width / 2.0);
+    let base = mesh.vertices.len() as u32;
+    for p in [a + n, a - n, b - n, b + n] {
+        mesh.colored_vertex(p, color);
+    }
+    mesh.add_triangle(base, base + 1, base + 2);
+    mesh.add_triangle(base, base + 2, base + 3);
+}
+
+/// Far out: one block per occupied screen cell, coloured by its first item's category, as a
+/// single mesh. Marked items are drawn on top by the caller.
+fn draw_far_blocks(
+    painter: &egui::Painter,
+    g: &LaidOutGraph,
+    view: &ViewState,
+    origin: Pos2,
+    canvas: Rect,
+    visible_items: &[usize],
+    marks: &Marks,
+) {
+    let cols = (canvas.width() / FAR_CELL).ceil() as usize + 1;
+    let rows = (canvas.height() / FAR_CELL).ceil() as usize + 1;
+    let mut taken = vec![false; cols * rows];
+    let mut mesh = egui::Mesh::default();
+    for &i in visible_items {
+        if marks.is_marked(i) {
+            continue;
+        }
+        let r = view.rect_to_screen(origin, &g.layout.items[i]);
+        let c = r.center() - canvas.min;
+        let (cx, cy) = (
+            (c.x / FAR_CELL).max(0.0) as usize,
+            (c.y / FAR_CELL).max(0.0) as usize,
+        );
+        if cx >= cols || cy >= rows || std::mem::replace(&mut taken[cy * cols + cx], true) {
+            continue;
+        }
+        let item = &g.view.items[i];
+        let fill = match item.kind {
+            ItemKind::Node(_) => style::header_fill(item.category),
+            _ => style::BORDER,
+        };
+        let r = Rect::from_center_size(r.center(), r.size().max(Vec2::splat(FAR_CELL)));
+        mesh.add_colored_rect(r, fill);
+    }
+    painter.add(mesh);
 }
 
 /// Where an edge's shape label goes: beside the middle of its route, so labels of edges that

@@ -268,6 +268,84 @@ fn axes_panel_names_the_node_that_pins_the_batch() {
     assert!(h.query_by_label_contains("run agrees").is_some());
 }
 
+#[test]
+fn export_view_as_png_writes_the_canvas_as_drawn() {
+    let out = scratch("gui_png").join("view.png");
+    let _ = std::fs::remove_file(&out);
+    let dialog = ScriptedDialog {
+        saves: vec![out.clone()],
+        ..Default::default()
+    };
+    let mut h = harness(LensApp::new(Box::new(dialog), vec![]));
+    drop_file(&mut h, &sample_model());
+    h.get_by_label("File").click();
+    h.run_steps(2);
+    h.get_by_label("Export view as PNG…").click();
+    h.run_steps(4);
+    let canvas = h
+        .state()
+        .canvas_rect()
+        .expect("the graph canvas is on screen");
+    let png = image::open(&out).expect("the PNG was written").to_rgba8();
+    // The canvas only, at the window's scale: no menu, no side panels.
+    assert_eq!(
+        (png.width(), png.height()),
+        (
+            canvas.width().round() as u32,
+            canvas.height().round() as u32
+        )
+    );
+    // What the canvas shows is in it: the white background and the blue of the Conv headers.
+    let [r, g, b] = onnx_lens::layout::category_rgb(onnx_lens::layout::Category::Layer);
+    let near =
+        |p: &image::Rgba<u8>, c: [u8; 3]| (0..3).all(|k| (p.0[k] as i32 - c[k] as i32).abs() <= 3);
+    let conv_pixels = png.pixels().filter(|p| near(p, [r, g, b])).count();
+    let white = png.pixels().filter(|p| near(p, [255, 255, 255])).count();
+    assert!(
+        conv_pixels > 500,
+        "Conv headers drawn: {conv_pixels} pixels"
+    );
+    assert!(
+        white as u32 > png.width() * png.height() / 2,
+        "mostly canvas"
+    );
+    assert!(
+        h.query_by_label_contains("saved").is_some(),
+        "the app says where"
+    );
+}
+
+#[test]
+fn the_minimap_shows_where_the_view_is_and_moves_it() {
+    let dir = scratch("gui_minimap");
+    let large = dir.join("large_2k.onnx");
+    run_py("make_large.py", &[large.to_str().unwrap(), "2000"]);
+    let mut h = harness(new_app());
+    drop_file(&mut h, &large);
+    // The initial view is the readable top of a tall graph, so the minimap is up.
+    let minimap = h.get_by_label("minimap").rect();
+    let before = h.state().view().expect("a view").offset;
+    // Clicking near its bottom jumps the view towards the end of the graph.
+    let target = egui::Pos2::new(minimap.center().x, minimap.bottom() - 3.0);
+    h.hover_at(target);
+    h.drag_at(target);
+    h.drop_at(target);
+    h.run_steps(3);
+    let after = h.state().view().unwrap().offset;
+    let bounds = h.state().doc.as_ref().unwrap().graphs[&0].layout.bounds;
+    assert!(
+        after.y - before.y > bounds.h * 0.8,
+        "view moved from y={} to y={} in a graph {} tall",
+        before.y,
+        after.y,
+        bounds.h
+    );
+    // Fitting the whole graph in view hides it.
+    h.key_press(egui::Key::F);
+    h.run_steps(3);
+    assert!(h.query_by_label("minimap").is_none());
+}
+
 /// Renders the window to a PNG (wgpu, software Vulkan under CI).
 pub fn save_png(h: &mut Harness<'_, LensApp>, path: &Path) {
     let image = h.render().expect("render the window");
