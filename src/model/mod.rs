@@ -34,6 +34,46 @@ pub struct Model {
     pub origin: Origin,
     pub external: ExternalStore,
     pub index: ModelIndex,
+    /// Main-graph weights left in the model file at load, read when a tensor is asked for.
+    pub deferred: DeferredData,
+}
+
+/// The `raw_data` payloads of main-graph initializers that loading left in the file (their
+/// TensorProtos hold no raw_data): big models load and check without copying their weights.
+#[derive(Debug, Default)]
+pub struct DeferredData {
+    file: Option<std::fs::File>,
+    /// By main-graph initializer index.
+    ranges: Vec<Option<wire::ByteRange>>,
+}
+
+impl DeferredData {
+    pub fn new(file: std::fs::File, ranges: Vec<Option<wire::ByteRange>>) -> DeferredData {
+        DeferredData {
+            file: Some(file),
+            ranges,
+        }
+    }
+
+    pub fn count(&self) -> usize {
+        self.ranges.iter().flatten().count()
+    }
+
+    fn read(&self, r: wire::ByteRange) -> std::io::Result<Vec<u8>> {
+        use std::os::unix::fs::FileExt;
+        let file = self.file.as_ref().ok_or(std::io::ErrorKind::NotFound)?;
+        // The range was inside the file at load; a file changed since then fails here instead
+        // of allocating a length the file cannot back.
+        if file.metadata()?.len() < r.offset.saturating_add(r.len) {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                "the model file changed since it was opened",
+            ));
+        }
+        let mut buf = vec![0; r.len as usize];
+        file.read_exact_at(&mut buf, r.offset)?;
+        Ok(buf)
+    }
 }
 
 impl Model {
@@ -61,8 +101,39 @@ impl Model {
         })
     }
 
-    /// Decodes a tensor of this model, reading external data if it has any.
+    /// Where `t`'s raw_data was left in the model file, if it is a main-graph initializer
+    /// whose payload loading deferred.
+    pub fn deferred_raw(&self, t: &TensorProto) -> Option<wire::ByteRange> {
+        let Some(Body::Graph(g)) = self.body(MAIN_GRAPH) else {
+            return None;
+        };
+        // Identity, not name: names can repeat (a duplicate-initializer finding).
+        let ptr = t as *const TensorProto;
+        if !g.initializer.as_ptr_range().contains(&ptr) {
+            return None;
+        }
+        let i =
+            (ptr as usize - g.initializer.as_ptr() as usize) / std::mem::size_of::<TensorProto>();
+        *self.deferred.ranges.get(i)?
+    }
+
+    /// Bytes of `t`'s raw_data, whether inline or deferred.
+    pub fn raw_len(&self, t: &TensorProto) -> u64 {
+        match self.deferred_raw(t) {
+            Some(r) => r.len,
+            None => t.raw_data.len() as u64,
+        }
+    }
+
+    /// Decodes a tensor of this model, reading external or deferred data if it has any.
     pub fn decode_tensor(&self, t: &TensorProto) -> Result<Tensor, TensorError> {
+        if let Some(r) = self.deferred_raw(t) {
+            let bytes = self
+                .deferred
+                .read(r)
+                .map_err(|e| TensorError::ModelFile(e.to_string()))?;
+            return tensor::decode(t, Some(&bytes));
+        }
         if tensor::uses_external_data(t) {
             let r = ExternalRef::parse(t).map_err(|e| TensorError::External(e.to_string()))?;
             let bytes = self

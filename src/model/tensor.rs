@@ -43,6 +43,8 @@ pub enum TensorError {
     Segment,
     #[error("external data: {0}")]
     External(String),
+    #[error("cannot read the tensor from the model file: {0}")]
+    ModelFile(String),
 }
 
 /// Decoded element values. Types numpy has no native dtype for (float8, 4/2/6-bit) are kept
@@ -107,29 +109,8 @@ pub fn element_count(dims: &[i64]) -> Result<u64, TensorError> {
     Ok(n)
 }
 
-/// Where a tensor's bytes are.
-pub enum DataSource<'a> {
-    Raw(&'a [u8]),
-    Field(&'static str),
-    Empty,
-}
-
 pub fn uses_external_data(t: &TensorProto) -> bool {
     t.data_location.value() == 1
-}
-
-/// Which field a tensor's data is read from (`raw_data` wins, as in onnx).
-pub fn data_source(t: &TensorProto) -> DataSource<'_> {
-    if !t.raw_data.is_empty() {
-        return DataSource::Raw(&t.raw_data);
-    }
-    let dtype = DataType::from_i32(t.data_type);
-    let (field, len) = typed_field(t, dtype);
-    if len > 0 {
-        DataSource::Field(field)
-    } else {
-        DataSource::Empty
-    }
 }
 
 /// The typed field that holds values of `dtype`, with its length.
@@ -280,8 +261,9 @@ fn decode_typed(
     })
 }
 
-/// Decodes a tensor. `external` holds the bytes of an externally stored tensor (already
-/// located and range-checked by the model's external data store).
+/// Decodes a tensor. `external` holds bytes stored outside the TensorProto: external data
+/// (already located and range-checked by the model's external data store), or a raw_data
+/// payload that loading left in the model file.
 pub fn decode(t: &TensorProto, external: Option<&[u8]>) -> Result<Tensor, TensorError> {
     let dtype = DataType::from_i32(t.data_type);
     if !dtype.is_defined() {

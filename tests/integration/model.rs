@@ -62,27 +62,17 @@ fn info_matches_onnx_on_every_backend_test_model() {
     println!("info agreed with onnx on {} models", models.len());
 }
 
-#[test]
-fn every_dtype_decodes_bit_identically_to_numpy_helper() {
-    let dir = scratch("dtypes");
-    let made = run_py_json("make_dtype_models.py", &[dir.to_str().unwrap()]);
-    let model = load_path(Path::new(made["model"].as_str().unwrap())).unwrap();
-    model.verify_external_data().unwrap();
-    let expected: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("expected.json")).unwrap()).unwrap();
+/// Decodes each expected tensor of `model` and compares it with numpy_helper's answer; returns
+/// the element types seen.
+fn assert_decodes_like_numpy(
+    model: &onnx_lens::model::Model,
+    expected: &serde_json::Value,
+) -> std::collections::BTreeSet<DataType> {
     let graph = model.body(0).unwrap().graph().unwrap();
-    let mut external = 0;
     let mut seen_types = std::collections::BTreeSet::new();
     for e in expected.as_array().unwrap() {
         let name = e["name"].as_str().unwrap();
         let t = graph.initializer.iter().find(|t| t.name == name).unwrap();
-        if tensor::uses_external_data(t) {
-            external += 1;
-            assert!(
-                t.raw_data.is_empty(),
-                "{name}: external tensors are not read at load"
-            );
-        }
         let decoded = model
             .decode_tensor(t)
             .unwrap_or_else(|err| panic!("{name}: {err}"));
@@ -117,12 +107,101 @@ fn every_dtype_decodes_bit_identically_to_numpy_helper() {
             );
         }
     }
+    seen_types
+}
+
+fn read_json(path: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+#[test]
+fn every_dtype_decodes_bit_identically_to_numpy_helper() {
+    let dir = scratch("dtypes");
+    let made = run_py_json("make_dtype_models.py", &[dir.to_str().unwrap()]);
+    let model = load_path(Path::new(made["model"].as_str().unwrap())).unwrap();
+    model.verify_external_data().unwrap();
+    let graph = model.body(0).unwrap().graph().unwrap();
+    let mut external = 0;
+    for t in &graph.initializer {
+        if tensor::uses_external_data(t) {
+            external += 1;
+            assert!(
+                t.raw_data.is_empty(),
+                "{}: external tensors are not read at load",
+                t.name
+            );
+        }
+    }
     assert!(
         external >= 27,
         "raw tensors were saved externally ({external})"
     );
+    let seen_types = assert_decodes_like_numpy(&model, &read_json(&dir.join("expected.json")));
     let all: std::collections::BTreeSet<DataType> = DataType::all_defined().collect();
     assert_eq!(seen_types, all, "every element type is covered");
+
+    // A big model keeps its weights in the file at load and reads them when asked, bit-identical.
+    let big = load_path(Path::new(made["big_model"].as_str().unwrap())).unwrap();
+    let graph = big.body(0).unwrap().graph().unwrap();
+    let deferred: Vec<&str> = graph
+        .initializer
+        .iter()
+        .filter(|t| big.deferred_raw(t).is_some())
+        .map(|t| t.name.as_str())
+        .collect();
+    // Types of at least a byte an element (4290 bytes and more) are deferred, sub-byte ones
+    // (under 4 KiB) stay inline.
+    assert!(deferred.contains(&"filler") && deferred.contains(&"big_uint8"));
+    assert!(!deferred.contains(&"big_int4"));
+    assert!(deferred.len() >= 20, "{deferred:?}");
+    for t in &graph.initializer {
+        if deferred.contains(&t.name.as_str()) {
+            assert!(t.raw_data.is_empty(), "{}: not copied at load", t.name);
+        }
+    }
+    let seen = assert_decodes_like_numpy(&big, &read_json(&dir.join("expected_big.json")));
+    let numeric: std::collections::BTreeSet<DataType> =
+        all.into_iter().filter(|d| *d != DataType::String).collect();
+    assert_eq!(seen, numeric, "every raw element type, deferred or inline");
+    let filler = big.initializer(0, "filler").unwrap().unwrap();
+    let TensorValues::F32(v) = &filler.values else {
+        panic!("filler is float32")
+    };
+    assert!(v.iter().enumerate().all(|(i, x)| *x == i as f32));
+    // The validator sees deferred payloads' lengths as they are.
+    let report = onnx_lens::check::check_model(&big);
+    assert_eq!(report.errors, 0, "{:?}", report.diagnostics);
+    // …and a deferred payload that disagrees with its dims is still a finding.
+    use onnx_protobuf::Message;
+    let mut proto = onnx_protobuf::ModelProto::parse_from_bytes(
+        &std::fs::read(made["big_model"].as_str().unwrap()).unwrap(),
+    )
+    .unwrap();
+    let filler = proto
+        .graph
+        .as_mut()
+        .unwrap()
+        .initializer
+        .iter_mut()
+        .find(|t| t.name == "filler")
+        .unwrap();
+    filler.dims = vec![1_100_001];
+    let lying = dir.join("dtypes_big_lying.onnx");
+    std::fs::write(&lying, proto.write_to_bytes().unwrap()).unwrap();
+    let model = load_path(&lying).unwrap();
+    assert!(model.deferred.count() >= 20);
+    let report = onnx_lens::check::check_model(&model);
+    let finding = report
+        .diagnostics
+        .iter()
+        .find(|d| d.code == "tensor-data-length")
+        .expect("the length mismatch is found");
+    assert!(
+        finding.message.contains("`filler`") && finding.message.contains("4400000 bytes"),
+        "{}",
+        finding.message
+    );
+    assert!(model.initializer(0, "filler").unwrap().is_err());
 }
 
 #[test]

@@ -76,7 +76,8 @@ fn check_tensor(ctx: &mut Ctx<'_>, at: At, t: &TensorProto, what: &str) {
     .iter()
     .filter(|&&b| b)
     .count();
-    let has_raw = !t.raw_data.is_empty();
+    let raw_len = ctx.model.raw_len(t);
+    let has_raw = raw_len > 0;
 
     if tensor::uses_external_data(t) {
         if has_raw || typed_fields_set > 0 {
@@ -107,13 +108,12 @@ fn check_tensor(ctx: &mut Ctx<'_>, at: At, t: &TensorProto, what: &str) {
     }
     if has_raw {
         if let Some(expected) = dtype.raw_len(count) {
-            if t.raw_data.len() as u64 != expected {
+            if raw_len != expected {
                 ctx.report(
                     "tensor-data-length",
                     at,
                     format!(
-                        "{who}: raw_data holds {} bytes, dims {:?} of {dtype} need {expected}",
-                        t.raw_data.len(),
+                        "{who}: raw_data holds {raw_len} bytes, dims {:?} of {dtype} need {expected}",
                         t.dims
                     ),
                 );
