@@ -6,6 +6,8 @@
 //! runs) and structural (edits of the parsed ModelProto that keep it parseable but break it the
 //! way hand-edited or buggy-exporter models do).
 
+use std::time::{Duration, Instant};
+
 use onnx_protobuf::{Message, ModelProto, StringStringEntryProto};
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
@@ -31,24 +33,77 @@ pub struct Depth {
     pub layout: bool,
 }
 
+/// Wall time one input spent in each stage: finds the mutants that are slow for a later stage.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct StageTimes {
+    pub load: Duration,
+    pub check: Duration,
+    pub tensors: Duration,
+    pub shapes: Duration,
+    pub layout: Duration,
+}
+
+impl StageTimes {
+    pub fn stages(&self) -> [(&'static str, Duration); 5] {
+        [
+            ("load", self.load),
+            ("check", self.check),
+            ("tensors", self.tensors),
+            ("shapes", self.shapes),
+            ("layout", self.layout),
+        ]
+    }
+
+    pub fn total(&self) -> Duration {
+        self.stages().iter().map(|s| s.1).sum()
+    }
+
+    pub fn add(&mut self, o: &StageTimes) {
+        self.load += o.load;
+        self.check += o.check;
+        self.tensors += o.tensors;
+        self.shapes += o.shapes;
+        self.layout += o.layout;
+    }
+}
+
 /// Runs one input through every stage; any panic escapes to the caller, which counts it.
-pub fn exercise(bytes: &[u8], depth: Depth) -> Reached {
-    let Ok(model) = load_bytes("fuzz.onnx", bytes, None) else {
+pub fn exercise(bytes: &[u8], depth: Depth, times: &mut StageTimes) -> Reached {
+    let mut clock = Instant::now();
+    let mut lap = |slot: &mut Duration| {
+        *slot = clock.elapsed();
+        clock = Instant::now();
+    };
+    // The streaming pass that big files take at load (weights left in the file).
+    let stripped = crate::model::wire::strip_initializer_data(
+        std::io::Cursor::new(bytes),
+        bytes.len() as u64,
+        64,
+    );
+    if let Some(s) = stripped {
+        let _ = ModelProto::parse_from_bytes(&s.bytes);
+    }
+    let loaded = load_bytes("fuzz.onnx", bytes, None);
+    lap(&mut times.load);
+    let Ok(model) = loaded else {
         return Reached::LoadError;
     };
     let report = check_model(&model);
     let _ = serde_json::to_string(&report);
     let _ = ModelInfo::of(&model);
     let _ = model.verify_external_data();
+    lap(&mut times.check);
     for (g, t) in model.all_initializers().take(64) {
         if let Some(Ok(t)) = model.initializer(g, &t.name) {
             let _ = t.stats();
         }
     }
+    lap(&mut times.tensors);
     if depth.shapes {
         let a = crate::shapes::analyse(&model);
         let _ = crate::shapes::axes_report(&model, &a);
     }
+    lap(&mut times.shapes);
     if depth.layout
         && model
             .graph(MAIN_GRAPH)
@@ -63,6 +118,7 @@ pub fn exercise(bytes: &[u8], depth: Depth) -> Reached {
             &|_| None,
         );
     }
+    lap(&mut times.layout);
     Reached::Checked
 }
 

@@ -2,7 +2,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use onnx_lens::fuzzing::{exercise, Depth};
+use onnx_lens::fuzzing::{exercise, Depth, StageTimes};
 
 fuzz_target!(|data: &[u8]| {
     exercise(
@@ -11,5 +11,6 @@ fuzz_target!(|data: &[u8]| {
             shapes: true,
             layout: data.len() < 64 * 1024,
         },
+        &mut StageTimes::default(),
     );
 });

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use onnx_lens::fuzzing::{exercise, Depth, Mutator, Reached};
+use onnx_lens::fuzzing::{exercise, Depth, Mutator, Reached, StageTimes};
 use onnx_lens::model::{load_bytes, load_path};
 use onnx_protobuf::{
     AttributeProto, GraphProto, Message, ModelProto, NodeProto, OperatorSetIdProto,
@@ -288,11 +288,10 @@ fn fuzz_loop_finds_no_panics() {
             .iter()
             .map(|p| std::fs::read(p).unwrap()),
     );
-    seeds.extend(
-        crate::shapes::axes_fixtures()
-            .values()
-            .map(|p| std::fs::read(p).unwrap()),
-    );
+    // In name order: a seed reproduces the same cases from run to run.
+    let mut fixtures: Vec<&String> = crate::shapes::axes_fixtures().values().collect();
+    fixtures.sort();
+    seeds.extend(fixtures.into_iter().map(|p| std::fs::read(p).unwrap()));
     let crashes = scratch("fuzz_crashes");
     // Panics are caught and counted; keep their messages out of the test log.
     let default_hook = std::panic::take_hook();
@@ -307,6 +306,7 @@ fn fuzz_loop_finds_no_panics() {
         .spawn(move || {
             let mut m = Mutator::new(seed, seeds);
             let (mut loaded, mut panics, mut saved) = (0usize, Vec::new(), 0);
+            let (mut totals, mut slowest) = (StageTimes::default(), Vec::new());
             let start = Instant::now();
             for i in 0..cases {
                 let case = m.next_case();
@@ -314,7 +314,15 @@ fn fuzz_loop_finds_no_panics() {
                     shapes: i % 97 == 0,
                     layout: i % 41 == 0,
                 };
-                match std::panic::catch_unwind(|| exercise(&case, depth)) {
+                let mut times = StageTimes::default();
+                let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    exercise(&case, depth, &mut times)
+                }));
+                totals.add(&times);
+                slowest.push((times.total(), i, times));
+                slowest.sort_by(|a, b| b.0.cmp(&a.0));
+                slowest.truncate(5);
+                match outcome {
                     Ok(Reached::Checked) => loaded += 1,
                     Ok(Reached::LoadError) => {}
                     Err(p) => {
@@ -327,17 +335,31 @@ fn fuzz_loop_finds_no_panics() {
                     }
                 }
             }
-            (loaded, panics, start.elapsed())
+            (loaded, panics, start.elapsed(), totals, slowest)
         })
         .unwrap()
         .join()
         .unwrap();
-    let (loaded, panics, elapsed) = report;
+    let (loaded, panics, elapsed, totals, slowest) = report;
     println!(
         "fuzz: {cases} cases (seed {seed}) in {:.1} s, {loaded} loaded and checked, {} panics",
         elapsed.as_secs_f64(),
         panics.len()
     );
+    let per_stage: Vec<String> = totals
+        .stages()
+        .iter()
+        .map(|(name, t)| format!("{name} {:.1} s", t.as_secs_f64()))
+        .collect();
+    println!("fuzz: time per stage: {}", per_stage.join(", "));
+    for (total, i, times) in &slowest {
+        let (stage, t) = times.stages().into_iter().max_by_key(|s| s.1).unwrap();
+        println!(
+            "fuzz: slow case {i}: {:.2} s, {:.2} s of it in {stage}",
+            total.as_secs_f64(),
+            t.as_secs_f64()
+        );
+    }
     assert!(
         panics.is_empty(),
         "panics (inputs saved under fuzz_crashes/):\n{}",
