@@ -122,6 +122,80 @@ fn layers(n: usize, edges: &[(usize, usize)]) -> Vec<usize> {
     layer
 }
 
+/// Layers on each side whose median positions make up a layer's drift.
+const DRIFT_WINDOW: usize = 40;
+
+/// Brandes–Köpf coordinates of a long, repetitive network drift sideways a little at every
+/// block, so a deep model became a diagonal tens of thousands of units wide. Each stretch of
+/// layers between waists is shifted by the moving average of the layer medians around it:
+/// long-range drift goes, the shape of each block stays, and as whole layers move together no
+/// boxes can overlap.
+fn remove_drift(coords: &[(usize, (f64, f64))]) -> Vec<(usize, (f64, f64))> {
+    let mut levels: Vec<(f64, Vec<f64>)> = Vec::new();
+    let mut by_y: Vec<&(usize, (f64, f64))> = coords.iter().collect();
+    by_y.sort_by(|a, b| a.1 .1.total_cmp(&b.1 .1));
+    for &&(_, (x, y)) in &by_y {
+        match levels.last_mut() {
+            Some((ly, xs)) if (*ly - y).abs() < 0.5 => xs.push(x),
+            _ => levels.push((y, vec![x])),
+        }
+    }
+    let medians: Vec<f64> = levels
+        .iter_mut()
+        .map(|(_, xs)| {
+            xs.sort_by(f64::total_cmp);
+            xs[xs.len() / 2]
+        })
+        .collect();
+    // Prefix sums make every window's mean O(1).
+    let mut prefix = vec![0.0; medians.len() + 1];
+    for (i, m) in medians.iter().enumerate() {
+        prefix[i + 1] = prefix[i] + m;
+    }
+    let shift: Vec<f64> = (0..medians.len())
+        .map(|i| {
+            let (a, b) = (
+                i.saturating_sub(DRIFT_WINDOW),
+                (i + DRIFT_WINDOW + 1).min(medians.len()),
+            );
+            (prefix[b] - prefix[a]) / (b - a) as f64
+        })
+        .collect();
+    // Small drifts are part of a good drawing; only a drift wider than the graph's widest
+    // layer is taken out.
+    let widest = levels
+        .iter()
+        .map(|(_, xs)| xs[xs.len() - 1] - xs[0])
+        .fold(0.0, f64::max);
+    let (lo, hi) = shift
+        .iter()
+        .fold((f64::MAX, f64::MIN), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+    if hi - lo <= widest.max(1.0) {
+        return coords.to_vec();
+    }
+    // Constant between waists (layers of one vertex, where a network narrows between its
+    // blocks), so edges inside a block keep their exact verticals and only the edges into a
+    // waist take up the shift.
+    let mut shift = shift;
+    let mut start = 0;
+    for end in 1..=levels.len() {
+        if end == levels.len() || levels[end].1.len() == 1 {
+            let mean = shift[start..end].iter().sum::<f64>() / (end - start) as f64;
+            shift[start..end].iter_mut().for_each(|v| *v = mean);
+            start = end;
+        }
+    }
+    let level_of = |y: f64| {
+        levels
+            .partition_point(|(ly, _)| *ly < y - 0.5)
+            .min(levels.len() - 1)
+    };
+    coords
+        .iter()
+        .map(|&(id, (x, y))| (id, (x - shift[level_of(y)], y)))
+        .collect()
+}
+
 /// How many dummy vertices a graph of `n` items may get: enough for every edge of a plain
 /// network (skip connections, a 100k-node graph needs 0.3 per item), bounded so layout time
 /// stays near linear.
@@ -202,6 +276,7 @@ pub fn compute(vg: &ViewGraph) -> GraphLayout {
     let mut centers: Vec<(f32, f32)> = vec![(0.0, 0.0); vertices.len()];
     let mut x_offset = 0.0f32;
     for (coords, _, _) in &components {
+        let coords = &remove_drift(coords);
         let mut min_x = f32::MAX;
         let mut max_x = f32::MIN;
         for &(id, (x, _)) in coords {
@@ -335,6 +410,37 @@ mod tests {
                 l.items[i - 1].y < l.items[i].y,
                 "the chain still flows down"
             );
+        }
+    }
+
+    #[test]
+    fn a_deep_repetitive_network_stays_as_narrow_as_its_blocks() {
+        // 300 blocks like a residual network's: four parallel branches of two nodes joined by
+        // a sum, plus the skip connection around them.
+        let (mut n, mut edges, mut x) = (1, vec![], 0);
+        for _ in 0..300 {
+            let sum = n + 8;
+            for b in 0..4 {
+                let (p, q) = (n + 2 * b, n + 2 * b + 1);
+                edges.extend([(x, p), (p, q), (q, sum)]);
+            }
+            edges.push((x, sum + 1));
+            edges.push((sum, sum + 1));
+            x = sum + 1;
+            n = sum + 2;
+        }
+        let l = compute(&vg(n, &edges));
+        // The widest layer: four boxes and a skip edge side by side.
+        let widest = 4.0 * 60.0 + 5.0 * H_GAP as f32 + DUMMY_W as f32;
+        assert!(
+            l.bounds.w < 3.0 * widest,
+            "{} units wide for layers {widest} wide",
+            l.bounds.w
+        );
+        for i in 0..n {
+            for j in i + 1..(i + 12).min(n) {
+                assert!(!l.items[i].intersects(&l.items[j]), "{i} and {j} overlap");
+            }
         }
     }
 
