@@ -413,6 +413,15 @@ fn regenerate_screenshots() {
     h.run_steps(3);
     save_png(&mut h, &out.join("large_10k.png"));
 
+    // 5b. 100k nodes far out: merged blocks, the minimap showing where in the whole graph.
+    let huge = dir.join("large_100k.onnx");
+    run_py("make_large.py", &[huge.to_str().unwrap(), "100000"]);
+    let mut h = harness(new_app());
+    drop_file(&mut h, &huge);
+    h.state_mut().zoom_top(0.04);
+    h.run_steps(3);
+    save_png(&mut h, &out.join("large_100k.png"));
+
     // 6. A test run of the sample: outputs, latency, per-node heat on the graph.
     let mut h = harness(new_app());
     drop_file(&mut h, &sample_model());
