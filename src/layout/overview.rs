@@ -112,7 +112,7 @@ impl Overview {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::layout::{lay_out, LayoutRequest};
+    use crate::layout::{lay_out, LayoutRequest, OVERVIEW_SIDE};
 
     #[test]
     fn every_box_of_the_sample_shows_in_its_category_colour() {
@@ -147,6 +147,4 @@ mod tests {
         let empty = o.rgba.chunks(4).filter(|p| p[3] == 0).count();
         assert!(empty > o.width * o.height / 4, "mostly background");
     }
-
-    use super::super::OVERVIEW_SIDE;
 }

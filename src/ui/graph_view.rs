@@ -36,7 +36,7 @@ impl Default for ViewState {
     }
 }
 
-const MIN_ZOOM: f32 = 0.0005;
+const MIN_ZOOM: f32 = 0.0001;
 const MAX_ZOOM: f32 = 4.0;
 /// Below this zoom, boxes are at most a couple of pixels tall: the far level of detail.
 const FAR_ZOOM: f32 = 0.08;

@@ -320,7 +320,7 @@ fn fuzz_loop_finds_no_panics() {
                 }));
                 totals.add(&times);
                 slowest.push((times.total(), i, times));
-                slowest.sort_by(|a, b| b.0.cmp(&a.0));
+                slowest.sort_by_key(|s| std::cmp::Reverse(s.0));
                 slowest.truncate(5);
                 match outcome {
                     Ok(Reached::Checked) => loaded += 1,
