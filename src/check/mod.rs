@@ -84,6 +84,11 @@ pub const CODES: &[(&str, Severity, &str)] = &[
         "two initializers share a name",
     ),
     (
+        "initializer-type-mismatch",
+        Severity::Error,
+        "an initializer contradicts the type of the graph input of the same name",
+    ),
+    (
         "initializer-not-in-inputs",
         Severity::Error,
         "IR < 4: an initializer is not listed as a graph input",

@@ -58,6 +58,49 @@ pub enum ValueType {
     Missing,
 }
 
+/// Initializers that are also graph inputs (as IR < 4 requires) but whose element type or
+/// shape contradicts the input's declared type: `(name, what disagrees)`. onnx's full check
+/// rejects these through shape inference, and tract would read such a tensor past its data.
+pub fn initializer_input_conflicts(graph: &onnx_protobuf::GraphProto) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for t in &graph.initializer {
+        let Some(input) = graph.input.iter().find(|i| i.name == t.name) else {
+            continue;
+        };
+        let Some(ty) = input.type_.as_ref() else {
+            continue;
+        };
+        let ValueType::Tensor { elem, shape } = ValueType::from_proto(ty) else {
+            continue;
+        };
+        let init_elem = DataType::from_i32(t.data_type);
+        if elem.is_defined() && elem != init_elem {
+            out.push((
+                t.name.clone(),
+                format!("its element type is {init_elem}, the graph input declares {elem}"),
+            ));
+            continue;
+        }
+        let Some(shape) = shape else { continue };
+        let fits = shape.len() == t.dims.len()
+            && shape
+                .iter()
+                .zip(&t.dims)
+                .all(|(d, &v)| !matches!(d, Dim::Value(w) if *w != v));
+        if !fits {
+            out.push((
+                t.name.clone(),
+                format!(
+                    "its dims are {:?}, the graph input declares {}",
+                    t.dims,
+                    format_dims(Some(&shape))
+                ),
+            ));
+        }
+    }
+    out
+}
+
 pub fn dims_of(shape: &TensorShapeProto) -> Vec<Dim> {
     shape
         .dim

@@ -313,6 +313,16 @@ pub fn tract_proto(model: &Model) -> TractResult<(pb::ModelProto, Option<String>
     model
         .verify_external_data()
         .map_err(|e| anyhow::anyhow!("{e}"))?;
+    // tract trusts an initializer's declared input shape and reads past the tensor's data
+    // (a crash, not an error: found by fuzzing), so such a model never reaches it.
+    if let Some(Body::Graph(g)) = model.body(MAIN_GRAPH) {
+        if let Some((name, what)) = crate::model::types::initializer_input_conflicts(g)
+            .into_iter()
+            .next()
+        {
+            anyhow::bail!("initializer `{name}` is also a graph input, but {what}");
+        }
+    }
     let onnx = tract_onnx::onnx();
     if let Some(path) = &model.origin.path {
         let dir = path.parent().map(|p| p.to_string_lossy().into_owned());

@@ -370,3 +370,38 @@ fn fuzz_loop_finds_no_panics() {
         "the mutator should keep many cases loadable, got {loaded}"
     );
 }
+
+/// Found by cargo-fuzz: an initializer that contradicts its graph input's declared shape made
+/// tract read past the tensor's data and the process died of SIGSEGV. Now the validator names
+/// it, and shapes and run refuse it with that reason.
+#[test]
+fn an_initializer_contradicting_its_input_is_refused_before_tract() {
+    let dir = scratch("fuzz_found");
+    let manifest = run_py_json("make_invalid_models.py", &[dir.to_str().unwrap()]);
+    let path = manifest["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["code"] == "initializer-type-mismatch")
+        .map(|c| c["path"].as_str().unwrap().to_string())
+        .unwrap();
+    let check = cli_deadline(&["check", &path, "--json"]);
+    assert_eq!(check.code, 1);
+    assert!(codes(&check.stdout).contains(&"initializer-type-mismatch".to_string()));
+    for args in [vec!["shapes", &path], vec!["run", &path]] {
+        let r = cli_deadline(&args);
+        assert!(
+            r.code == 0 || r.code == 1,
+            "{args:?} ended by a signal or as unreadable: {} {}",
+            r.code,
+            r.stderr
+        );
+        assert!(
+            format!("{}{}", r.stdout, r.stderr)
+                .contains("is also a graph input, but its dims are [3]"),
+            "{args:?}: {}{}",
+            r.stdout,
+            r.stderr
+        );
+    }
+}

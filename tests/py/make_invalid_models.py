@@ -111,6 +111,14 @@ def ir3_initializer_not_an_input():
     return model([helper.make_node("Add", ["x", "w"], ["y"], name="add")], inits=[w], opset=8, ir=3)
 
 
+@case("initializer-type-mismatch")
+def ir3_initializer_contradicts_its_input():
+    # Found by fuzzing: tract read such a tensor past its data (a segfault), so shapes and run refuse it.
+    w = numpy_helper.from_array(np.ones((3,), np.float32), "w")
+    return model([helper.make_node("Add", ["x", "w"], ["y"], name="add")], inputs=[vi("x"), vi("w")],
+                 inits=[w], opset=8, ir=3)
+
+
 # ---- model -------------------------------------------------------------------------------------
 @case("missing-default-opset")
 def missing_default_opset():

@@ -35,6 +35,13 @@ pub(crate) fn check(ctx: &mut Ctx<'_>, g: GraphId) {
                 );
             }
         }
+        for (name, what) in crate::model::types::initializer_input_conflicts(graph) {
+            ctx.report(
+                "initializer-type-mismatch",
+                At::Graph(g),
+                format!("initializer `{name}` is also a graph input, but {what}"),
+            );
+        }
         if model.proto.ir_version > 0 && model.proto.ir_version < 4 {
             let inputs: HashSet<&str> = graph.input.iter().map(|v| v.name.as_str()).collect();
             for t in &graph.initializer {
