@@ -322,6 +322,9 @@ pub fn tract_proto(model: &Model) -> TractResult<(pb::ModelProto, Option<String>
         {
             anyhow::bail!("initializer `{name}` is also a graph input, but {what}");
         }
+        if let Some(why) = oversized_constant(model, g) {
+            anyhow::bail!("{why}");
+        }
     }
     let onnx = tract_onnx::onnx();
     if let Some(path) = &model.origin.path {
@@ -335,6 +338,55 @@ pub fn tract_proto(model: &Model) -> TractResult<(pb::ModelProto, Option<String>
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         Ok((onnx.proto_model_for_read(&mut &bytes[..])?, None))
     }
+}
+
+/// Most elements a constant shape may ask for (ConstantOfShape, Expand): 256M, 1 GiB of f32.
+const MAX_CONSTANT_ELEMENTS: u128 = 1 << 28;
+
+/// tract folds constant subgraphs while it analyses, so a ConstantOfShape or Expand whose shape
+/// is a constant in the file is materialised: a fuzzed [64, 32, 5, 393221] took 16 GB. Such a
+/// node is named instead of handed to tract.
+fn oversized_constant(model: &Model, g: &onnx_protobuf::GraphProto) -> Option<String> {
+    let constants: HashMap<&str, &onnx_protobuf::TensorProto> = g
+        .node
+        .iter()
+        .filter(|n| n.op_type == "Constant")
+        .filter_map(|n| {
+            let t = n.attribute.iter().find(|a| a.name == "value")?.t.as_ref()?;
+            Some((n.output.first()?.as_str(), t))
+        })
+        .collect();
+    let shape_values = |name: &str| -> Option<Vec<i64>> {
+        let t = match constants.get(name) {
+            Some(t) => model.decode_tensor(t).ok()?,
+            None => model.initializer(MAIN_GRAPH, name)?.ok()?,
+        };
+        match t.values {
+            crate::model::TensorValues::I64(v) => Some(v),
+            _ => None,
+        }
+    };
+    for n in &g.node {
+        let shape_input = match n.op_type.as_str() {
+            "ConstantOfShape" => n.input.first(),
+            "Expand" => n.input.get(1),
+            _ => None,
+        };
+        let Some(dims) = shape_input.and_then(|s| shape_values(s)) else {
+            continue;
+        };
+        let elements = dims
+            .iter()
+            .try_fold(1u128, |acc, &d| acc.checked_mul(d.max(0) as u128));
+        if elements.is_none_or(|e| e > MAX_CONSTANT_ELEMENTS) {
+            return Some(format!(
+                "{} `{}` would materialise a constant of shape {dims:?}, over the {MAX_CONSTANT_ELEMENTS} elements onnx-lens lets shape inference allocate",
+                n.op_type,
+                crate::model::node_key(n)
+            ));
+        }
+    }
+    None
 }
 
 /// Infers every value's shape in the main graph.

@@ -405,3 +405,29 @@ fn an_initializer_contradicting_its_input_is_refused_before_tract() {
         );
     }
 }
+
+/// Found by cargo-fuzz: a constant shape of 4 billion elements made tract's analysis allocate
+/// 16 GB. The node is named instead, in bounded memory.
+#[test]
+fn a_constant_of_16_gb_is_refused_in_bounded_memory() {
+    let dir = scratch("hostile_constant");
+    let models = run_py_json("make_hostile_models.py", &[dir.to_str().unwrap()]);
+    let path = models["constant_of_shape_huge"].as_str().unwrap();
+    let check = cli_deadline(&["check", path]);
+    assert_eq!(check.code, 0, "a valid model: {}", check.stdout);
+    for cmd in ["shapes", "run"] {
+        let r = cli_deadline(&[cmd, path]);
+        let said = format!("{}{}", r.stdout, r.stderr);
+        assert!(
+            said.contains(
+                "ConstantOfShape `fill` would materialise a constant of shape [64, 32, 5, 393221]"
+            ),
+            "{cmd}: {said}"
+        );
+        println!(
+            "constant_of_shape_huge {cmd}: peak RSS {} kB",
+            r.peak_rss_kb
+        );
+        assert!(r.peak_rss_kb < 300_000, "{cmd}: {} kB", r.peak_rss_kb);
+    }
+}

@@ -14,7 +14,7 @@ import sys
 
 import numpy as np
 import onnx
-from onnx import TensorProto, helper
+from onnx import TensorProto, helper, numpy_helper
 
 OUT = sys.argv[1]
 MODELS = os.path.join(OUT, "models")
@@ -77,4 +77,15 @@ t.name, t.data_type = "w", TensorProto.STRING
 t.dims.extend([10 ** 12])
 t.string_data.extend([b"a", b"b"])
 paths["huge_string"] = model_with(t, "huge_string")
+
+# A valid model whose ConstantOfShape asks for 64×32×5×393221 floats (16 GB), from a fuzzed file:
+# shape inference would materialise it.
+shape = numpy_helper.from_array(np.array([64, 32, 5, 393221], dtype=np.int64), "shape")
+g = helper.make_graph(
+    [helper.make_node("ConstantOfShape", ["shape"], ["big"], name="fill"),
+     helper.make_node("ReduceSum", ["big"], ["y"], name="sum", keepdims=0)], "constant_of_shape_huge",
+    [], [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)], initializer=[shape])
+path = os.path.join(MODELS, "constant_of_shape_huge.onnx")
+onnx.save_model(helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)]), path)
+paths["constant_of_shape_huge"] = path
 print(json.dumps(paths))
