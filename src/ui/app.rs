@@ -670,18 +670,25 @@ impl LensApp {
                 }
             }
         }
-        let overview = self
-            .overviews
-            .entry((doc.generation, g))
-            .or_insert_with(|| {
-                let o = &laid.overview;
-                let image = egui::ColorImage::from_rgba_unmultiplied([o.width, o.height], &o.rgba);
-                ui.ctx()
-                    .load_texture(format!("overview-{g}"), image, egui::TextureOptions::LINEAR)
-            });
+        // An empty graph has no picture (and egui refuses empty textures).
+        let o = &laid.overview;
+        let overview = (o.width > 0 && o.height > 0).then(|| {
+            &*self
+                .overviews
+                .entry((doc.generation, g))
+                .or_insert_with(|| {
+                    let image =
+                        egui::ColorImage::from_rgba_unmultiplied([o.width, o.height], &o.rgba);
+                    ui.ctx().load_texture(
+                        format!("overview-{g}"),
+                        image,
+                        egui::TextureOptions::LINEAR,
+                    )
+                })
+        });
         let view = doc.views.entry(g).or_default();
         self.canvas_rect = Some(ui.available_rect_before_wrap());
-        let (actions, stats) = graph_view::show(ui, laid, view, &marks, Some(overview));
+        let (actions, stats) = graph_view::show(ui, laid, view, &marks, overview);
         self.last_frame = stats;
         for a in actions {
             self.apply_view_action(g, a);

@@ -346,6 +346,25 @@ fn the_minimap_shows_where_the_view_is_and_moves_it() {
     assert!(h.query_by_label("minimap").is_none());
 }
 
+#[test]
+fn an_empty_graph_opens_and_renders() {
+    use onnx_protobuf::Message;
+    let mut m = onnx_protobuf::ModelProto::new();
+    m.ir_version = 8;
+    let mut opset = onnx_protobuf::OperatorSetIdProto::new();
+    opset.version = 17;
+    m.opset_import.push(opset);
+    let mut g = onnx_protobuf::GraphProto::new();
+    g.name = "empty".into();
+    m.graph = protobuf::MessageField::some(g);
+    let path = scratch("gui_empty").join("empty.onnx");
+    std::fs::write(&path, m.write_to_bytes().unwrap()).unwrap();
+    let mut h = harness(new_app());
+    drop_file(&mut h, &path);
+    assert_eq!(h.state().doc.as_ref().unwrap().model.origin.name, "empty.onnx");
+    h.render().expect("the window renders");
+}
+
 /// Renders the window to a PNG (wgpu, software Vulkan under CI).
 pub fn save_png(h: &mut Harness<'_, LensApp>, path: &Path) {
     let image = h.render().expect("render the window");
