@@ -83,3 +83,10 @@ pub fn cli_json(args: &[&str]) -> (i32, serde_json::Value) {
     });
     (code, v)
 }
+
+/// A measurement line that reaches the CI log: libtest captures `println!`, not direct writes to
+/// the stderr handle.
+pub fn report(line: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "{line}");
+}

@@ -361,7 +361,10 @@ fn an_empty_graph_opens_and_renders() {
     std::fs::write(&path, m.write_to_bytes().unwrap()).unwrap();
     let mut h = harness(new_app());
     drop_file(&mut h, &path);
-    assert_eq!(h.state().doc.as_ref().unwrap().model.origin.name, "empty.onnx");
+    assert_eq!(
+        h.state().doc.as_ref().unwrap().model.origin.name,
+        "empty.onnx"
+    );
     h.render().expect("the window renders");
 }
 

@@ -122,7 +122,7 @@ fn hostile_models_give_specific_errors_in_bounded_memory() {
                 assert!(r.stderr.contains(refusal), "{name} {cmd}: {}", r.stderr);
             }
         }
-        println!("{name:<20} {code:<34} peak RSS {peak} kB");
+        report(&format!("{name:<20} {code:<34} peak RSS {peak} kB"));
         assert!(
             peak < 300_000,
             "{name}: peak RSS {peak} kB is not bounded by the model's size"
@@ -250,12 +250,12 @@ fn a_million_nodes_load_and_check_in_bounded_memory() {
     let t0 = Instant::now();
     let r = cli_deadline(&["check", "--json", path.to_str().unwrap()]);
     assert_eq!(r.code, 0, "{}", &r.stdout[..r.stdout.len().min(500)]);
-    println!(
+    report(&format!(
         "1M nodes ({size_kb} kB file): check in {:.1} s (debug build), peak RSS {} kB = {:.1}× the file",
         t0.elapsed().as_secs_f64(),
         r.peak_rss_kb,
         r.peak_rss_kb as f64 / size_kb as f64
-    );
+    ));
     // The index and the protobuf objects are the price of a parsed graph; bound them.
     assert!(
         r.peak_rss_kb < 50 * size_kb,
@@ -300,7 +300,7 @@ fn fuzz_loop_finds_no_panics() {
             default_hook(info);
         }
     }));
-    let report = std::thread::Builder::new()
+    let outcome = std::thread::Builder::new()
         .name("fuzz-loop".into())
         .stack_size(512 << 20)
         .spawn(move || {
@@ -340,25 +340,25 @@ fn fuzz_loop_finds_no_panics() {
         .unwrap()
         .join()
         .unwrap();
-    let (loaded, panics, elapsed, totals, slowest) = report;
-    println!(
+    let (loaded, panics, elapsed, totals, slowest) = outcome;
+    report(&format!(
         "fuzz: {cases} cases (seed {seed}) in {:.1} s, {loaded} loaded and checked, {} panics",
         elapsed.as_secs_f64(),
         panics.len()
-    );
+    ));
     let per_stage: Vec<String> = totals
         .stages()
         .iter()
         .map(|(name, t)| format!("{name} {:.1} s", t.as_secs_f64()))
         .collect();
-    println!("fuzz: time per stage: {}", per_stage.join(", "));
+    report(&format!("fuzz: time per stage: {}", per_stage.join(", ")));
     for (total, i, times) in &slowest {
         let (stage, t) = times.stages().into_iter().max_by_key(|s| s.1).unwrap();
-        println!(
+        report(&format!(
             "fuzz: slow case {i}: {:.2} s, {:.2} s of it in {stage}",
             total.as_secs_f64(),
             t.as_secs_f64()
-        );
+        ));
     }
     assert!(
         panics.is_empty(),
