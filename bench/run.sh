@@ -6,4 +6,4 @@ cd "$(dirname "$0")/.."
 models="${BENCH_MODELS:-/tmp/onnx-lens-bench}"
 cargo build --release
 .venv/bin/python bench/make_models.py "$models"
-.venv/bin/python bench/bench.py "$models" target/release/onnx-lens "$@"
+.venv/bin/python bench/bench.py "$models" "${CARGO_TARGET_DIR:-target}/release/onnx-lens" "$@"
