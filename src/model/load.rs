@@ -4,7 +4,7 @@
 //! until asked for.
 
 use std::fs::File;
-use std::io::BufReader;
+use std::io::{BufReader, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
 use memmap2::Mmap;
@@ -130,7 +130,12 @@ const DEFER_MIN_TENSOR: u64 = 4096;
 /// Parses a whole file from a buffered reader. Parsing from a map would fault every page of the
 /// file into our resident set while protobuf copies each `raw_data` out of it (peak RSS twice
 /// the file); a reader streams through the page cache instead.
-fn read_whole(file: &File, shown: &str) -> Result<ModelProto, LoadError> {
+fn read_whole(mut file: &File, shown: &str) -> Result<ModelProto, LoadError> {
+    // From the start: a stripping pass that gave up left the cursor wherever it stopped.
+    file.seek(SeekFrom::Start(0)).map_err(|e| LoadError::Io {
+        path: shown.to_string(),
+        message: e.to_string(),
+    })?;
     let mut reader = BufReader::with_capacity(1 << 20, file);
     let mut input = CodedInputStream::from_buf_read(&mut reader);
     let proto = ModelProto::parse_from(&mut input)
