@@ -1,6 +1,9 @@
 use clap::Parser;
 use onnx_lens::cli::{self, Cli};
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let args = Cli::parse();
     let code = match args.command {

@@ -6,7 +6,7 @@ pub mod diagnostic;
 mod rules;
 pub mod schema;
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 pub use diagnostic::{At, Diagnostic, Report, Severity};
 pub use schema::{Lookup, Schema, SchemaTable};

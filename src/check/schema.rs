@@ -1,7 +1,7 @@
 //! The operator table generated from the onnx package (`assets/gen_schemas.py`) and lookup of
 //! the schema in force for a node: the highest `since_version` not above the imported opset.
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use std::sync::OnceLock;
 
 use serde::Deserialize;
@@ -127,7 +127,8 @@ pub enum Lookup<'a> {
 pub struct SchemaTable {
     pub onnx_version: String,
     pub max_ir_version: i64,
-    by_op: HashMap<(String, String), Vec<Schema>>,
+    /// domain → op → versions, oldest first (nested so a lookup borrows the node's strings).
+    by_op: HashMap<String, HashMap<String, Vec<Schema>>>,
     domains: HashSet<String>,
     max_opset: HashMap<String, i64>,
     /// Lowest IR version able to carry each default-domain / ai.onnx.ml opset version.
@@ -195,7 +196,7 @@ impl SchemaTable {
 
     fn parse(json: &str) -> Result<SchemaTable, serde_json::Error> {
         let raw: RawTable = serde_json::from_str(json)?;
-        let mut by_op: HashMap<(String, String), Vec<Schema>> = HashMap::new();
+        let mut by_op: HashMap<String, HashMap<String, Vec<Schema>>> = HashMap::new();
         let mut domains = HashSet::new();
         let mut max_opset: HashMap<String, i64> = HashMap::new();
         for s in raw.schemas {
@@ -223,15 +224,25 @@ impl SchemaTable {
                         required,
                     })
                     .collect(),
-                type_constraints: s.8,
+                // Sorted, so checking a type against its constraint is a binary search.
+                type_constraints: s
+                    .8
+                    .into_iter()
+                    .map(|(param, mut allowed)| {
+                        allowed.sort_unstable();
+                        (param, allowed)
+                    })
+                    .collect(),
                 doc: s.9,
             };
             by_op
-                .entry((schema.domain.clone(), schema.name.clone()))
+                .entry(schema.domain.clone())
+                .or_default()
+                .entry(schema.name.clone())
                 .or_default()
                 .push(schema);
         }
-        for v in by_op.values_mut() {
+        for v in by_op.values_mut().flat_map(|ops| ops.values_mut()) {
             v.sort_by_key(|s| s.since_version);
         }
         let num = |m: HashMap<String, i64>| {
@@ -289,7 +300,7 @@ impl SchemaTable {
 
     pub fn lookup(&self, domain: &str, op: &str, opset: i64) -> Lookup<'_> {
         let d = normalize_domain(domain);
-        if let Some(versions) = self.by_op.get(&(d.to_string(), op.to_string())) {
+        if let Some(versions) = self.by_op.get(d).and_then(|ops| ops.get(op)) {
             return match versions.iter().rev().find(|s| s.since_version <= opset) {
                 Some(s) => Lookup::Found(s),
                 None => Lookup::NotYetDefined {
@@ -309,7 +320,8 @@ impl SchemaTable {
     /// Every version of an op, oldest first.
     pub fn versions(&self, domain: &str, op: &str) -> &[Schema] {
         self.by_op
-            .get(&(normalize_domain(domain).to_string(), op.to_string()))
+            .get(normalize_domain(domain))
+            .and_then(|ops| ops.get(op))
             .map(Vec::as_slice)
             .unwrap_or(&[])
     }

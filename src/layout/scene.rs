@@ -2,7 +2,7 @@
 //! output pills, and value edges with shape labels. Sizes are estimated from text length here so
 //! layout needs no UI; the painter fits text into them.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 use crate::check::schema::{normalize_domain, Lookup, SchemaTable};
 use crate::model::tensor::element_count;

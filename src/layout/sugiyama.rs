@@ -5,7 +5,7 @@
 //! split here into chains of small dummy vertices first: their positions become the bends of
 //! each edge's polyline, which therefore runs between boxes instead of through them.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 use rust_sugiyama::configure::{Config, CrossingMinimization, RankingType};
 

@@ -5,7 +5,7 @@
 //! Graphs are addressed by `GraphId` (0 is the main graph); a graph's protobuf is reached from
 //! the model by walking its owner chain, so the index holds names and positions, never references.
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashSet};
 
 use onnx_protobuf::{FunctionProto, GraphProto, ModelProto, NodeProto, ValueInfoProto};
 
@@ -84,23 +84,35 @@ pub struct GraphIndex {
     pub value_info: HashMap<String, usize>,
     pub children: Vec<GraphId>,
     pub node_count: usize,
+    /// `declared_inputs` as a set: IR < 4 models list every weight there.
+    declared_input_set: HashSet<String>,
 }
 
 impl GraphIndex {
     /// Is `name` defined in this scope (input, initializer or node output)?
     pub fn defines(&self, name: &str) -> bool {
-        self.producers.contains_key(name)
-            || self.initializers.contains_key(name)
+        self.producers.contains_key(name) || self.defines_before_nodes(name)
+    }
+
+    /// Is `name` a declared input or an initializer of this scope (defined before any node runs)?
+    pub fn defines_before_nodes(&self, name: &str) -> bool {
+        self.initializers.contains_key(name)
             || self.sparse_initializers.contains_key(name)
-            || self.declared_inputs.iter().any(|i| i == name)
+            || self.declared_input_set.contains(name)
+    }
+
+    /// Is `name` listed among this scope's declared inputs (initializers included under IR < 4)?
+    pub fn is_declared_input(&self, name: &str) -> bool {
+        self.declared_input_set.contains(name)
     }
 }
 
 #[derive(Debug, Clone, Default)]
 pub struct ModelIndex {
     pub graphs: Vec<GraphIndex>,
-    /// Function (domain, name, overload) → index in `model.functions`.
-    pub functions: HashMap<(String, String, String), usize>,
+    /// Function name → (domain, overload, index in `model.functions`), first definition wins.
+    /// Keyed by name alone so a per-node lookup borrows the node's strings.
+    functions: HashMap<String, Vec<(String, String, usize)>>,
 }
 
 /// Display name of a node: its name, or `op_type#index` when it has none.
@@ -151,9 +163,13 @@ impl ModelIndex {
     pub fn build(model: &ModelProto) -> ModelIndex {
         let mut idx = ModelIndex::default();
         for (i, f) in model.functions.iter().enumerate() {
-            idx.functions
-                .entry((f.domain.clone(), f.name.clone(), f.overload.clone()))
-                .or_insert(i);
+            let same_name = idx.functions.entry(f.name.clone()).or_default();
+            if !same_name
+                .iter()
+                .any(|(d, o, _)| *d == f.domain && *o == f.overload)
+            {
+                same_name.push((f.domain.clone(), f.overload.clone(), i));
+            }
         }
         let mut pending: Vec<GraphIndex> = Vec::new();
         if model.graph.is_some() {
@@ -209,6 +225,15 @@ impl ModelIndex {
         idx
     }
 
+    /// The model-local function a node calls, if any: index in `model.functions`.
+    pub fn function_called_by(&self, node: &NodeProto) -> Option<usize> {
+        self.functions
+            .get(node.op_type.as_str())?
+            .iter()
+            .find(|(d, o, _)| *d == node.domain && *o == node.overload)
+            .map(|&(_, _, i)| i)
+    }
+
     pub fn main(&self) -> Option<&GraphIndex> {
         self.graphs
             .first()
@@ -259,6 +284,7 @@ fn index_body(b: Body<'_>, g: &mut GraphIndex) -> Vec<(usize, usize, Option<usiz
                 }
             }
             g.declared_inputs = graph.input.iter().map(|v| v.name.clone()).collect();
+            g.declared_input_set = g.declared_inputs.iter().cloned().collect();
             g.inputs = graph
                 .input
                 .iter()
@@ -272,6 +298,7 @@ fn index_body(b: Body<'_>, g: &mut GraphIndex) -> Vec<(usize, usize, Option<usiz
         }
         Body::Function(f) => {
             g.declared_inputs = f.input.clone();
+            g.declared_input_set = f.input.iter().cloned().collect();
             g.inputs = f.input.clone();
             g.outputs = f.output.clone();
         }
@@ -280,25 +307,33 @@ fn index_body(b: Body<'_>, g: &mut GraphIndex) -> Vec<(usize, usize, Option<usiz
         g.value_info.entry(v.name.clone()).or_insert(i);
     }
     let mut subgraphs = Vec::new();
+    g.producers.reserve(nodes.len());
+    g.consumers.reserve(nodes.len());
     for (n, node) in nodes.iter().enumerate() {
         for (slot, out) in node.output.iter().enumerate() {
-            if !out.is_empty() {
-                g.producers.entry(out.clone()).or_insert((n, slot));
+            if !out.is_empty() && !g.producers.contains_key(out.as_str()) {
+                g.producers.insert(out.clone(), (n, slot));
             }
         }
-        let mut seen: HashSet<&str> = HashSet::new();
-        for inp in &node.input {
+        for (k, inp) in node.input.iter().enumerate() {
             // A node listing the same value twice (Mul(x, x)) consumes it once for graph purposes.
-            if !inp.is_empty() && seen.insert(inp) {
-                g.consumers.entry(inp.clone()).or_default().push(n);
+            if inp.is_empty() || node.input[..k].contains(inp) {
+                continue;
+            }
+            match g.consumers.get_mut(inp.as_str()) {
+                Some(users) => users.push(n),
+                None => {
+                    g.consumers.insert(inp.clone(), vec![n]);
+                }
             }
         }
         for (a, attr) in node.attribute.iter().enumerate() {
-            let label = node_label(node, n);
             if attr.g.is_some() {
+                let label = node_label(node, n);
                 subgraphs.push((n, a, None, format!("{}/{}", label, attr.name)));
             }
             for s in 0..attr.graphs.len() {
+                let label = node_label(node, n);
                 subgraphs.push((n, a, Some(s), format!("{}/{}[{}]", label, attr.name, s)));
             }
         }

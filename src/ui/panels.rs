@@ -240,11 +240,7 @@ pub fn node_panel(ui: &mut Ui, doc: &Document, g: GraphId, n: usize, actions: &m
             actions.push(UiAction::OpenGraph(sub));
         }
     }
-    if let Some(&f) = model.index.functions.get(&(
-        node.domain.clone(),
-        node.op_type.clone(),
-        node.overload.clone(),
-    )) {
+    if let Some(f) = model.index.function_called_by(node) {
         if let Some(fg) = doc.function_graph(f) {
             if ui.link("open function body").clicked() {
                 actions.push(UiAction::OpenGraph(fg));

@@ -1,7 +1,7 @@
 //! Local-function rules: names, unique inputs/outputs/attributes, opsets consistent with the
 //! model. Function bodies themselves go through the graph, node and type rules like any graph.
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashSet, HashSetExt};
 
 use crate::check::schema::normalize_domain;
 use crate::check::{At, Ctx};

@@ -1,7 +1,7 @@
 //! Graph-structure rules for one scope: names and types of declared values, initializers,
 //! SSA, topological order, dangling inputs, true cycles (with their path), produced outputs.
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 use onnx_protobuf::ValueInfoProto;
 
@@ -60,10 +60,6 @@ pub(crate) fn check(ctx: &mut Ctx<'_>, g: GraphId) {
     }
 
     let nodes = body.nodes();
-    // What is defined before the first node: inputs and initializers of this scope.
-    let mut defined: HashSet<&str> = index.declared_inputs.iter().map(String::as_str).collect();
-    defined.extend(index.initializers.keys().map(String::as_str));
-    defined.extend(index.sparse_initializers.keys().map(String::as_str));
     let ancestors = model.index.ancestors(g);
     let in_outer = |name: &str| {
         ancestors
@@ -71,37 +67,47 @@ pub(crate) fn check(ctx: &mut Ctx<'_>, g: GraphId) {
             .any(|&a| model.index.graphs[a].defines(name))
     };
 
-    let mut produced_by: HashMap<&str, usize> = HashMap::new();
-    let mut late: Vec<(usize, String, usize)> = Vec::new(); // (consumer, value, later producer)
+    // The index maps each value to its first producer, so "defined before node n" is a lookup:
+    // an input or initializer of this scope, an outer value, or a value whose producer is < n.
+    let mut late: Vec<(usize, &str, usize)> = Vec::new(); // (consumer, value, later producer)
     let mut missing: Vec<(&str, usize)> = Vec::new();
+    // Any edge from a node to itself or a later one? Without one there can be no cycle.
+    let mut back_edge = false;
     for (n, node) in nodes.iter().enumerate() {
         for input in node.input.iter().filter(|i| !i.is_empty()) {
-            if defined.contains(input.as_str()) || in_outer(input) {
+            if index.defines_before_nodes(input) {
                 continue;
             }
-            match index.producers.get(input) {
-                Some(&(p, _)) => late.push((n, input.clone(), p)),
+            let producer = index.producers.get(input.as_str()).map(|&(p, _)| p);
+            back_edge |= producer.is_some_and(|p| p >= n);
+            match producer {
+                Some(p) if p < n => {}
+                _ if in_outer(input) => {}
+                Some(p) => late.push((n, input, p)),
                 None => missing.push((input, n)),
             }
         }
-        for output in node.output.iter().filter(|o| !o.is_empty()) {
-            if defined.contains(output.as_str()) {
-                let what = match produced_by.get(output.as_str()) {
-                    Some(&p) => format!("already produced by node {}", node_label(&nodes[p], p)),
-                    None if index.initializers.contains_key(output) => {
-                        "already an initializer".into()
-                    }
-                    None => "already a graph input".into(),
-                };
-                ctx.report(
-                    "ssa-violation",
-                    At::Node(g, n),
-                    format!("output `{output}` is {what}; every value must be produced once (SSA)"),
-                );
-            } else {
-                defined.insert(output);
-                produced_by.insert(output, n);
+        for (slot, output) in node.output.iter().enumerate() {
+            if output.is_empty() {
+                continue;
             }
+            let what = match index.producers.get(output.as_str()) {
+                Some(&(p, s)) if (p, s) != (n, slot) => {
+                    format!("already produced by node {}", node_label(&nodes[p], p))
+                }
+                _ if index.initializers.contains_key(output.as_str())
+                    || index.sparse_initializers.contains_key(output.as_str()) =>
+                {
+                    "already an initializer".into()
+                }
+                _ if index.is_declared_input(output) => "already a graph input".into(),
+                _ => continue,
+            };
+            ctx.report(
+                "ssa-violation",
+                At::Node(g, n),
+                format!("output `{output}` is {what}; every value must be produced once (SSA)"),
+            );
         }
     }
 
@@ -127,15 +133,21 @@ pub(crate) fn check(ctx: &mut Ctx<'_>, g: GraphId) {
     }
 
     // Cycles first: nodes on a cycle are reported once as the cycle, not as unsorted.
-    let cycles = find_cycles(nodes.len(), |n| {
-        nodes[n]
-            .input
-            .iter()
-            // A name that is also an input or initializer resolves to that, not to the node.
-            .filter(|i| !index.declared_inputs.contains(*i) && !index.initializers.contains_key(*i))
-            .filter_map(|i| index.producers.get(i).map(|&(p, _)| p))
-            .collect()
-    });
+    let cycles = if !back_edge {
+        Vec::new()
+    } else {
+        find_cycles(nodes.len(), |n| {
+            nodes[n]
+                .input
+                .iter()
+                // A name that is also an input or initializer resolves to that, not to the node.
+                .filter(|i| {
+                    !index.is_declared_input(i) && !index.initializers.contains_key(i.as_str())
+                })
+                .filter_map(|i| index.producers.get(i.as_str()).map(|&(p, _)| p))
+                .collect()
+        })
+    };
     let mut on_cycle = HashSet::new();
     for cycle in &cycles {
         on_cycle.extend(cycle.iter().copied());
@@ -166,7 +178,7 @@ pub(crate) fn check(ctx: &mut Ctx<'_>, g: GraphId) {
     }
 
     for out in &index.outputs {
-        if !out.is_empty() && !defined.contains(out.as_str()) && !in_outer(out) {
+        if !out.is_empty() && !index.defines(out) && !in_outer(out) {
             ctx.report(
                 "graph-output-not-produced",
                 At::Graph(g),

@@ -10,14 +10,34 @@ mod usage;
 
 use super::Ctx;
 
+/// The families are independent readers of the model: type inference (the costliest) runs on a
+/// second thread beside the others. Findings are concatenated in pipeline order, so the report
+/// is the same as a sequential run's.
 pub(crate) fn run_all(ctx: &mut Ctx<'_>) {
-    model::check(ctx);
-    functions::check(ctx);
-    for g in 0..ctx.model.index.graphs.len() {
-        graph::check(ctx, g);
-        node::check(ctx, g);
-    }
-    types::check(ctx);
-    tensors::check(ctx);
-    usage::check(ctx);
+    let mut typed = Ctx {
+        model: ctx.model,
+        table: ctx.table,
+        out: Vec::new(),
+    };
+    let mut rest = Ctx {
+        model: ctx.model,
+        table: ctx.table,
+        out: Vec::new(),
+    };
+    std::thread::scope(|s| {
+        let types = s.spawn(|| types::check(&mut typed));
+        model::check(ctx);
+        functions::check(ctx);
+        for g in 0..ctx.model.index.graphs.len() {
+            graph::check(ctx, g);
+            node::check(ctx, g);
+        }
+        tensors::check(&mut rest);
+        usage::check(&mut rest);
+        if let Err(panic) = types.join() {
+            std::panic::resume_unwind(panic);
+        }
+    });
+    ctx.out.extend(typed.out);
+    ctx.out.extend(rest.out);
 }

@@ -1,6 +1,6 @@
 //! Model-level rules: IR version, opset imports, metadata.
 
-use std::collections::HashSet;
+use foldhash::{HashSet, HashSetExt};
 
 use crate::check::schema::normalize_domain;
 use crate::check::{At, Ctx};

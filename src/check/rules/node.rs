@@ -1,6 +1,6 @@
 //! Node rules: operator known at the imported opset, arity, attributes.
 
-use std::collections::HashSet;
+use foldhash::{HashSet, HashSetExt};
 
 use onnx_protobuf::{AttributeProto, NodeProto};
 
@@ -21,11 +21,7 @@ pub(crate) fn check(ctx: &mut Ctx<'_>, g: GraphId) {
         let domain = normalize_domain(&node.domain);
         let shown_domain = if domain.is_empty() { "ai.onnx" } else { domain };
         // A call of a model-local function.
-        if let Some(&f) = model.index.functions.get(&(
-            node.domain.clone(),
-            node.op_type.clone(),
-            node.overload.clone(),
-        )) {
+        if let Some(f) = model.index.function_called_by(node) {
             let func = &model.proto.functions[f];
             if node.input.len() > func.input.len() {
                 ctx.report(

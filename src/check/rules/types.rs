@@ -3,7 +3,9 @@
 //! allowed types, that one parameter binds one type, and that inferred outputs agree with what
 //! the model declares.
 
-use std::collections::HashMap;
+use std::borrow::Cow;
+
+use foldhash::{HashMap, HashMapExt};
 
 use onnx_protobuf::NodeProto;
 
@@ -12,13 +14,22 @@ use crate::check::{At, Ctx};
 use crate::model::types::ValueType;
 use crate::model::{Body, DataType};
 
+/// A schema type string: borrowed from the static operator table where it comes from there
+/// (most values), built only for element types named by initializers and attributes.
+type TypeStr = Cow<'static, str>;
+
+fn tensor_of(code: i32) -> TypeStr {
+    Cow::Owned(format!("tensor({})", DataType::from_i32(code).name()))
+}
+
 pub(crate) fn check(ctx: &mut Ctx<'_>) {
     let model = ctx.model;
     // Per graph: value name → schema type string (`tensor(float)`). Parents come before
     // children in the index, so outer-scope types are known when a subgraph is visited.
-    let mut known: Vec<HashMap<String, String>> = Vec::with_capacity(model.index.graphs.len());
+    let mut known: Vec<HashMap<&str, TypeStr>> = Vec::with_capacity(model.index.graphs.len());
+    let mut input_types: Vec<Option<TypeStr>> = Vec::new();
     for g in 0..model.index.graphs.len() {
-        let mut types: HashMap<String, String> = HashMap::new();
+        let mut types: HashMap<&str, TypeStr> = HashMap::new();
         let mut declared: HashMap<&str, ValueType> = HashMap::new();
         let Some(body) = model.body(g) else {
             known.push(types);
@@ -30,10 +41,7 @@ pub(crate) fn check(ctx: &mut Ctx<'_>) {
                 .iter()
                 .filter(|t| DataType::from_i32(t.data_type).is_defined())
             {
-                types.insert(
-                    t.name.clone(),
-                    format!("tensor({})", DataType::from_i32(t.data_type).name()),
-                );
+                types.insert(&t.name, tensor_of(t.data_type));
             }
             for v in graph.input.iter() {
                 let t = v.type_.as_ref().map(ValueType::from_proto);
@@ -45,7 +53,7 @@ pub(crate) fn check(ctx: &mut Ctx<'_>) {
                     continue;
                 }
                 if let Some(s) = t.and_then(|t| t.schema_string()) {
-                    types.insert(v.name.clone(), s);
+                    types.insert(&v.name, Cow::Owned(s));
                 }
             }
             for v in graph.output.iter().chain(&graph.value_info) {
@@ -57,27 +65,20 @@ pub(crate) fn check(ctx: &mut Ctx<'_>) {
         let opsets = ctx.opsets(g);
         let ancestors = model.index.ancestors(g);
         for (n, node) in body.nodes().iter().enumerate() {
-            let lookup = |name: &str, types: &HashMap<String, String>| -> Option<String> {
+            input_types.clear();
+            input_types.extend(node.input.iter().map(|i| {
+                if i.is_empty() {
+                    return None;
+                }
                 types
-                    .get(name)
+                    .get(i.as_str())
                     .or_else(|| {
                         ancestors
                             .iter()
-                            .find_map(|&a| known.get(a).and_then(|m| m.get(name)))
+                            .find_map(|&a| known.get(a).and_then(|m| m.get(i.as_str())))
                     })
                     .cloned()
-            };
-            let input_types: Vec<Option<String>> = node
-                .input
-                .iter()
-                .map(|i| {
-                    if i.is_empty() {
-                        None
-                    } else {
-                        lookup(i, &types)
-                    }
-                })
-                .collect();
+            }));
             let Some(&version) = opsets.get(normalize_domain(&node.domain)) else {
                 continue;
             };
@@ -105,7 +106,7 @@ pub(crate) fn check(ctx: &mut Ctx<'_>) {
                         }
                     }
                 }
-                types.insert(name.clone(), ty);
+                types.insert(name, ty);
             }
         }
         known.push(types);
@@ -121,17 +122,19 @@ fn infer_node(
     ctx: &mut Ctx<'_>,
     at: At,
     node: &NodeProto,
-    s: &Schema,
-    inputs: &[Option<String>],
-) -> Vec<Option<String>> {
-    let mut bound: HashMap<&str, (String, usize)> = HashMap::new();
+    s: &'static Schema,
+    inputs: &[Option<TypeStr>],
+) -> Vec<Option<TypeStr>> {
+    // Type parameter → (bound type, first input that bound it); a node has a handful.
+    let mut bound: Vec<(&str, &TypeStr, usize)> = Vec::new();
     for (i, ty) in inputs.iter().enumerate() {
         let (Some(ty), Some(p)) = (ty, s.input_param(i)) else {
             continue;
         };
         match s.type_constraints.get(&p.type_str) {
             Some(allowed) => {
-                if !allowed.contains(ty) {
+                // The table sorts each allowed list when it loads.
+                if allowed.binary_search_by(|a| a.as_str().cmp(ty)).is_err() {
                     ctx.report(
                         "type-constraint",
                         at,
@@ -150,8 +153,8 @@ fn infer_node(
                 if p.option == ParamOption::Variadic && !p.homogeneous {
                     continue;
                 }
-                match bound.get(p.type_str.as_str()) {
-                    Some((first, j)) if first != ty => ctx.report(
+                match bound.iter().find(|(param, _, _)| *param == p.type_str) {
+                    Some((_, first, j)) if *first != ty => ctx.report(
                         "type-mismatch",
                         at,
                         format!(
@@ -160,13 +163,11 @@ fn infer_node(
                         ),
                     ),
                     Some(_) => {}
-                    None => {
-                        bound.insert(&p.type_str, (ty.clone(), i));
-                    }
+                    None => bound.push((&p.type_str, ty, i)),
                 }
             }
             None => {
-                if *ty != p.type_str {
+                if **ty != *p.type_str {
                     ctx.report(
                         "type-constraint",
                         at,
@@ -183,25 +184,21 @@ fn infer_node(
             }
             let p = s.output_param(i)?;
             match s.type_constraints.get(&p.type_str) {
-                None => Some(p.type_str.clone()),
+                None => Some(Cow::Borrowed(p.type_str.as_str())),
                 Some(allowed) => bound
-                    .get(p.type_str.as_str())
-                    .map(|(t, _)| t.clone())
-                    .or_else(|| (allowed.len() == 1).then(|| allowed[0].clone())),
+                    .iter()
+                    .find(|(param, _, _)| *param == p.type_str)
+                    .map(|(_, t, _)| (*t).clone())
+                    .or_else(|| (allowed.len() == 1).then(|| Cow::Borrowed(allowed[0].as_str()))),
             }
         })
         .collect()
 }
 
 /// Output types set by an attribute rather than by a type parameter.
-fn special_output_type(node: &NodeProto, i: usize, inputs: &[Option<String>]) -> Option<String> {
+fn special_output_type(node: &NodeProto, i: usize, inputs: &[Option<TypeStr>]) -> Option<TypeStr> {
     let attr = |name: &str| node.attribute.iter().find(|a| a.name == name);
-    let dtype = |code: i64| {
-        Some(format!(
-            "tensor({})",
-            DataType::from_i32(code as i32).name()
-        ))
-    };
+    let dtype = |code: i64| Some(tensor_of(code as i32));
     if i != 0 {
         return None;
     }
@@ -214,15 +211,15 @@ fn special_output_type(node: &NodeProto, i: usize, inputs: &[Option<String>]) ->
                 "sparse_value" => {
                     dtype(a.sparse_tensor.as_ref()?.values.as_ref()?.data_type as i64)
                 }
-                "value_float" | "value_floats" => Some("tensor(float)".into()),
-                "value_int" | "value_ints" => Some("tensor(int64)".into()),
-                "value_string" | "value_strings" => Some("tensor(string)".into()),
+                "value_float" | "value_floats" => Some(Cow::Borrowed("tensor(float)")),
+                "value_int" | "value_ints" => Some(Cow::Borrowed("tensor(int64)")),
+                "value_string" | "value_strings" => Some(Cow::Borrowed("tensor(string)")),
                 _ => None,
             }
         }
         "ConstantOfShape" => match attr("value").and_then(|a| a.t.as_ref()) {
             Some(t) => dtype(t.data_type as i64),
-            None => Some("tensor(float)".into()),
+            None => Some(Cow::Borrowed("tensor(float)")),
         },
         "RandomNormal" | "RandomUniform" => dtype(attr("dtype").map_or(1, |a| a.i)),
         "EyeLike" | "RandomNormalLike" | "RandomUniformLike" | "Bernoulli" => match attr("dtype") {

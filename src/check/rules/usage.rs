@@ -1,7 +1,7 @@
 //! Beyond onnx.checker: dead code and unused declarations (warnings). A value a subgraph reads
 //! from its outer scope counts as consumed by the node that owns the subgraph.
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 use crate::check::schema::normalize_domain;
 use crate::check::{At, Ctx};
@@ -14,6 +14,10 @@ pub(crate) fn check(ctx: &mut Ctx<'_>) {
     let mut free: Vec<HashSet<String>> = vec![HashSet::new(); graphs.len()];
     for g in (0..graphs.len()).rev() {
         let gi = &graphs[g];
+        // Only a subgraph's reads are asked for (by its parent); the main graph has 100k keys.
+        if !matches!(gi.owner, Some(GraphOwner::Attribute { .. })) {
+            continue;
+        }
         let mut f: HashSet<String> = gi
             .consumers
             .keys()
@@ -31,16 +35,14 @@ pub(crate) fn check(ctx: &mut Ctx<'_>) {
     }
 
     // Functions nothing calls; domains nothing uses.
-    let mut calls = HashSet::new();
-    let mut domains_used = HashSet::new();
+    let mut called = vec![false; model.proto.functions.len()];
+    let mut domains_used: HashSet<&str> = HashSet::new();
     for g in 0..graphs.len() {
         for node in model.body(g).map(|b| b.nodes()).unwrap_or(&[]) {
-            calls.insert((
-                node.domain.clone(),
-                node.op_type.clone(),
-                node.overload.clone(),
-            ));
-            domains_used.insert(normalize_domain(&node.domain).to_string());
+            if let Some(f) = model.index.function_called_by(node) {
+                called[f] = true;
+            }
+            domains_used.insert(normalize_domain(&node.domain));
         }
     }
     let function_scope: HashMap<usize, GraphId> = graphs
@@ -51,7 +53,7 @@ pub(crate) fn check(ctx: &mut Ctx<'_>) {
         })
         .collect();
     for (i, f) in model.proto.functions.iter().enumerate() {
-        if !calls.contains(&(f.domain.clone(), f.name.clone(), f.overload.clone())) {
+        if !called[i] {
             let at = function_scope.get(&i).map_or(At::Model, |&g| At::Graph(g));
             ctx.report(
                 "unused-function",
@@ -87,17 +89,20 @@ fn check_scope(ctx: &mut Ctx<'_>, g: GraphId, free: &[HashSet<String>]) {
             owned.entry(node).or_default().push(c);
         }
     }
-    let reads = |n: usize| -> Vec<&str> {
-        let mut r: Vec<&str> = nodes[n]
+    // What node n reads: its inputs, and what its subgraphs read from outside themselves.
+    let reads = |n: usize| {
+        let from_subgraphs = owned
+            .get(&n)
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+            .iter()
+            .flat_map(|&c| free[c].iter());
+        nodes[n]
             .input
             .iter()
             .filter(|i| !i.is_empty())
+            .chain(from_subgraphs)
             .map(String::as_str)
-            .collect();
-        for c in owned.get(&n).map(Vec::as_slice).unwrap_or(&[]) {
-            r.extend(free[*c].iter().map(String::as_str));
-        }
-        r
     };
 
     // Live nodes: reverse reachability from the graph's outputs.
@@ -105,7 +110,7 @@ fn check_scope(ctx: &mut Ctx<'_>, g: GraphId, free: &[HashSet<String>]) {
     let mut stack: Vec<usize> = gi
         .outputs
         .iter()
-        .filter_map(|o| gi.producers.get(o).map(|&(p, _)| p))
+        .filter_map(|o| gi.producers.get(o.as_str()).map(|&(p, _)| p))
         .collect();
     while let Some(n) = stack.pop() {
         if std::mem::replace(&mut live[n], true) {
@@ -119,10 +124,12 @@ fn check_scope(ctx: &mut Ctx<'_>, g: GraphId, free: &[HashSet<String>]) {
             }
         }
     }
-    let mut consumed: HashSet<&str> = gi.outputs.iter().map(String::as_str).collect();
-    for n in 0..nodes.len() {
-        consumed.extend(reads(n));
+    // Node inputs are the index's consumer keys; only outputs and subgraph reads are added.
+    let mut also_consumed: HashSet<&str> = gi.outputs.iter().map(String::as_str).collect();
+    for c in &gi.children {
+        also_consumed.extend(free[*c].iter().map(String::as_str));
     }
+    let consumed = |name: &str| gi.consumers.contains_key(name) || also_consumed.contains(name);
     for (n, is_live) in live.iter().enumerate() {
         if !is_live {
             let outs: Vec<&str> = nodes[n]
@@ -143,7 +150,7 @@ fn check_scope(ctx: &mut Ctx<'_>, g: GraphId, free: &[HashSet<String>]) {
     }
     if let Some(graph) = body.graph() {
         for t in &graph.initializer {
-            if !consumed.contains(t.name.as_str()) {
+            if !consumed(&t.name) {
                 ctx.report(
                     "unused-initializer",
                     At::Graph(g),
@@ -154,7 +161,7 @@ fn check_scope(ctx: &mut Ctx<'_>, g: GraphId, free: &[HashSet<String>]) {
         // Only the main graph: subgraph inputs (Loop's iteration count…) are positional.
         if g == 0 {
             for name in &gi.inputs {
-                if !consumed.contains(name.as_str()) {
+                if !consumed(name) {
                     ctx.report(
                         "unused-input",
                         At::Graph(g),
