@@ -8,8 +8,8 @@ use serde::Serialize;
 use crate::jobs::Progress;
 use crate::model::{Tensor, TensorStats};
 use crate::run::{
-    compare, load_test_data_set, run as run_model, top_k, Comparison, InputSource, Latency,
-    NodeTime, RunError, RunRequest, Tolerance,
+    compare, default_threads, load_test_data_set, run as run_model, top_k, Comparison, InputSource,
+    Latency, NodeTime, RunError, RunRequest, Tolerance,
 };
 
 use super::info::open_or_report;
@@ -38,6 +38,9 @@ pub struct RunArgs {
     /// Run tract's plain plan instead of the optimised one.
     #[arg(long)]
     pub no_optimize: bool,
+    /// Threads for tract's kernels [default: every core, like onnxruntime]; 1 for single-threaded latency.
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+    pub threads: Option<u16>,
     /// Write each output as DIR/<output name>.npy (or .pb with --save-format pb).
     #[arg(long, value_name = "DIR")]
     pub output_dir: Option<PathBuf>,
@@ -89,6 +92,7 @@ struct RunReport {
     symbols: BTreeMap<String, i64>,
     optimized: bool,
     plan_note: Option<String>,
+    threads: usize,
     /// The 20 slowest nodes of one profiled run.
     node_times_ms: Vec<NodeTime>,
     saved: Vec<PathBuf>,
@@ -103,6 +107,7 @@ fn request(args: &RunArgs) -> Result<RunRequest, String> {
     let mut req = RunRequest {
         runs: args.runs,
         optimize: !args.no_optimize,
+        threads: args.threads.map_or_else(default_threads, usize::from),
         ..RunRequest::default()
     };
     for text in &args.inputs {
@@ -176,6 +181,7 @@ pub fn run(args: &RunArgs) -> i32 {
         symbols: outcome.symbol_values.iter().cloned().collect(),
         optimized: outcome.optimized,
         plan_note: outcome.plan_note.clone(),
+        threads: outcome.threads,
         node_times_ms: outcome.node_times.iter().take(20).cloned().collect(),
         saved,
     };
@@ -205,8 +211,10 @@ fn render(file: &Path, inputs: &[Tensor], req: &RunRequest, r: &RunReport) -> St
     let syms: Vec<String> = r.symbols.iter().map(|(k, v)| format!("{k}={v}")).collect();
     let _ = writeln!(
         s,
-        "{} ran with tract ({plan}){}",
+        "{} ran with tract ({plan}, {} thread{}){}",
         file.display(),
+        r.threads,
+        if r.threads == 1 { "" } else { "s" },
         if syms.is_empty() {
             String::new()
         } else {

@@ -31,6 +31,14 @@ pub struct RunRequest {
     pub optimize: bool,
     /// Time every node once (one extra run).
     pub profile: bool,
+    /// Threads tract's kernels may use (matrix products, depthwise convolutions); 1 runs on
+    /// the calling thread alone.
+    pub threads: usize,
+}
+
+/// Every core, as onnxruntime uses by default.
+pub fn default_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
 impl Default for RunRequest {
@@ -41,6 +49,7 @@ impl Default for RunRequest {
             runs: 5,
             optimize: true,
             profile: true,
+            threads: default_threads(),
         }
     }
 }
@@ -71,6 +80,8 @@ pub struct RunOutcome {
     pub optimized: bool,
     /// Why the plain plan ran, when optimisation failed.
     pub plan_note: Option<String>,
+    /// Threads the runs used.
+    pub threads: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -315,11 +326,20 @@ fn run_inner(model: &Model, req: &RunRequest, progress: &Progress) -> Result<Run
         .collect::<Result<_, _>>()
         .map_err(RunError::Input)?;
 
+    let threads = req.threads.max(1);
+    let pool = if threads > 1 {
+        tract_linalg::multithread::Executor::multithread(threads)
+    } else {
+        tract_linalg::multithread::Executor::SingleThread
+    };
+    let run_plan = |feed: TVec<TValue>| {
+        tract_linalg::multithread::multithread_tract_scope(pool.clone(), || plan.run(feed))
+    };
     let total = req.runs + 1 + usize::from(req.profile);
     let step = |i: usize, what: &str| progress.set(0.3 + 0.7 * i as f32 / total as f32, what);
     step(0, "first run");
     let t0 = Instant::now();
-    let first = plan.run(feed.clone()).map_err(failed)?;
+    let first = run_plan(feed.clone()).map_err(failed)?;
     let first_ms = t0.elapsed().as_secs_f64() * 1e3;
     // The first run warms caches up; it only counts as latency when no timed runs were asked for.
     let mut times = Vec::with_capacity(req.runs);
@@ -329,7 +349,7 @@ fn run_inner(model: &Model, req: &RunRequest, progress: &Progress) -> Result<Run
         }
         step(1 + i, "timed runs");
         let t0 = Instant::now();
-        plan.run(feed.clone()).map_err(failed)?;
+        run_plan(feed.clone()).map_err(failed)?;
         times.push(t0.elapsed().as_secs_f64() * 1e3);
     }
     if times.is_empty() {
@@ -344,7 +364,10 @@ fn run_inner(model: &Model, req: &RunRequest, progress: &Progress) -> Result<Run
 
     let node_times = if req.profile {
         step(total - 1, "profiling nodes");
-        profile(&plan, feed, &names).map_err(failed)?
+        tract_linalg::multithread::multithread_tract_scope(pool.clone(), || {
+            profile(&plan, feed, &names)
+        })
+        .map_err(failed)?
     } else {
         vec![]
     };
@@ -390,6 +413,7 @@ fn run_inner(model: &Model, req: &RunRequest, progress: &Progress) -> Result<Run
         node_times,
         optimized,
         plan_note,
+        threads,
     })
 }
 

@@ -347,7 +347,14 @@ fn results(ui: &mut Ui, r: &RunView, doc: &Document, heat: &mut bool, actions: &
         .iter()
         .map(|(k, v)| format!("{k}={v}"))
         .collect();
-    ui.label(format!("ran with tract ({plan}) {}", syms.join(" ")));
+    let threads = match o.threads {
+        1 => "1 thread".to_string(),
+        n => format!("{n} threads"),
+    };
+    ui.label(format!(
+        "ran with tract ({plan}, {threads}) {}",
+        syms.join(" ")
+    ));
     if let Some(n) = &o.plan_note {
         ui.label(RichText::new(n).small().color(style::WARNING));
     }

@@ -222,3 +222,34 @@ fn generated_inputs_follow_the_declared_types() {
         out.node_times
     );
 }
+
+#[test]
+fn threads_change_the_pool_not_the_results() {
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/sample.onnx");
+    let model = load_path(&sample).unwrap();
+    let outcome = |threads: usize| {
+        let req = RunRequest {
+            runs: 0,
+            profile: false,
+            threads,
+            ..RunRequest::default()
+        };
+        run::run(&model, &req, &Progress::detached()).unwrap()
+    };
+    let (one, two) = (outcome(1), outcome(2));
+    assert_eq!((one.threads, two.threads), (1, 2));
+    let c = compare(
+        &two.outputs,
+        &one.outputs,
+        Tolerance {
+            rtol: 0.0,
+            atol: 1e-6,
+        },
+    );
+    assert!(c.passed, "{c:?}");
+
+    let (code, r) = cli_json(&["run", sample.to_str().unwrap(), "--threads", "1", "--json"]);
+    assert_eq!((code, &r["threads"]), (0, &1.into()), "{r}");
+    let zero = cli(&["run", sample.to_str().unwrap(), "--threads", "0"]);
+    assert_eq!(zero.status.code(), Some(2), "zero threads is a usage error");
+}
