@@ -352,6 +352,24 @@ pub fn severity_of(code: &str) -> Severity {
         .unwrap_or(Severity::Error)
 }
 
+/// The opset version imported for each (normalised) domain of a scope. Nearly every node is in
+/// the default domain, which is looked up without hashing.
+pub(crate) struct Opsets {
+    default: Option<i64>,
+    by_domain: HashMap<String, i64>,
+}
+
+impl Opsets {
+    /// The version for a normalised domain (`""` for ai.onnx).
+    pub fn get(&self, domain: &str) -> Option<i64> {
+        if domain.is_empty() {
+            self.default
+        } else {
+            self.by_domain.get(domain).copied()
+        }
+    }
+}
+
 /// Shared state of one validation run.
 pub(crate) struct Ctx<'a> {
     pub model: &'a Model,
@@ -366,7 +384,7 @@ impl<'a> Ctx<'a> {
     }
 
     /// Opset imports in force in graph `g`: a function's own imports over the model's.
-    pub fn opsets(&self, g: GraphId) -> HashMap<String, i64> {
+    pub fn opsets(&self, g: GraphId) -> Opsets {
         let norm = |d: &str| schema::normalize_domain(d).to_string();
         let mut m: HashMap<String, i64> = HashMap::new();
         for o in &self.model.proto.opset_import {
@@ -382,7 +400,10 @@ impl<'a> Ctx<'a> {
                 m.insert(norm(&o.domain), o.version);
             }
         }
-        m
+        Opsets {
+            default: m.get("").copied(),
+            by_domain: m,
+        }
     }
 
     /// Is graph `g` a function body (or nested inside one)?

@@ -129,6 +129,8 @@ pub struct SchemaTable {
     pub max_ir_version: i64,
     /// domain → op → versions, oldest first (nested so a lookup borrows the node's strings).
     by_op: HashMap<String, HashMap<String, Vec<Schema>>>,
+    /// `by_op[""]`, the domain of nearly every node.
+    default_ops: Option<HashMap<String, Vec<Schema>>>,
     domains: HashSet<String>,
     max_opset: HashMap<String, i64>,
     /// Lowest IR version able to carry each default-domain / ai.onnx.ml opset version.
@@ -251,10 +253,12 @@ impl SchemaTable {
                 .collect()
         };
         // The latest opset is as new as the newest operator version in each domain, at least.
+        let default_ops = by_op.remove("");
         Ok(SchemaTable {
             onnx_version: raw.onnx_version,
             max_ir_version: raw.ir_version,
             by_op,
+            default_ops,
             domains,
             max_opset,
             opset_ir: num(raw.opset_ir),
@@ -298,9 +302,18 @@ impl SchemaTable {
             .map(|(_, ir)| *ir)
     }
 
+    /// The ops of a normalised domain; the default domain's without hashing its name.
+    fn ops_of(&self, domain: &str) -> Option<&HashMap<String, Vec<Schema>>> {
+        if domain.is_empty() {
+            self.default_ops.as_ref()
+        } else {
+            self.by_op.get(domain)
+        }
+    }
+
     pub fn lookup(&self, domain: &str, op: &str, opset: i64) -> Lookup<'_> {
         let d = normalize_domain(domain);
-        if let Some(versions) = self.by_op.get(d).and_then(|ops| ops.get(op)) {
+        if let Some(versions) = self.ops_of(d).and_then(|ops| ops.get(op)) {
             return match versions.iter().rev().find(|s| s.since_version <= opset) {
                 Some(s) => Lookup::Found(s),
                 None => Lookup::NotYetDefined {
@@ -319,8 +332,7 @@ impl SchemaTable {
 
     /// Every version of an op, oldest first.
     pub fn versions(&self, domain: &str, op: &str) -> &[Schema] {
-        self.by_op
-            .get(normalize_domain(domain))
+        self.ops_of(normalize_domain(domain))
             .and_then(|ops| ops.get(op))
             .map(Vec::as_slice)
             .unwrap_or(&[])

@@ -86,6 +86,8 @@ pub struct GraphIndex {
     pub node_count: usize,
     /// `declared_inputs` as a set: IR < 4 models list every weight there.
     declared_input_set: HashSet<String>,
+    /// Declared inputs and (sparse) initializers: one lookup for "defined before any node".
+    before_nodes: HashSet<String>,
 }
 
 impl GraphIndex {
@@ -96,9 +98,7 @@ impl GraphIndex {
 
     /// Is `name` a declared input or an initializer of this scope (defined before any node runs)?
     pub fn defines_before_nodes(&self, name: &str) -> bool {
-        self.initializers.contains_key(name)
-            || self.sparse_initializers.contains_key(name)
-            || self.declared_input_set.contains(name)
+        self.before_nodes.contains(name)
     }
 
     /// Is `name` listed among this scope's declared inputs (initializers included under IR < 4)?
@@ -227,6 +227,9 @@ impl ModelIndex {
 
     /// The model-local function a node calls, if any: index in `model.functions`.
     pub fn function_called_by(&self, node: &NodeProto) -> Option<usize> {
+        if self.functions.is_empty() {
+            return None;
+        }
         self.functions
             .get(node.op_type.as_str())?
             .iter()
@@ -303,6 +306,13 @@ fn index_body(b: Body<'_>, g: &mut GraphIndex) -> Vec<(usize, usize, Option<usiz
             g.outputs = f.output.clone();
         }
     }
+    g.before_nodes = g
+        .declared_input_set
+        .iter()
+        .chain(g.initializers.keys())
+        .chain(g.sparse_initializers.keys())
+        .cloned()
+        .collect();
     for (i, v) in b.value_infos().iter().enumerate() {
         g.value_info.entry(v.name.clone()).or_insert(i);
     }

@@ -13,7 +13,7 @@ pub(crate) fn check(ctx: &mut Ctx<'_>, g: GraphId) {
     let Some(body) = model.body(g) else { return };
     let opsets = ctx.opsets(g);
     let in_function = ctx.in_function(g);
-    let has_default = opsets.contains_key("");
+    let has_default = opsets.get("").is_some();
     let mut unchecked_reported = HashSet::new();
     for (n, node) in body.nodes().iter().enumerate() {
         let at = At::Node(g, n);
@@ -49,7 +49,7 @@ pub(crate) fn check(ctx: &mut Ctx<'_>, g: GraphId) {
             }
             continue;
         }
-        let Some(&version) = opsets.get(domain) else {
+        let Some(version) = opsets.get(domain) else {
             // The model-level rule already reports a missing default opset once.
             if !domain.is_empty() || has_default {
                 ctx.report(

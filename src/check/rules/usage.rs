@@ -42,7 +42,11 @@ pub(crate) fn check(ctx: &mut Ctx<'_>) {
             if let Some(f) = model.index.function_called_by(node) {
                 called[f] = true;
             }
-            domains_used.insert(normalize_domain(&node.domain));
+            // The default domain is never reported unused; skip hashing it for every node.
+            let domain = normalize_domain(&node.domain);
+            if !domain.is_empty() {
+                domains_used.insert(domain);
+            }
         }
     }
     let function_scope: HashMap<usize, GraphId> = graphs
