@@ -84,9 +84,8 @@ pub struct GraphIndex {
     pub value_info: HashMap<String, usize>,
     pub children: Vec<GraphId>,
     pub node_count: usize,
-    /// `declared_inputs` as a set: IR < 4 models list every weight there.
-    declared_input_set: HashSet<String>,
-    /// Declared inputs and (sparse) initializers: one lookup for "defined before any node".
+    /// Declared inputs (IR < 4 models list every weight there) and (sparse) initializers: one
+    /// lookup for "defined before any node".
     before_nodes: HashSet<String>,
 }
 
@@ -100,19 +99,14 @@ impl GraphIndex {
     pub fn defines_before_nodes(&self, name: &str) -> bool {
         self.before_nodes.contains(name)
     }
-
-    /// Is `name` listed among this scope's declared inputs (initializers included under IR < 4)?
-    pub fn is_declared_input(&self, name: &str) -> bool {
-        self.declared_input_set.contains(name)
-    }
 }
 
 #[derive(Debug, Clone, Default)]
 pub struct ModelIndex {
     pub graphs: Vec<GraphIndex>,
-    /// Function name → (domain, overload, index in `model.functions`), first definition wins.
-    /// Keyed by name alone so a per-node lookup borrows the node's strings.
-    functions: HashMap<String, Vec<(String, String, usize)>>,
+    /// Function name → domain → overload → index in `model.functions`, first definition wins.
+    /// Nested so a per-node lookup borrows the node's strings.
+    functions: HashMap<String, HashMap<String, HashMap<String, usize>>>,
 }
 
 /// Display name of a node: its name, or `op_type#index` when it has none.
@@ -163,13 +157,13 @@ impl ModelIndex {
     pub fn build(model: &ModelProto) -> ModelIndex {
         let mut idx = ModelIndex::default();
         for (i, f) in model.functions.iter().enumerate() {
-            let same_name = idx.functions.entry(f.name.clone()).or_default();
-            if !same_name
-                .iter()
-                .any(|(d, o, _)| *d == f.domain && *o == f.overload)
-            {
-                same_name.push((f.domain.clone(), f.overload.clone(), i));
-            }
+            idx.functions
+                .entry(f.name.clone())
+                .or_default()
+                .entry(f.domain.clone())
+                .or_default()
+                .entry(f.overload.clone())
+                .or_insert(i);
         }
         let mut pending: Vec<GraphIndex> = Vec::new();
         if model.graph.is_some() {
@@ -227,14 +221,19 @@ impl ModelIndex {
 
     /// The model-local function a node calls, if any: index in `model.functions`.
     pub fn function_called_by(&self, node: &NodeProto) -> Option<usize> {
+        self.function(&node.domain, &node.op_type, &node.overload)
+    }
+
+    /// The first local function defined as `domain:name` with this overload.
+    pub fn function(&self, domain: &str, name: &str, overload: &str) -> Option<usize> {
         if self.functions.is_empty() {
             return None;
         }
         self.functions
-            .get(node.op_type.as_str())?
-            .iter()
-            .find(|(d, o, _)| *d == node.domain && *o == node.overload)
-            .map(|&(_, _, i)| i)
+            .get(name)?
+            .get(domain)?
+            .get(overload)
+            .copied()
     }
 
     pub fn main(&self) -> Option<&GraphIndex> {
@@ -287,7 +286,6 @@ fn index_body(b: Body<'_>, g: &mut GraphIndex) -> Vec<(usize, usize, Option<usiz
                 }
             }
             g.declared_inputs = graph.input.iter().map(|v| v.name.clone()).collect();
-            g.declared_input_set = g.declared_inputs.iter().cloned().collect();
             g.inputs = graph
                 .input
                 .iter()
@@ -301,13 +299,12 @@ fn index_body(b: Body<'_>, g: &mut GraphIndex) -> Vec<(usize, usize, Option<usiz
         }
         Body::Function(f) => {
             g.declared_inputs = f.input.clone();
-            g.declared_input_set = f.input.iter().cloned().collect();
             g.inputs = f.input.clone();
             g.outputs = f.output.clone();
         }
     }
     g.before_nodes = g
-        .declared_input_set
+        .declared_inputs
         .iter()
         .chain(g.initializers.keys())
         .chain(g.sparse_initializers.keys())

@@ -100,7 +100,8 @@ pub(crate) fn check(ctx: &mut Ctx<'_>, g: GraphId) {
                 {
                     "already an initializer".into()
                 }
-                _ if index.is_declared_input(output) => "already a graph input".into(),
+                // Not an initializer, so a declared input.
+                _ if index.defines_before_nodes(output) => "already a graph input".into(),
                 _ => continue,
             };
             ctx.report(
@@ -140,10 +141,9 @@ pub(crate) fn check(ctx: &mut Ctx<'_>, g: GraphId) {
             nodes[n]
                 .input
                 .iter()
-                // A name that is also an input or initializer resolves to that, not to the node.
-                .filter(|i| {
-                    !index.is_declared_input(i) && !index.initializers.contains_key(i.as_str())
-                })
+                // A name that is also an input or initializer resolves to that, not to the node
+                // (the same test as `back_edge` above, so the two agree).
+                .filter(|i| !index.defines_before_nodes(i))
                 .filter_map(|i| index.producers.get(i.as_str()).map(|&(p, _)| p))
                 .collect()
         })

@@ -92,11 +92,7 @@ pub(crate) fn check(ctx: &mut Ctx<'_>) {
                 if name.is_empty() {
                     continue;
                 }
-                // Most graphs declare only their outputs: skip hashing every value against them.
-                let decl = (!declared.is_empty())
-                    .then(|| declared.get(name.as_str()))
-                    .flatten();
-                if let Some(decl) = decl {
+                if let Some(decl) = declared.get(name.as_str()) {
                     if let (Some(d), Some(inferred)) = (decl.elem(), tensor_elem(&ty)) {
                         if d.is_defined() && d.name() != inferred {
                             ctx.report(

@@ -57,7 +57,9 @@ pub(crate) fn check(ctx: &mut Ctx<'_>) {
         })
         .collect();
     for (i, f) in model.proto.functions.iter().enumerate() {
-        if !called[i] {
+        // A repeated definition is called whenever the first one is (calls resolve to it).
+        let first = model.index.function(&f.domain, &f.name, &f.overload);
+        if !first.is_some_and(|j| called[j]) {
             let at = function_scope.get(&i).map_or(At::Model, |&g| At::Graph(g));
             ctx.report(
                 "unused-function",
