@@ -18,6 +18,10 @@ use egui::{Event, Modifiers, PointerButton, Pos2, RawInput, Rect, Vec2};
 use onnx_lens::ui::dialog::ScriptedDialog;
 use onnx_lens::ui::LensApp;
 
+// The allocator the app runs with (src/main.rs).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const SCREEN: Vec2 = Vec2::new(1400.0, 900.0);
 const PAN_FRAMES: usize = 120;
 
