@@ -4,7 +4,9 @@
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use std::sync::OnceLock;
 
+use serde::de::IgnoredAny;
 use serde::Deserialize;
+use serde_json::value::RawValue;
 
 const TABLE_JSON: &str = include_str!("../../assets/onnx_schemas.json");
 
@@ -127,10 +129,10 @@ pub enum Lookup<'a> {
 pub struct SchemaTable {
     pub onnx_version: String,
     pub max_ir_version: i64,
-    /// domain → op → versions, oldest first (nested so a lookup borrows the node's strings).
-    by_op: HashMap<String, HashMap<String, Vec<Schema>>>,
+    /// domain → op → versions (nested so a lookup borrows the node's strings).
+    by_op: HashMap<String, HashMap<String, OpVersions>>,
     /// `by_op[""]`, the domain of nearly every node.
-    default_ops: Option<HashMap<String, Vec<Schema>>>,
+    default_ops: Option<HashMap<String, OpVersions>>,
     domains: HashSet<String>,
     max_opset: HashMap<String, i64>,
     /// Lowest IR version able to carry each default-domain / ai.onnx.ml opset version.
@@ -139,15 +141,57 @@ pub struct SchemaTable {
     contrib: HashMap<String, HashSet<String>>,
 }
 
+/// One operator's schemas, decoded the first time a node asks for them: a model uses a few dozen
+/// of the table's ~660 entries, and decoding them all was most of a small model's `check`.
+struct OpVersions {
+    raw: Vec<&'static RawValue>,
+    decoded: OnceLock<Vec<Schema>>,
+}
+
+impl OpVersions {
+    /// Oldest first.
+    fn get(&self) -> &[Schema] {
+        self.decoded.get_or_init(|| {
+            let mut v: Vec<Schema> = self
+                .raw
+                .iter()
+                .map(|r| {
+                    let s: RawSchema = serde_json::from_str(r.get())
+                        .expect("assets/onnx_schemas.json is generated and valid");
+                    schema(s)
+                })
+                .collect();
+            v.sort_by_key(|s| s.since_version);
+            v
+        })
+    }
+}
+
 #[derive(Deserialize)]
 struct RawTable {
     onnx_version: String,
     ir_version: i64,
     opset_ir: HashMap<String, i64>,
     ml_opset_ir: HashMap<String, i64>,
-    schemas: Vec<RawSchema>,
+    #[serde(borrow)]
+    schemas: Vec<&'static RawValue>,
     contrib: HashMap<String, Vec<String>>,
 }
+
+/// The first three fields of a schema entry: domain, op name, since_version.
+#[derive(Deserialize)]
+struct RawKey(
+    String,
+    String,
+    i64,
+    IgnoredAny,
+    IgnoredAny,
+    IgnoredAny,
+    IgnoredAny,
+    IgnoredAny,
+    IgnoredAny,
+    IgnoredAny,
+);
 
 type RawParam = (String, String, u8, bool, usize);
 
@@ -164,6 +208,41 @@ struct RawSchema(
     HashMap<String, Vec<String>>,
     String,
 );
+
+fn schema(s: RawSchema) -> Schema {
+    Schema {
+        domain: s.0,
+        name: s.1,
+        since_version: s.2,
+        deprecated: s.3 & 1 != 0,
+        experimental: s.3 & 2 != 0,
+        min_inputs: s.4[0],
+        max_inputs: s.4[1],
+        min_outputs: s.4[2],
+        max_outputs: s.4[3],
+        inputs: s.5.into_iter().map(param).collect(),
+        outputs: s.6.into_iter().map(param).collect(),
+        attributes: s
+            .7
+            .into_iter()
+            .map(|(name, kind, required)| AttrSpec {
+                name,
+                kind,
+                required,
+            })
+            .collect(),
+        // Sorted, so checking a type against its constraint is a binary search.
+        type_constraints: s
+            .8
+            .into_iter()
+            .map(|(param, mut allowed)| {
+                allowed.sort_unstable();
+                (param, allowed)
+            })
+            .collect(),
+        doc: s.9,
+    }
+}
 
 fn param(p: RawParam) -> FormalParam {
     FormalParam {
@@ -196,56 +275,26 @@ impl SchemaTable {
         })
     }
 
-    fn parse(json: &str) -> Result<SchemaTable, serde_json::Error> {
+    fn parse(json: &'static str) -> Result<SchemaTable, serde_json::Error> {
         let raw: RawTable = serde_json::from_str(json)?;
-        let mut by_op: HashMap<String, HashMap<String, Vec<Schema>>> = HashMap::new();
+        let mut by_op: HashMap<String, HashMap<String, OpVersions>> = HashMap::new();
         let mut domains = HashSet::new();
         let mut max_opset: HashMap<String, i64> = HashMap::new();
-        for s in raw.schemas {
-            domains.insert(s.0.clone());
-            let m = max_opset.entry(s.0.clone()).or_insert(0);
-            *m = (*m).max(s.2);
-            let schema = Schema {
-                domain: s.0,
-                name: s.1,
-                since_version: s.2,
-                deprecated: s.3 & 1 != 0,
-                experimental: s.3 & 2 != 0,
-                min_inputs: s.4[0],
-                max_inputs: s.4[1],
-                min_outputs: s.4[2],
-                max_outputs: s.4[3],
-                inputs: s.5.into_iter().map(param).collect(),
-                outputs: s.6.into_iter().map(param).collect(),
-                attributes: s
-                    .7
-                    .into_iter()
-                    .map(|(name, kind, required)| AttrSpec {
-                        name,
-                        kind,
-                        required,
-                    })
-                    .collect(),
-                // Sorted, so checking a type against its constraint is a binary search.
-                type_constraints: s
-                    .8
-                    .into_iter()
-                    .map(|(param, mut allowed)| {
-                        allowed.sort_unstable();
-                        (param, allowed)
-                    })
-                    .collect(),
-                doc: s.9,
-            };
+        for entry in raw.schemas {
+            let RawKey(domain, name, since, ..) = serde_json::from_str(entry.get())?;
+            let m = max_opset.entry(domain.clone()).or_insert(0);
+            *m = (*m).max(since);
+            domains.insert(domain.clone());
             by_op
-                .entry(schema.domain.clone())
+                .entry(domain)
                 .or_default()
-                .entry(schema.name.clone())
-                .or_default()
-                .push(schema);
-        }
-        for v in by_op.values_mut().flat_map(|ops| ops.values_mut()) {
-            v.sort_by_key(|s| s.since_version);
+                .entry(name)
+                .or_insert_with(|| OpVersions {
+                    raw: Vec::new(),
+                    decoded: OnceLock::new(),
+                })
+                .raw
+                .push(entry);
         }
         let num = |m: HashMap<String, i64>| {
             m.into_iter()
@@ -303,7 +352,7 @@ impl SchemaTable {
     }
 
     /// The ops of a normalised domain; the default domain's without hashing its name.
-    fn ops_of(&self, domain: &str) -> Option<&HashMap<String, Vec<Schema>>> {
+    fn ops_of(&self, domain: &str) -> Option<&HashMap<String, OpVersions>> {
         if domain.is_empty() {
             self.default_ops.as_ref()
         } else {
@@ -313,7 +362,11 @@ impl SchemaTable {
 
     pub fn lookup(&self, domain: &str, op: &str, opset: i64) -> Lookup<'_> {
         let d = normalize_domain(domain);
-        if let Some(versions) = self.ops_of(d).and_then(|ops| ops.get(op)) {
+        if let Some(versions) = self
+            .ops_of(d)
+            .and_then(|ops| ops.get(op))
+            .map(OpVersions::get)
+        {
             return match versions.iter().rev().find(|s| s.since_version <= opset) {
                 Some(s) => Lookup::Found(s),
                 None => Lookup::NotYetDefined {
@@ -334,7 +387,7 @@ impl SchemaTable {
     pub fn versions(&self, domain: &str, op: &str) -> &[Schema] {
         self.ops_of(normalize_domain(domain))
             .and_then(|ops| ops.get(op))
-            .map(Vec::as_slice)
+            .map(OpVersions::get)
             .unwrap_or(&[])
     }
 }
