@@ -14,8 +14,8 @@ use crate::jobs::{Job, JobState, Repaint};
 use crate::model::types::Dim;
 use crate::model::{Tensor, MAIN_GRAPH};
 use crate::run::{
-    self, compare, load_test_data_set, test_data_sets_beside, top_k, Comparison, InputSource,
-    RunError, RunOutcome, RunRequest, Tolerance,
+    self, compare, default_threads, load_test_data_set, test_data_sets_beside, top_k, Comparison,
+    InputSource, RunError, RunOutcome, RunRequest, Tolerance,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,6 +57,8 @@ pub struct RunForm {
     pub test_set: Option<usize>,
     pub runs: usize,
     pub optimize: bool,
+    /// Threads for tract's kernels (every core by default, as onnxruntime).
+    pub threads: usize,
     pub seed: u64,
 }
 
@@ -91,6 +93,7 @@ impl RunForm {
             test_sets,
             runs: 5,
             optimize: true,
+            threads: default_threads(),
             seed: 0,
         }
     }
@@ -99,6 +102,7 @@ impl RunForm {
         let mut req = RunRequest {
             runs: self.runs,
             optimize: self.optimize,
+            threads: self.threads,
             dims: self.dims.iter().cloned().collect(),
             ..RunRequest::default()
         };
@@ -305,6 +309,9 @@ impl RunPanel {
             ui.label("timed runs");
             ui.add(egui::DragValue::new(&mut form.runs).range(0..=1000));
             ui.checkbox(&mut form.optimize, "optimise");
+            let label = ui.label("threads");
+            ui.add(egui::DragValue::new(&mut form.threads).range(1..=256))
+                .labelled_by(label.id);
         });
         match running {
             JobState::Running { progress, stage } => {

@@ -207,6 +207,14 @@ fn run_panel_runs_the_model_and_shows_its_outputs() {
         h.query_by_label("batch_size").is_some(),
         "symbol values are editable"
     );
+    // One thread, typed into the form.
+    let threads = h.get_by_role_and_label(Role::SpinButton, "threads");
+    threads.click();
+    h.run_steps(1);
+    h.get_by_role_and_label(Role::SpinButton, "threads")
+        .type_text("1");
+    h.key_press(egui::Key::Enter);
+    h.run_steps(1);
     h.get_by_label("▶ Run").click();
     h.run_steps(1);
     settle(&mut h);
@@ -217,6 +225,10 @@ fn run_panel_runs_the_model_and_shows_its_outputs() {
         .as_ref()
         .expect("the run finished")
         .outcome;
+    assert_eq!(outcome.threads, 1);
+    assert!(h
+        .query_by_label_contains("ran with tract (optimised plan, 1 thread)")
+        .is_some());
     let probs = &outcome.outputs[0];
     assert_eq!(probs.dims, vec![1, 10]);
     // The output row, its statistics and its first values are on screen.
