@@ -9,7 +9,7 @@ use foldhash::{HashMap, HashMapExt};
 
 use rust_sugiyama::configure::{Config, CrossingMinimization, RankingType};
 
-use super::scene::ViewGraph;
+use super::scene::{ItemKind, ViewGraph};
 
 /// Horizontal gap between neighbours and vertical gap between layers, in layout units.
 const H_GAP: f64 = 24.0;
@@ -122,6 +122,48 @@ fn layers(n: usize, edges: &[(usize, usize)]) -> Vec<usize> {
     layer
 }
 
+/// Nodes without inputs (Constant, exporters' shape constants) are sources, so longest-path
+/// layering puts them all in the top layer and their edges fan across the whole graph. Each
+/// moves to the layer just above its first consumer. rust-sugiyama re-ranks every source to the
+/// top, so each sunk node also gets an anchor: an invisible edge from a vertex of the layer
+/// above it (a grandparent of that consumer, which itself stays put). Returns the new layers and
+/// the anchor edges (anchor, sunk node).
+fn sink_sources(
+    vg: &ViewGraph,
+    pairs: &[(usize, usize)],
+    mut layer: Vec<usize>,
+) -> (Vec<usize>, Vec<(usize, usize)>) {
+    let n = layer.len();
+    let mut succ: Vec<Vec<usize>> = vec![Vec::new(); n];
+    let mut pred: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for &(a, b) in pairs {
+        succ[a].push(b);
+        pred[b].push(a);
+    }
+    let movable = |v: usize| matches!(vg.items[v].kind, ItemKind::Node(_)) && pred[v].is_empty();
+    let mut anchors = Vec::new();
+    for v in (0..n).filter(|&v| movable(v)) {
+        let Some(&first) = succ[v].iter().min_by_key(|&&w| layer[w]) else {
+            continue;
+        };
+        let target = layer[first].saturating_sub(1);
+        if target <= layer[v] {
+            continue;
+        }
+        // Layers of vertices that are not movable never change, so the anchor holds.
+        let anchor = pred[first]
+            .iter()
+            .filter(|&&p| layer[p] == target && !movable(p))
+            .flat_map(|&p| pred[p].iter())
+            .find(|&&q| layer[q] + 1 == target && !movable(q));
+        if let Some(&q) = anchor {
+            layer[v] = target;
+            anchors.push((q, v));
+        }
+    }
+    (layer, anchors)
+}
+
 /// Layers on each side whose median positions make up a layer's drift.
 const DRIFT_WINDOW: usize = 40;
 
@@ -217,7 +259,7 @@ pub fn compute(vg: &ViewGraph) -> GraphLayout {
         .collect();
     pairs.sort_unstable();
     pairs.dedup();
-    let layer = layers(n, &pairs);
+    let (layer, anchors) = sink_sources(vg, &pairs, layers(n, &pairs));
 
     let mut vertices: Vec<(u32, (f64, f64))> = vg
         .items
@@ -255,6 +297,9 @@ pub fn compute(vg: &ViewGraph) -> GraphLayout {
         layout_edges.push((prev, b as u32));
         chains.insert((a, b), chain);
     }
+
+    // Invisible: they hold sunk sources in their layer and are never drawn.
+    layout_edges.extend(anchors.iter().map(|&(q, v)| (q as u32, v as u32)));
 
     let config = Config {
         minimum_length: 1,
@@ -364,6 +409,27 @@ mod tests {
                 .collect(),
             node_item: (0..n).collect(),
         }
+    }
+
+    #[test]
+    fn a_constant_sits_just_above_its_first_consumer() {
+        // input 0 → 1 → 2 → 3 → 4, and constant 5 (no inputs) → 4.
+        let mut g = vg(6, &[(0, 1), (1, 2), (2, 3), (3, 4), (5, 4)]);
+        g.items[0].kind = ItemKind::Input("x".into());
+        let l = compute(&g);
+        let (constant, beside, consumer) = (&l.items[5], &l.items[3], &l.items[4]);
+        assert_eq!(
+            constant.center().1,
+            beside.center().1,
+            "in the layer above its consumer: {:?}",
+            l.items
+        );
+        assert!(constant.y + constant.h < consumer.y);
+        // Its edge spans one layer: no bends.
+        let e = g.edges.iter().position(|e| e.from == 5).unwrap();
+        assert_eq!(l.edges[e].len(), 2, "{:?}", l.edges[e]);
+        // The input still starts the graph.
+        assert!(l.items[0].y < l.items[1].y);
     }
 
     #[test]
