@@ -5,6 +5,6 @@ pub mod infer;
 
 pub use axes::{report as axes_report, AxesReport, AxisEntry, AxisStatus};
 pub use infer::{
-    analyse, bind_input_symbols, failing_node, tract_proto, InputSymbol, ShapeAnalysis,
-    ShapeOrigin, ValueShape,
+    analyse, analyse_with, bind_input_symbols, failing_node, tract_proto, InputSymbol,
+    ShapeAnalysis, ShapeOrigin, ValueShape, Weights,
 };

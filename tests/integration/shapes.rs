@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 
 use onnx_lens::model::load_path;
 use onnx_lens::run::inputs::load_tensor_file;
-use onnx_lens::shapes::{analyse, ShapeOrigin};
+use onnx_lens::shapes::{analyse, analyse_with, ShapeOrigin, Weights};
 
 use crate::common::*;
 
@@ -175,5 +175,64 @@ fn inferred_shapes_equal_expected_outputs_on_backend_models() {
     assert!(
         compared >= 100,
         "only {compared} outputs had an inferred concrete shape"
+    );
+}
+
+/// Shape analysis gives tract big float weights as typed graph inputs instead of reading them;
+/// on every model here it must infer exactly what reading them does.
+#[test]
+fn weights_as_inputs_infer_what_reading_them_does() {
+    use onnx_lens::model::DataType;
+    use onnx_protobuf::{Message, ModelProto, TensorProto};
+
+    // The sample padded past 4 MiB, so its weights stay in the file (deferred) while loaded.
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/sample.onnx");
+    let mut padded = ModelProto::parse_from_bytes(&std::fs::read(&sample).unwrap()).unwrap();
+    let mut pad = TensorProto::new();
+    pad.name = "unused_padding".into();
+    pad.data_type = 1;
+    pad.dims = vec![1 << 20];
+    pad.raw_data = vec![0; 4 << 20];
+    padded.graph.mut_or_insert_default().initializer.push(pad);
+    let big = scratch("weights_as_inputs").join("sample_padded.onnx");
+    std::fs::write(&big, padded.write_to_bytes().unwrap()).unwrap();
+
+    let mut paths = backend_model_paths();
+    paths.push(sample);
+    paths.push(big.clone());
+    paths.extend(axes_fixtures().values().map(Into::into));
+    let (mut models, mut with_big_weights) = (0, 0);
+    for path in paths {
+        let model = load_path(&path).unwrap();
+        let converted = model.all_initializers().any(|(g, t)| {
+            g == 0
+                && matches!(DataType::from_i32(t.data_type), DataType::Float)
+                && t.dims.iter().product::<i64>() >= 1024
+        });
+        let fast = analyse_with(&model, Weights::AsInputs);
+        let full = analyse_with(&model, Weights::Read);
+        assert_eq!(fast.values, full.values, "{}", path.display());
+        assert_eq!(
+            fast.error.is_some(),
+            full.error.is_some(),
+            "{}: {:?} vs {:?}",
+            path.display(),
+            fast.error,
+            full.error
+        );
+        models += 1;
+        with_big_weights += usize::from(converted);
+    }
+    let padded = load_path(&big).unwrap();
+    assert!(
+        padded
+            .all_initializers()
+            .any(|(_, t)| padded.deferred_raw(t).is_some()),
+        "the padded sample keeps its weights in the file"
+    );
+    println!("{models} models, {with_big_weights} with weights given as inputs: same shapes");
+    assert!(
+        with_big_weights >= 5,
+        "only {with_big_weights} models exercised it"
     );
 }
