@@ -124,13 +124,16 @@ for name in ["transformer_1k4", "transformer_2k", "transformer_ext", "plain_10k"
     else:
         rows_check.append(f"| {name} | {mb:.0f} MB | {min(t_ours):.3f} / {statistics.median(t_ours):.3f} s | fails: {err[:60]} | | | | {rss / 1024:.0f} MB | |")
     print(rows_check[-1], flush=True)
-    s_ours = [lens(["shapes", "--json", path])[0] for _ in range(RUNS)]
+    shapes = [lens(["shapes", "--json", path]) for _ in range(RUNS)]
+    s_ours = [t for t, _, _ in shapes]
+    s_rss = max(r for _, r, _ in shapes)
     py, err = python("shapes", path, RUNS)
     if py:
         ratio = statistics.median(py["times"]) / statistics.median(s_ours)
-        rows_shapes.append(f"| {name} | {statistics.median(s_ours):.3f} s | {statistics.median(py['times']):.3f} s | {ratio:.1f}× |")
+        rows_shapes.append(f"| {name} | {statistics.median(s_ours):.3f} s | {s_rss / 1024:.0f} MB | "
+                           f"{statistics.median(py['times']):.3f} s | {ratio:.1f}× |")
     else:
-        rows_shapes.append(f"| {name} | {statistics.median(s_ours):.3f} s | fails: {err[:60]} | |")
+        rows_shapes.append(f"| {name} | {statistics.median(s_ours):.3f} s | {s_rss / 1024:.0f} MB | fails: {err[:60]} | |")
     print(rows_shapes[-1], flush=True)
 
 for name in ["mobilenet", "resnet50"]:
@@ -161,8 +164,8 @@ out = [
     "",
     "Shape inference: `onnx-lens shapes --json` (tract, symbolic) vs `onnx.shape_inference.infer_shapes`",
     "",
-    "| model | onnx-lens | Python onnx | ratio (>1: onnx-lens faster) |",
-    "|---|---|---|---|",
+    "| model | onnx-lens | onnx-lens peak RSS | Python onnx | ratio (>1: onnx-lens faster) |",
+    "|---|---|---|---|---|",
     *rows_shapes,
     "",
     "Inference latency, batch 1: `onnx-lens run` (tract, optimised plan) vs onnxruntime (CPU EP), one thread each "
