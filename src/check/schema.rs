@@ -397,6 +397,28 @@ mod tests {
     use super::*;
 
     #[test]
+    fn every_entry_of_the_table_decodes() {
+        // Entries are decoded on first use; decode them all here so a generator change that
+        // breaks one fails a test, not a user's check.
+        let t = SchemaTable::global();
+        let ops = t.by_op.values().chain(t.default_ops.as_ref());
+        let (mut entries, mut versions) = (0, 0);
+        for op in ops.flat_map(|ops| ops.values()) {
+            let decoded = op.get();
+            assert_eq!(decoded.len(), op.raw.len());
+            assert!(decoded
+                .windows(2)
+                .all(|w| w[0].since_version <= w[1].since_version));
+            entries += 1;
+            versions += decoded.len();
+        }
+        assert!(
+            entries > 200 && versions > 600,
+            "{entries} ops, {versions} versions"
+        );
+    }
+
+    #[test]
     fn picks_the_newest_schema_not_above_the_opset() {
         let t = SchemaTable::global();
         let Lookup::Found(s) = t.lookup("", "Relu", 13) else {
