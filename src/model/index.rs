@@ -322,12 +322,14 @@ fn index_body(b: Body<'_>, g: &mut GraphIndex) -> Vec<(usize, usize, Option<usiz
                 g.producers.insert(out.clone(), (n, slot));
             }
         }
-        for (k, inp) in node.input.iter().enumerate() {
-            // A node listing the same value twice (Mul(x, x)) consumes it once for graph purposes.
-            if inp.is_empty() || node.input[..k].contains(inp) {
+        for inp in &node.input {
+            if inp.is_empty() {
                 continue;
             }
             match g.consumers.get_mut(inp.as_str()) {
+                // A node listing the same value twice (Mul(x, x)) consumes it once for graph
+                // purposes; lists grow in node order, so a repeat finds itself last.
+                Some(users) if users.last() == Some(&n) => {}
                 Some(users) => users.push(n),
                 None => {
                     g.consumers.insert(inp.clone(), vec![n]);
@@ -346,4 +348,31 @@ fn index_body(b: Body<'_>, g: &mut GraphIndex) -> Vec<(usize, usize, Option<usiz
         }
     }
     subgraphs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_node_reading_a_value_twice_consumes_it_once() {
+        let node = |op: &str, inputs: &[&str], out: &str| {
+            let mut n = NodeProto::new();
+            n.op_type = op.into();
+            n.input = inputs.iter().map(|s| s.to_string()).collect();
+            n.output = vec![out.into()];
+            n
+        };
+        let mut g = GraphProto::new();
+        g.node = vec![
+            node("Mul", &["x", "x"], "a"),
+            node("Sum", &["x", "a", "x", "a"], "b"),
+        ];
+        let mut m = ModelProto::new();
+        m.graph = protobuf::MessageField::some(g);
+        let idx = ModelIndex::build(&m);
+        let main = idx.main().unwrap();
+        assert_eq!(main.consumers["x"], vec![0, 1]);
+        assert_eq!(main.consumers["a"], vec![1]);
+    }
 }

@@ -62,9 +62,16 @@ pub enum ValueType {
 /// shape contradicts the input's declared type: `(name, what disagrees)`. onnx's full check
 /// rejects these through shape inference, and tract would read such a tensor past its data.
 pub fn initializer_input_conflicts(graph: &onnx_protobuf::GraphProto) -> Vec<(String, String)> {
+    // By name, first declaration wins: IR < 4 models list every weight as an input, and a
+    // scan per initializer was quadratic in them.
+    let mut inputs: foldhash::HashMap<&str, &onnx_protobuf::ValueInfoProto> =
+        foldhash::HashMap::default();
+    for i in &graph.input {
+        inputs.entry(i.name.as_str()).or_insert(i);
+    }
     let mut out = Vec::new();
     for t in &graph.initializer {
-        let Some(input) = graph.input.iter().find(|i| i.name == t.name) else {
+        let Some(input) = inputs.get(t.name.as_str()) else {
             continue;
         };
         let Some(ty) = input.type_.as_ref() else {
