@@ -378,6 +378,15 @@ pub(crate) struct Ctx<'a> {
 }
 
 impl<'a> Ctx<'a> {
+    /// A run over `model` with no findings yet.
+    pub fn new(model: &'a Model) -> Ctx<'a> {
+        Ctx {
+            model,
+            table: SchemaTable::global(),
+            out: Vec::new(),
+        }
+    }
+
     pub fn report(&mut self, code: &'static str, at: At, message: String) {
         let d = Diagnostic::new(self.model, code, severity_of(code), at, message);
         self.out.push(d);
@@ -421,11 +430,7 @@ impl<'a> Ctx<'a> {
 
 /// Validates `model` and returns every finding.
 pub fn check_model(model: &Model) -> Report {
-    let mut ctx = Ctx {
-        model,
-        table: SchemaTable::global(),
-        out: Vec::new(),
-    };
+    let mut ctx = Ctx::new(model);
     rules::run_all(&mut ctx);
     Report::from_diagnostics(ctx.out)
 }

@@ -438,23 +438,17 @@ fn regenerate_screenshots() {
     settle(&mut h);
     save_png(&mut h, &out.join("diagnostics.png"));
 
-    // 5. A 10k-node graph, zoomed out.
-    let large = dir.join("large_10k.onnx");
-    run_py("make_large.py", &[large.to_str().unwrap(), "10000"]);
-    let mut h = harness(new_app());
-    drop_file(&mut h, &large);
-    h.state_mut().zoom_top(0.12);
-    h.run_steps(3);
-    save_png(&mut h, &out.join("large_10k.png"));
-
-    // 5b. 100k nodes far out: merged blocks, the minimap showing where in the whole graph.
-    let huge = dir.join("large_100k.onnx");
-    run_py("make_large.py", &[huge.to_str().unwrap(), "100000"]);
-    let mut h = harness(new_app());
-    drop_file(&mut h, &huge);
-    h.state_mut().zoom_top(0.04);
-    h.run_steps(3);
-    save_png(&mut h, &out.join("large_100k.png"));
+    // 5. Large plain graphs from the top, zoomed out: 10k nodes, then 100k far out (merged
+    // blocks, the minimap showing where in the whole graph).
+    for (name, nodes, zoom) in [("large_10k", "10000", 0.12), ("large_100k", "100000", 0.04)] {
+        let model = dir.join(format!("{name}.onnx"));
+        run_py("make_large.py", &[model.to_str().unwrap(), nodes]);
+        let mut h = harness(new_app());
+        drop_file(&mut h, &model);
+        h.state_mut().zoom_top(zoom);
+        h.run_steps(3);
+        save_png(&mut h, &out.join(format!("{name}.png")));
+    }
 
     // 6. A test run of the sample: outputs, latency, per-node heat on the graph.
     let mut h = harness(new_app());

@@ -14,16 +14,8 @@ use super::Ctx;
 /// second thread beside the others. Findings are concatenated in pipeline order, so the report
 /// is the same as a sequential run's.
 pub(crate) fn run_all(ctx: &mut Ctx<'_>) {
-    let mut typed = Ctx {
-        model: ctx.model,
-        table: ctx.table,
-        out: Vec::new(),
-    };
-    let mut rest = Ctx {
-        model: ctx.model,
-        table: ctx.table,
-        out: Vec::new(),
-    };
+    let mut typed = Ctx::new(ctx.model);
+    let mut rest = Ctx::new(ctx.model);
     std::thread::scope(|s| {
         let types = s.spawn(|| types::check(&mut typed));
         model::check(ctx);
