@@ -142,6 +142,8 @@ fn sink_sources(
     }
     let movable = |v: usize| matches!(vg.items[v].kind, ItemKind::Node(_)) && pred[v].is_empty();
     let mut anchors = Vec::new();
+    // Per first consumer: the constants feeding one wide Concat share its anchor search.
+    let mut anchor_of: HashMap<usize, Option<usize>> = HashMap::new();
     for v in (0..n).filter(|&v| movable(v)) {
         let Some(&first) = succ[v].iter().min_by_key(|&&w| layer[w]) else {
             continue;
@@ -151,12 +153,15 @@ fn sink_sources(
             continue;
         }
         // Layers of vertices that are not movable never change, so the anchor holds.
-        let anchor = pred[first]
-            .iter()
-            .filter(|&&p| layer[p] == target && !movable(p))
-            .flat_map(|&p| pred[p].iter())
-            .find(|&&q| layer[q] + 1 == target && !movable(q));
-        if let Some(&q) = anchor {
+        let anchor = *anchor_of.entry(first).or_insert_with(|| {
+            pred[first]
+                .iter()
+                .filter(|&&p| layer[p] == target && !movable(p))
+                .flat_map(|&p| pred[p].iter())
+                .find(|&&q| layer[q] + 1 == target && !movable(q))
+                .copied()
+        });
+        if let Some(q) = anchor {
             layer[v] = target;
             anchors.push((q, v));
         }
