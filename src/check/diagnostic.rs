@@ -2,7 +2,8 @@
 
 use serde::Serialize;
 
-use crate::model::{index::node_label, GraphId, Model};
+use super::Code;
+use crate::model::{index::display_label, GraphId, Model};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -15,7 +16,7 @@ pub enum Severity {
 /// `graph_id`/`node_index` pair lets the GUI select the node.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Diagnostic {
-    pub code: &'static str,
+    pub code: Code,
     pub severity: Severity,
     /// Node name (or `Op#index` when unnamed); null for graph- or model-level findings.
     pub node: Option<String>,
@@ -36,13 +37,7 @@ pub enum At {
 }
 
 impl Diagnostic {
-    pub fn new(
-        model: &Model,
-        code: &'static str,
-        severity: Severity,
-        at: At,
-        message: String,
-    ) -> Diagnostic {
+    pub fn new(model: &Model, code: Code, at: At, message: String) -> Diagnostic {
         let (graph_id, node_index) = match at {
             At::Model => (None, None),
             At::Graph(g) => (Some(g), None),
@@ -58,8 +53,8 @@ impl Diagnostic {
         };
         Diagnostic {
             code,
-            severity,
-            node: node.zip(node_index).map(|(p, i)| node_label(p, i)),
+            severity: code.severity(),
+            node: node.zip(node_index).map(|(p, i)| display_label(p, i)),
             op_type: node.map(|p| p.op_type.clone()),
             graph,
             message,

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use crate::check::{check_model, Diagnostic, Report, Severity};
+use crate::check::{check_model, Code, Diagnostic, Report, Severity};
 use crate::model::load_path;
 
 use super::{print_json, EXIT_OK, EXIT_PROBLEMS, EXIT_UNREADABLE};
@@ -47,7 +47,7 @@ pub fn run(file: &Path, json: bool) -> i32 {
 
 fn unreadable(message: String) -> Diagnostic {
     Diagnostic {
-        code: "unreadable",
+        code: Code::Unreadable,
         severity: Severity::Error,
         node: None,
         op_type: None,

@@ -4,7 +4,7 @@
 use foldhash::{HashMap, HashSet, HashSetExt};
 
 use crate::check::schema::normalize_domain;
-use crate::check::{At, Ctx};
+use crate::check::{At, Code, Ctx};
 use crate::model::{GraphId, GraphOwner};
 
 pub(crate) fn check(ctx: &mut Ctx<'_>) {
@@ -29,22 +29,22 @@ pub(crate) fn check(ctx: &mut Ctx<'_>) {
         let shown = format!("function {}:{}", f.domain, f.name);
         if f.name.is_empty() {
             ctx.report(
-                "function-empty-name",
+                Code::FunctionEmptyName,
                 at,
                 format!("local function #{i} has no name"),
             );
         }
         if f.domain.is_empty() {
             ctx.report(
-                "function-missing-domain",
+                Code::FunctionMissingDomain,
                 at,
                 format!("{shown} has no domain; callers cannot name it"),
             );
         }
         for (list, code) in [
-            (&f.input, "function-duplicate-input"),
-            (&f.output, "function-duplicate-output"),
-            (&f.attribute, "function-duplicate-attribute"),
+            (&f.input, Code::FunctionDuplicateInput),
+            (&f.output, Code::FunctionDuplicateOutput),
+            (&f.attribute, Code::FunctionDuplicateAttribute),
         ] {
             let mut seen = HashSet::new();
             for name in list {
@@ -62,7 +62,7 @@ pub(crate) fn check(ctx: &mut Ctx<'_>) {
             if let Some(&v) = model_opsets.get(d) {
                 if v != o.version {
                     ctx.report(
-                        "function-opset-mismatch",
+                        Code::FunctionOpsetMismatch,
                         at,
                         format!(
                             "{shown} imports {} opset {} but the model imports {v}",

@@ -5,8 +5,8 @@ use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 use onnx_protobuf::ValueInfoProto;
 
-use crate::check::{At, Ctx};
-use crate::model::index::node_label;
+use crate::check::{At, Code, Ctx};
+use crate::model::index::display_label;
 use crate::model::types::ValueType;
 use crate::model::{Body, GraphId};
 
@@ -17,7 +17,7 @@ pub(crate) fn check(ctx: &mut Ctx<'_>, g: GraphId) {
     if let Body::Graph(graph) = body {
         if graph.name.is_empty() {
             ctx.report(
-                "empty-graph-name",
+                Code::EmptyGraphName,
                 At::Graph(g),
                 "the graph has no name (onnx requires one)".into(),
             );
@@ -29,7 +29,7 @@ pub(crate) fn check(ctx: &mut Ctx<'_>, g: GraphId) {
         for t in &graph.initializer {
             if !names.insert(t.name.as_str()) {
                 ctx.report(
-                    "duplicate-initializer",
+                    Code::DuplicateInitializer,
                     At::Graph(g),
                     format!("initializer name `{}` is used more than once", t.name),
                 );
@@ -37,7 +37,7 @@ pub(crate) fn check(ctx: &mut Ctx<'_>, g: GraphId) {
         }
         for (name, what) in crate::model::types::initializer_input_conflicts(graph) {
             ctx.report(
-                "initializer-type-mismatch",
+                Code::InitializerTypeMismatch,
                 At::Graph(g),
                 format!("initializer `{name}` is also a graph input, but {what}"),
             );
@@ -47,7 +47,7 @@ pub(crate) fn check(ctx: &mut Ctx<'_>, g: GraphId) {
             for t in &graph.initializer {
                 if !inputs.contains(t.name.as_str()) {
                     ctx.report(
-                        "initializer-not-in-inputs",
+                        Code::InitializerNotInInputs,
                         At::Graph(g),
                         format!(
                             "IR version {} requires initializer `{}` to be listed as a graph input",
@@ -93,7 +93,7 @@ pub(crate) fn check(ctx: &mut Ctx<'_>, g: GraphId) {
             }
             let what = match index.producers.get(output.as_str()) {
                 Some(&(p, s)) if (p, s) != (n, slot) => {
-                    format!("already produced by node {}", node_label(&nodes[p], p))
+                    format!("already produced by node {}", display_label(&nodes[p], p))
                 }
                 _ if index.initializers.contains_key(output.as_str())
                     || index.sparse_initializers.contains_key(output.as_str()) =>
@@ -105,7 +105,7 @@ pub(crate) fn check(ctx: &mut Ctx<'_>, g: GraphId) {
                 _ => continue,
             };
             ctx.report(
-                "ssa-violation",
+                Code::SsaViolation,
                 At::Node(g, n),
                 format!("output `{output}` is {what}; every value must be produced once (SSA)"),
             );
@@ -121,10 +121,10 @@ pub(crate) fn check(ctx: &mut Ctx<'_>, g: GraphId) {
         let consumers: Vec<String> = index
             .consumers
             .get(value)
-            .map(|c| c.iter().map(|&i| node_label(&nodes[i], i)).collect())
+            .map(|c| c.iter().map(|&i| display_label(&nodes[i], i)).collect())
             .unwrap_or_default();
         ctx.report(
-            "dangling-input",
+            Code::DanglingInput,
             At::Node(g, n),
             format!(
                 "input `{value}` is not produced by any node, graph input or initializer in scope; consumed by {}",
@@ -154,10 +154,10 @@ pub(crate) fn check(ctx: &mut Ctx<'_>, g: GraphId) {
         let path: Vec<String> = cycle
             .iter()
             .chain(cycle.first())
-            .map(|&i| node_label(&nodes[i], i))
+            .map(|&i| display_label(&nodes[i], i))
             .collect();
         ctx.report(
-            "cycle",
+            Code::Cycle,
             At::Node(g, cycle[0]),
             format!("nodes form a cycle: {}", path.join(" → ")),
         );
@@ -168,11 +168,11 @@ pub(crate) fn check(ctx: &mut Ctx<'_>, g: GraphId) {
             continue;
         }
         ctx.report(
-            "unsorted-nodes",
+            Code::UnsortedNodes,
             At::Node(g, n),
             format!(
                 "input `{value}` is produced later, by node {} (#{p}); nodes must be topologically sorted",
-                node_label(&nodes[p], p)
+                display_label(&nodes[p], p)
             ),
         );
     }
@@ -180,7 +180,7 @@ pub(crate) fn check(ctx: &mut Ctx<'_>, g: GraphId) {
     for out in &index.outputs {
         if !out.is_empty() && !index.defines(out) && !in_outer(out) {
             ctx.report(
-                "graph-output-not-produced",
+                Code::GraphOutputNotProduced,
                 At::Graph(g),
                 format!("graph output `{out}` is not produced by any node, input or initializer"),
             );
@@ -198,7 +198,7 @@ fn check_value_infos(
     for v in values {
         if v.name.is_empty() {
             ctx.report(
-                "empty-value-name",
+                Code::EmptyValueName,
                 At::Graph(g),
                 format!("a graph {what} has an empty name"),
             );
@@ -207,7 +207,7 @@ fn check_value_infos(
         let Some(t) = v.type_.as_ref() else {
             if type_required {
                 ctx.report(
-                    "value-missing-type",
+                    Code::ValueMissingType,
                     At::Graph(g),
                     format!("graph {what} `{}` has no type", v.name),
                 );
@@ -217,7 +217,7 @@ fn check_value_infos(
         match ValueType::from_proto(t) {
             ValueType::Missing if type_required => {
                 ctx.report(
-                    "value-missing-type",
+                    Code::ValueMissingType,
                     At::Graph(g),
                     format!("graph {what} `{}` has an empty type", v.name),
                 );
@@ -226,7 +226,7 @@ fn check_value_infos(
                 if !elem.is_defined() =>
             {
                 ctx.report(
-                    "value-missing-elem-type",
+                    Code::ValueMissingElemType,
                     At::Graph(g),
                     format!("{what} `{}` is a tensor of element type {elem}", v.name),
                 );

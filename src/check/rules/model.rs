@@ -3,17 +3,21 @@
 use foldhash::{HashSet, HashSetExt};
 
 use crate::check::schema::normalize_domain;
-use crate::check::{At, Ctx};
+use crate::check::{At, Code, Ctx};
 
 pub(crate) fn check(ctx: &mut Ctx<'_>) {
     let p = &ctx.model.proto;
     let table = ctx.table;
     if p.graph.is_none() {
-        ctx.report("missing-graph", At::Model, "the model has no graph".into());
+        ctx.report(
+            Code::MissingGraph,
+            At::Model,
+            "the model has no graph".into(),
+        );
     }
     if p.ir_version <= 0 {
         ctx.report(
-            "ir-version-missing",
+            Code::IrVersionMissing,
             At::Model,
             format!(
                 "ir_version is {}; set it to the IR version the model was written for",
@@ -22,7 +26,7 @@ pub(crate) fn check(ctx: &mut Ctx<'_>) {
         );
     } else if p.ir_version > table.max_ir_version {
         ctx.report(
-            "ir-version-too-new",
+            Code::IrVersionTooNew,
             At::Model,
             format!(
                 "ir_version {} is newer than {} (onnx {}); the model may use features this checker does not know",
@@ -36,7 +40,7 @@ pub(crate) fn check(ctx: &mut Ctx<'_>) {
         .any(|o| normalize_domain(&o.domain).is_empty());
     if p.ir_version >= 3 && !has_default {
         ctx.report(
-            "missing-default-opset",
+            Code::MissingDefaultOpset,
             At::Model,
             "no opset import for the default domain (ai.onnx); add one, e.g. version 17".into(),
         );
@@ -47,7 +51,7 @@ pub(crate) fn check(ctx: &mut Ctx<'_>) {
         let shown = if d.is_empty() { "ai.onnx" } else { d };
         if !seen.insert(d) {
             ctx.report(
-                "duplicate-opset-import",
+                Code::DuplicateOpsetImport,
                 At::Model,
                 format!(
                     "domain {shown} is imported more than once; the first import ({}) is used",
@@ -59,7 +63,7 @@ pub(crate) fn check(ctx: &mut Ctx<'_>) {
         if let Some(max) = table.max_opset(d) {
             if o.version > max {
                 ctx.report(
-                    "opset-too-new",
+                    Code::OpsetTooNew,
                     At::Model,
                     format!(
                         "{shown} opset {} is newer than {max}, the newest in onnx {}; nodes are checked against the newest schemas",
@@ -71,7 +75,7 @@ pub(crate) fn check(ctx: &mut Ctx<'_>) {
         if let Some(min_ir) = table.min_ir_for_opset(d, o.version) {
             if p.ir_version > 0 && p.ir_version < min_ir {
                 ctx.report(
-                    "ir-too-old-for-opset",
+                    Code::IrTooOldForOpset,
                     At::Model,
                     format!(
                         "{shown} opset {} was released with IR version {min_ir}, but the model declares IR {}; runtimes may refuse it",
@@ -85,7 +89,7 @@ pub(crate) fn check(ctx: &mut Ctx<'_>) {
     for m in &p.metadata_props {
         if !keys.insert(m.key.as_str()) {
             ctx.report(
-                "duplicate-metadata-key",
+                Code::DuplicateMetadataKey,
                 At::Model,
                 format!("metadata_props key `{}` appears more than once", m.key),
             );

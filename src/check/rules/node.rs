@@ -5,7 +5,7 @@ use foldhash::{HashSet, HashSetExt};
 use onnx_protobuf::{AttributeProto, NodeProto};
 
 use crate::check::schema::{attr_type, normalize_domain, Lookup, ParamOption, Schema};
-use crate::check::{At, Ctx};
+use crate::check::{At, Code, Ctx};
 use crate::model::GraphId;
 
 pub(crate) fn check(ctx: &mut Ctx<'_>, g: GraphId) {
@@ -25,7 +25,7 @@ pub(crate) fn check(ctx: &mut Ctx<'_>, g: GraphId) {
             let func = &model.proto.functions[f];
             if node.input.len() > func.input.len() {
                 ctx.report(
-                    "input-arity",
+                    Code::InputArity,
                     at,
                     format!(
                         "function {} takes {} inputs, the node gives {}",
@@ -37,7 +37,7 @@ pub(crate) fn check(ctx: &mut Ctx<'_>, g: GraphId) {
             }
             if node.output.len() > func.output.len() {
                 ctx.report(
-                    "output-arity",
+                    Code::OutputArity,
                     at,
                     format!(
                         "function {} has {} outputs, the node asks for {}",
@@ -53,7 +53,7 @@ pub(crate) fn check(ctx: &mut Ctx<'_>, g: GraphId) {
             // The model-level rule already reports a missing default opset once.
             if !domain.is_empty() || has_default {
                 ctx.report(
-                    "no-opset-for-domain",
+                    Code::NoOpsetForDomain,
                     at,
                     format!("domain {shown_domain} is not in the opset imports; add an opset_import entry for it"),
                 );
@@ -64,7 +64,7 @@ pub(crate) fn check(ctx: &mut Ctx<'_>, g: GraphId) {
             Lookup::Found(schema) => {
                 if schema.deprecated {
                     ctx.report(
-                        "deprecated-op",
+                        Code::DeprecatedOp,
                         at,
                         format!("{} is deprecated in {shown_domain} opset {version} (since version {})", node.op_type, schema.since_version),
                     );
@@ -72,7 +72,7 @@ pub(crate) fn check(ctx: &mut Ctx<'_>, g: GraphId) {
                 }
                 if schema.experimental {
                     ctx.report(
-                        "experimental-op",
+                        Code::ExperimentalOp,
                         at,
                         format!("{} is experimental; runtimes may not support it", node.op_type),
                     );
@@ -81,7 +81,7 @@ pub(crate) fn check(ctx: &mut Ctx<'_>, g: GraphId) {
                 check_attributes(ctx, at, node, schema, in_function);
             }
             Lookup::NotYetDefined { first_since } => ctx.report(
-                "op-not-in-opset",
+                Code::OpNotInOpset,
                 at,
                 format!(
                     "{} is not defined in {shown_domain} opset {version}; it exists from opset {first_since} on",
@@ -89,7 +89,7 @@ pub(crate) fn check(ctx: &mut Ctx<'_>, g: GraphId) {
                 ),
             ),
             Lookup::UnknownOp => ctx.report(
-                "unknown-op",
+                Code::UnknownOp,
                 at,
                 format!("no operator {} in domain {shown_domain} (opset {version})", node.op_type),
             ),
@@ -97,7 +97,7 @@ pub(crate) fn check(ctx: &mut Ctx<'_>, g: GraphId) {
             Lookup::UnknownDomain => {
                 if unchecked_reported.insert((domain.to_string(), node.op_type.clone())) {
                     ctx.report(
-                        "unchecked-op",
+                        Code::UncheckedOp,
                         at,
                         format!("{}::{} is a custom operator; its inputs and attributes are not checked", shown_domain, node.op_type),
                     );
@@ -119,7 +119,7 @@ fn check_arity(ctx: &mut Ctx<'_>, at: At, node: &NodeProto, s: &Schema) {
     };
     if node.input.len() < s.min_inputs || node.input.len() > s.max_inputs {
         ctx.report(
-            "input-arity",
+            Code::InputArity,
             at,
             format!(
                 "{}-{} takes {} inputs, the node has {}",
@@ -132,7 +132,7 @@ fn check_arity(ctx: &mut Ctx<'_>, at: At, node: &NodeProto, s: &Schema) {
     }
     if node.output.len() < s.min_outputs || node.output.len() > s.max_outputs {
         ctx.report(
-            "output-arity",
+            Code::OutputArity,
             at,
             format!(
                 "{}-{} has {} outputs, the node has {}",
@@ -150,7 +150,7 @@ fn check_arity(ctx: &mut Ctx<'_>, at: At, node: &NodeProto, s: &Schema) {
         {
             let p = s.input_param(i).map(|p| p.name.as_str()).unwrap_or("?");
             ctx.report(
-                "empty-required-input",
+                Code::EmptyRequiredInput,
                 at,
                 format!("input {i} ({p}) is required but the node leaves it empty"),
             );
@@ -163,7 +163,7 @@ fn check_arity(ctx: &mut Ctx<'_>, at: At, node: &NodeProto, s: &Schema) {
         {
             let p = s.output_param(i).map(|p| p.name.as_str()).unwrap_or("?");
             ctx.report(
-                "empty-required-output",
+                Code::EmptyRequiredOutput,
                 at,
                 format!("output {i} ({p}) is required but the node leaves it empty"),
             );
@@ -227,7 +227,7 @@ fn check_attribute_shapes(ctx: &mut Ctx<'_>, at: At, node: &NodeProto, in_functi
     for a in &node.attribute {
         if !names.insert(a.name.as_str()) {
             ctx.report(
-                "duplicate-attribute",
+                Code::DuplicateAttribute,
                 at,
                 format!("attribute `{}` appears more than once", a.name),
             );
@@ -235,7 +235,7 @@ fn check_attribute_shapes(ctx: &mut Ctx<'_>, at: At, node: &NodeProto, in_functi
         if !a.ref_attr_name.is_empty() {
             if !in_function {
                 ctx.report(
-                    "ref-attr-outside-function",
+                    Code::RefAttrOutsideFunction,
                     at,
                     format!(
                         "attribute `{}` refers to `{}` (ref_attr_name), which only means something inside a function body",
@@ -254,7 +254,7 @@ fn check_attribute_shapes(ctx: &mut Ctx<'_>, at: At, node: &NodeProto, in_functi
         {
             let names: Vec<&str> = used.iter().map(|&k| attr_type::name(k)).collect();
             ctx.report(
-                "attribute-value-fields",
+                Code::AttributeValueFields,
                 at,
                 format!(
                     "attribute `{}` is declared {} but holds {} data",
@@ -272,7 +272,7 @@ fn check_attributes(ctx: &mut Ctx<'_>, at: At, node: &NodeProto, s: &Schema, in_
         let Some(spec) = s.attribute(&a.name) else {
             let known: Vec<&str> = s.attributes.iter().map(|x| x.name.as_str()).collect();
             ctx.report(
-                "unknown-attribute",
+                Code::UnknownAttribute,
                 at,
                 format!(
                     "{}-{} has no attribute `{}`{}",
@@ -300,7 +300,7 @@ fn check_attributes(ctx: &mut Ctx<'_>, at: At, node: &NodeProto, s: &Schema, in_
         };
         if actual != spec.kind && actual != 0 {
             ctx.report(
-                "attribute-type",
+                Code::AttributeType,
                 at,
                 format!(
                     "attribute `{}` must be {}, it is {}",
@@ -314,7 +314,7 @@ fn check_attributes(ctx: &mut Ctx<'_>, at: At, node: &NodeProto, s: &Schema, in_
     for spec in s.attributes.iter().filter(|a| a.required) {
         if !node.attribute.iter().any(|a| a.name == spec.name) {
             ctx.report(
-                "missing-required-attribute",
+                Code::MissingRequiredAttribute,
                 at,
                 format!(
                     "{}-{} requires attribute `{}` ({})",

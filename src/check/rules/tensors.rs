@@ -3,7 +3,7 @@
 
 use onnx_protobuf::{SparseTensorProto, TensorProto};
 
-use crate::check::{At, Ctx};
+use crate::check::{At, Code, Ctx};
 use crate::model::external::{ExternalError, ExternalRef};
 use crate::model::tensor::{self, element_count, typed_field, typed_field_len};
 use crate::model::{Body, DataType};
@@ -47,7 +47,7 @@ fn check_tensor(ctx: &mut Ctx<'_>, at: At, t: &TensorProto, what: &str) {
     let dtype = DataType::from_i32(t.data_type);
     if !dtype.is_defined() {
         ctx.report(
-            "tensor-undefined-dtype",
+            Code::TensorUndefinedDtype,
             at,
             format!("{who} has element type {dtype}"),
         );
@@ -57,8 +57,8 @@ fn check_tensor(ctx: &mut Ctx<'_>, at: At, t: &TensorProto, what: &str) {
         Ok(c) => c,
         Err(e) => {
             let code = match e {
-                crate::model::TensorError::CountOverflow(_) => "tensor-dims-overflow",
-                _ => "tensor-negative-dim",
+                crate::model::TensorError::CountOverflow(_) => Code::TensorDimsOverflow,
+                _ => Code::TensorNegativeDim,
             };
             ctx.report(code, at, format!("{who}: {e}"));
             return;
@@ -82,7 +82,7 @@ fn check_tensor(ctx: &mut Ctx<'_>, at: At, t: &TensorProto, what: &str) {
     if tensor::uses_external_data(t) {
         if has_raw || typed_fields_set > 0 {
             ctx.report(
-                "external-tensor-has-data",
+                Code::ExternalTensorHasData,
                 at,
                 format!("{who} is stored externally but also holds data inline"),
             );
@@ -92,7 +92,7 @@ fn check_tensor(ctx: &mut Ctx<'_>, at: At, t: &TensorProto, what: &str) {
     }
     if has_raw && dtype == DataType::String {
         ctx.report(
-            "string-in-raw-data",
+            Code::StringInRawData,
             at,
             format!("{who} is a string tensor; strings go in string_data, not raw_data"),
         );
@@ -100,7 +100,7 @@ fn check_tensor(ctx: &mut Ctx<'_>, at: At, t: &TensorProto, what: &str) {
     }
     if has_raw as usize + typed_fields_set > 1 {
         ctx.report(
-            "tensor-multiple-data-fields",
+            Code::TensorMultipleDataFields,
             at,
             format!("{who} sets more than one data field; exactly one may hold its values"),
         );
@@ -110,7 +110,7 @@ fn check_tensor(ctx: &mut Ctx<'_>, at: At, t: &TensorProto, what: &str) {
         if let Some(expected) = dtype.raw_len(count) {
             if raw_len != expected {
                 ctx.report(
-                    "tensor-data-length",
+                    Code::TensorDataLength,
                     at,
                     format!(
                         "{who}: raw_data holds {raw_len} bytes, dims {:?} of {dtype} need {expected}",
@@ -123,7 +123,7 @@ fn check_tensor(ctx: &mut Ctx<'_>, at: At, t: &TensorProto, what: &str) {
     }
     if typed_fields_set == 1 && typed_len == 0 {
         ctx.report(
-            "tensor-data-field-mismatch",
+            Code::TensorDataFieldMismatch,
             at,
             format!("{who}: {dtype} values belong in {field}, but another field holds them"),
         );
@@ -133,7 +133,7 @@ fn check_tensor(ctx: &mut Ctx<'_>, at: At, t: &TensorProto, what: &str) {
     if typed_len as u64 != expected {
         if typed_len == 0 {
             ctx.report(
-                "tensor-missing-data",
+                Code::TensorMissingData,
                 at,
                 format!(
                     "{who}: dims {:?} describe {count} elements but no data is stored",
@@ -142,7 +142,7 @@ fn check_tensor(ctx: &mut Ctx<'_>, at: At, t: &TensorProto, what: &str) {
             );
         } else {
             ctx.report(
-                "tensor-data-length",
+                Code::TensorDataLength,
                 at,
                 format!(
                     "{who}: {field} holds {typed_len} values, dims {:?} of {dtype} need {expected}",
@@ -166,9 +166,9 @@ fn check_external(
         Err(e) => {
             let code = match e {
                 ExternalError::AbsolutePath(_) | ExternalError::OutsideModelDir(_) => {
-                    "external-data-outside-model-dir"
+                    Code::ExternalDataOutsideModelDir
                 }
-                _ => "external-data-invalid",
+                _ => Code::ExternalDataInvalid,
             };
             ctx.report(code, at, format!("{who}: {e}"));
             return;
@@ -177,7 +177,7 @@ fn check_external(
     if let (Some(len), Some(expected)) = (r.length, dtype.raw_len(count)) {
         if len != expected {
             ctx.report(
-                "tensor-data-length",
+                Code::TensorDataLength,
                 at,
                 format!(
                     "{who}: external length {len} bytes, dims {:?} of {dtype} need {expected}",
@@ -189,10 +189,10 @@ fn check_external(
     if let Err(e) = ctx.model.external.probe(&r) {
         let code = match e {
             ExternalError::OutsideModelDir(_) | ExternalError::AbsolutePath(_) => {
-                "external-data-outside-model-dir"
+                Code::ExternalDataOutsideModelDir
             }
-            ExternalError::OutOfRange { .. } => "external-data-out-of-range",
-            _ => "external-data-missing",
+            ExternalError::OutOfRange { .. } => Code::ExternalDataOutOfRange,
+            _ => Code::ExternalDataMissing,
         };
         ctx.report(code, at, format!("{who}: {e}"));
         return;
@@ -202,7 +202,7 @@ fn check_external(
         if let (Ok(bytes), Some(expected)) = (ctx.model.external.bytes(&r), dtype.raw_len(count)) {
             if (bytes.len() as u64) < expected {
                 ctx.report(
-                    "external-data-out-of-range",
+                    Code::ExternalDataOutOfRange,
                     at,
                     format!(
                         "{who}: {} bytes remain in `{}` after offset {}, dims need {expected}",
@@ -219,7 +219,7 @@ fn check_external(
 fn check_sparse(ctx: &mut Ctx<'_>, at: At, s: &SparseTensorProto) {
     let (Some(values), Some(indices)) = (s.values.as_ref(), s.indices.as_ref()) else {
         ctx.report(
-            "sparse-invalid",
+            Code::SparseInvalid,
             at,
             "sparse tensor lacks values or indices".into(),
         );
@@ -230,13 +230,13 @@ fn check_sparse(ctx: &mut Ctx<'_>, at: At, s: &SparseTensorProto) {
     let dense: u64 = match element_count(&s.dims) {
         Ok(c) => c,
         Err(e) => {
-            ctx.report("sparse-invalid", at, format!("{who}: dims: {e}"));
+            ctx.report(Code::SparseInvalid, at, format!("{who}: dims: {e}"));
             return;
         }
     };
     if values.dims.len() != 1 {
         ctx.report(
-            "sparse-invalid",
+            Code::SparseInvalid,
             at,
             format!("{who}: values must be 1-D, got dims {:?}", values.dims),
         );
@@ -245,7 +245,7 @@ fn check_sparse(ctx: &mut Ctx<'_>, at: At, s: &SparseTensorProto) {
     let nnz = values.dims[0].max(0) as u64;
     if DataType::from_i32(indices.data_type) != DataType::Int64 {
         ctx.report(
-            "sparse-invalid",
+            Code::SparseInvalid,
             at,
             format!("{who}: indices must be int64"),
         );
@@ -254,7 +254,7 @@ fn check_sparse(ctx: &mut Ctx<'_>, at: At, s: &SparseTensorProto) {
     let idx = match tensor::decode(indices, None) {
         Ok(t) => t,
         Err(e) => {
-            ctx.report("sparse-invalid", at, format!("{who}: indices: {e}"));
+            ctx.report(Code::SparseInvalid, at, format!("{who}: indices: {e}"));
             return;
         }
     };
@@ -272,7 +272,7 @@ fn check_sparse(ctx: &mut Ctx<'_>, at: At, s: &SparseTensorProto) {
                 for (d, &c) in coord.iter().enumerate() {
                     if c < 0 || c >= s.dims[d] {
                         ctx.report(
-                            "sparse-indices-out-of-range",
+                            Code::SparseIndicesOutOfRange,
                             at,
                             format!(
                                 "{who}: index {k} has coordinate {c} outside dim {d} of size {}",
@@ -289,7 +289,7 @@ fn check_sparse(ctx: &mut Ctx<'_>, at: At, s: &SparseTensorProto) {
         }
         _ => {
             ctx.report(
-                "sparse-invalid",
+                Code::SparseInvalid,
                 at,
                 format!(
                     "{who}: indices dims {:?} fit neither [{nnz}] nor [{nnz}, {rank}]",
@@ -302,7 +302,7 @@ fn check_sparse(ctx: &mut Ctx<'_>, at: At, s: &SparseTensorProto) {
     for (k, &i) in linear.iter().enumerate() {
         if i < 0 || i as u64 >= dense {
             ctx.report(
-                "sparse-indices-out-of-range",
+                Code::SparseIndicesOutOfRange,
                 at,
                 format!("{who}: index {k} is {i}, outside [0, {})", dense),
             );
@@ -310,7 +310,7 @@ fn check_sparse(ctx: &mut Ctx<'_>, at: At, s: &SparseTensorProto) {
         }
         if k > 0 && linear[k - 1] >= i {
             ctx.report(
-                "sparse-indices-unsorted",
+                Code::SparseIndicesUnsorted,
                 at,
                 format!(
                     "{who}: index {k} ({i}) does not follow index {} ({}) in increasing order",

@@ -10,7 +10,7 @@ use foldhash::{HashMap, HashMapExt};
 use onnx_protobuf::NodeProto;
 
 use crate::check::schema::{normalize_domain, Lookup, ParamOption, Schema};
-use crate::check::{At, Ctx};
+use crate::check::{At, Code, Ctx};
 use crate::model::types::ValueType;
 use crate::model::{Body, DataType};
 
@@ -96,7 +96,7 @@ pub(crate) fn check(ctx: &mut Ctx<'_>) {
                     if let (Some(d), Some(inferred)) = (decl.elem(), tensor_elem(&ty)) {
                         if d.is_defined() && d.name() != inferred {
                             ctx.report(
-                                "type-mismatch",
+                                Code::TypeMismatch,
                                 At::Node(g, n),
                                 format!(
                                     "output `{name}` is {ty} by inference but declared tensor({})",
@@ -136,7 +136,7 @@ fn infer_node(
                 // The table sorts each allowed list when it loads.
                 if allowed.binary_search_by(|a| a.as_str().cmp(ty)).is_err() {
                     ctx.report(
-                        "type-constraint",
+                        Code::TypeConstraint,
                         at,
                         format!(
                             "input {i} ({}) is {ty}, which {}-{} does not allow for {}; allowed: {}",
@@ -155,7 +155,7 @@ fn infer_node(
                 }
                 match bound.iter().find(|(param, _, _)| *param == p.type_str) {
                     Some((_, first, j)) if *first != ty => ctx.report(
-                        "type-mismatch",
+                        Code::TypeMismatch,
                         at,
                         format!(
                             "input {i} is {ty} but input {j} is {first}; both bind type {}",
@@ -169,7 +169,7 @@ fn infer_node(
             None => {
                 if **ty != *p.type_str {
                     ctx.report(
-                        "type-constraint",
+                        Code::TypeConstraint,
                         at,
                         format!("input {i} ({}) must be {}, it is {ty}", p.name, p.type_str),
                     );

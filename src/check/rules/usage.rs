@@ -4,7 +4,7 @@
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 use crate::check::schema::normalize_domain;
-use crate::check::{At, Ctx};
+use crate::check::{At, Code, Ctx};
 use crate::model::{GraphId, GraphOwner};
 
 pub(crate) fn check(ctx: &mut Ctx<'_>) {
@@ -62,7 +62,7 @@ pub(crate) fn check(ctx: &mut Ctx<'_>) {
         if !first.is_some_and(|j| called[j]) {
             let at = function_scope.get(&i).map_or(At::Model, |&g| At::Graph(g));
             ctx.report(
-                "unused-function",
+                Code::UnusedFunction,
                 at,
                 format!("function {}:{} is never called", f.domain, f.name),
             );
@@ -72,7 +72,7 @@ pub(crate) fn check(ctx: &mut Ctx<'_>) {
         let d = normalize_domain(&o.domain);
         if !d.is_empty() && !domains_used.contains(d) {
             ctx.report(
-                "unused-opset-import",
+                Code::UnusedOpsetImport,
                 At::Model,
                 format!(
                     "domain {d} (opset {}) is imported but no node uses it",
@@ -145,7 +145,7 @@ fn check_scope(ctx: &mut Ctx<'_>, g: GraphId, free: &[HashSet<String>]) {
                 .map(String::as_str)
                 .collect();
             ctx.report(
-                "dead-node",
+                Code::DeadNode,
                 At::Node(g, n),
                 format!(
                     "no graph output depends on this node (outputs: {})",
@@ -158,7 +158,7 @@ fn check_scope(ctx: &mut Ctx<'_>, g: GraphId, free: &[HashSet<String>]) {
         for t in &graph.initializer {
             if !consumed(&t.name) {
                 ctx.report(
-                    "unused-initializer",
+                    Code::UnusedInitializer,
                     At::Graph(g),
                     format!("initializer `{}` is never used", t.name),
                 );
@@ -169,7 +169,7 @@ fn check_scope(ctx: &mut Ctx<'_>, g: GraphId, free: &[HashSet<String>]) {
             for name in &gi.inputs {
                 if !consumed(name) {
                     ctx.report(
-                        "unused-input",
+                        Code::UnusedInput,
                         At::Graph(g),
                         format!("graph input `{name}` is never used"),
                     );
