@@ -140,7 +140,7 @@ fn main() {
         // Shape inference (tract) goes on after the graph is drawn; edges then get its shapes.
         let settled = opened.elapsed().as_secs_f64();
         let first_frame = first_frame.unwrap_or(settled);
-        let nodes = d.app.doc.as_ref().map_or(0, |doc| doc.info.node_count);
+        let nodes = d.app.doc().map_or(0, |doc| doc.info.node_count);
         let readable = pan(&mut d);
         d.app.fit_view();
         d.frame(vec![]);

@@ -109,14 +109,7 @@ pub fn exercise(bytes: &[u8], depth: Depth, times: &mut StageTimes) -> Reached {
             .graph(MAIN_GRAPH)
             .is_some_and(|g| g.node_count <= 2_000)
     {
-        let _ = lay_out(
-            &model,
-            LayoutRequest {
-                graph: MAIN_GRAPH,
-                model_generation: 0,
-            },
-            &|_| None,
-        );
+        let _ = lay_out(&model, LayoutRequest::of(MAIN_GRAPH));
     }
     lap(&mut times.layout);
     Reached::Checked

@@ -6,18 +6,43 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-/// Layout and inference crates recurse deeply on big graphs: give workers room.
-/// Called when a job has news for the UI (egui's request_repaint).
+/// Called when a job has news for the window (egui's request_repaint).
 pub type Repaint = Option<Arc<dyn Fn() + Send + Sync>>;
 
+/// Layout and inference crates recurse deeply on big graphs: give workers room.
 pub const WORKER_STACK: usize = 512 * 1024 * 1024;
 
+/// Why a job has no result: the work's own error, or a failure of the worker around it.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum JobFailure<E> {
+    #[error("{0}")]
+    Work(E),
+    /// A panic inside the work (ours or a dependency's), caught.
+    #[error("internal error: {0}")]
+    Panicked(String),
+    #[error("cannot start worker: {0}")]
+    NotStarted(String),
+}
+
 #[derive(Debug, Clone, PartialEq)]
-pub enum JobState<T> {
+enum JobState<T, E> {
     Idle,
-    Running { progress: f32, stage: String },
+    Running,
     Done(T),
-    Failed(String),
+    Failed(JobFailure<E>),
+}
+
+/// What the window shows of a job.
+#[derive(Debug, Clone, PartialEq)]
+pub enum JobStatus {
+    /// Never started, cancelled, or its result already taken.
+    Idle,
+    Running {
+        progress: f32,
+        stage: String,
+    },
+    /// A result (or failure) waits to be taken.
+    Finished,
 }
 
 /// Handed to the work: report progress, see cancellation.
@@ -56,12 +81,12 @@ impl Progress {
     }
 }
 
-pub struct Job<T> {
-    state: Arc<Mutex<JobState<T>>>,
+pub struct Job<T, E = String> {
+    state: Arc<Mutex<JobState<T, E>>>,
     shared: Option<Arc<Shared>>,
 }
 
-impl<T> Default for Job<T> {
+impl<T, E> Default for Job<T, E> {
     fn default() -> Self {
         Job {
             state: Arc::new(Mutex::new(JobState::Idle)),
@@ -70,22 +95,19 @@ impl<T> Default for Job<T> {
     }
 }
 
-impl<T: Send + 'static> Job<T> {
+impl<T: Send + 'static, E: Send + 'static> Job<T, E> {
     /// Starts `work` on a new thread. `repaint` is called when progress or the result arrives.
     pub fn spawn(
         name: &str,
         repaint: Repaint,
-        work: impl FnOnce(&Progress) -> Result<T, String> + Send + 'static,
-    ) -> Job<T> {
+        work: impl FnOnce(&Progress) -> Result<T, E> + Send + 'static,
+    ) -> Job<T, E> {
         let shared = Arc::new(Shared {
             progress: Mutex::new((0.0, "starting".into())),
             cancel: AtomicBool::new(false),
             repaint,
         });
-        let state = Arc::new(Mutex::new(JobState::Running {
-            progress: 0.0,
-            stage: "starting".into(),
-        }));
+        let state = Arc::new(Mutex::new(JobState::Running));
         let progress = Progress {
             shared: shared.clone(),
         };
@@ -100,10 +122,8 @@ impl<T: Send + 'static> Job<T> {
                 let new_state = match result {
                     _ if cancelled => JobState::Idle,
                     Ok(Ok(v)) => JobState::Done(v),
-                    Ok(Err(e)) => JobState::Failed(e),
-                    Err(panic) => {
-                        JobState::Failed(format!("internal error: {}", panic_text(&panic)))
-                    }
+                    Ok(Err(e)) => JobState::Failed(JobFailure::Work(e)),
+                    Err(panic) => JobState::Failed(JobFailure::Panicked(panic_text(&panic))),
                 };
                 if let Ok(mut s) = out.lock() {
                     *s = new_state;
@@ -114,7 +134,7 @@ impl<T: Send + 'static> Job<T> {
             });
         if let Err(e) = spawned {
             *state.lock().unwrap_or_else(|p| p.into_inner()) =
-                JobState::Failed(format!("cannot start worker: {e}"));
+                JobState::Failed(JobFailure::NotStarted(e.to_string()));
         }
         Job {
             state,
@@ -123,31 +143,33 @@ impl<T: Send + 'static> Job<T> {
     }
 }
 
-impl<T> Job<T> {
-    /// Current state, with live progress while running. Taking a finished result leaves `Idle`.
-    pub fn poll(&self) -> JobState<()> {
+impl<T, E> Job<T, E> {
+    /// Current status, with live progress while running. Taking a finished result leaves `Idle`.
+    pub fn poll(&self) -> JobStatus {
         let s = self.state.lock().unwrap_or_else(|p| p.into_inner());
         match &*s {
-            JobState::Idle => JobState::Idle,
-            JobState::Running { .. } => {
+            JobState::Idle => JobStatus::Idle,
+            JobState::Running => {
                 let (progress, stage) = self
                     .shared
                     .as_ref()
                     .and_then(|sh| sh.progress.lock().ok().map(|p| p.clone()))
                     .unwrap_or_default();
-                JobState::Running { progress, stage }
+                JobStatus::Running { progress, stage }
             }
-            JobState::Done(_) => JobState::Done(()),
-            JobState::Failed(e) => JobState::Failed(e.clone()),
+            JobState::Done(_) | JobState::Failed(_) => JobStatus::Finished,
         }
     }
 
     pub fn is_running(&self) -> bool {
-        matches!(self.poll(), JobState::Running { .. })
+        matches!(
+            *self.state.lock().unwrap_or_else(|p| p.into_inner()),
+            JobState::Running
+        )
     }
 
-    /// Takes the result (or error) if the job has finished.
-    pub fn take(&self) -> Option<Result<T, String>> {
+    /// Takes the result (or failure) if the job has finished.
+    pub fn take(&self) -> Option<Result<T, JobFailure<E>>> {
         let mut s = self.state.lock().unwrap_or_else(|p| p.into_inner());
         match std::mem::replace(&mut *s, JobState::Idle) {
             JobState::Done(v) => Some(Ok(v)),
@@ -164,7 +186,7 @@ impl<T> Job<T> {
             sh.cancel.store(true, Ordering::Relaxed);
         }
         let mut s = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        if matches!(*s, JobState::Running { .. }) {
+        if matches!(*s, JobState::Running) {
             *s = JobState::Idle;
         }
     }
@@ -191,29 +213,30 @@ mod tests {
 
     #[test]
     fn result_failure_and_panic_are_states() {
-        let ok = Job::spawn("t", None, |p| {
+        let ok: Job<i32> = Job::spawn("t", None, |p| {
             p.set(0.5, "half");
             Ok(41 + 1)
         });
         ok.wait();
+        assert_eq!(ok.poll(), JobStatus::Finished);
         assert_eq!(ok.take(), Some(Ok(42)));
-        assert_eq!(ok.poll(), JobState::Idle);
+        assert_eq!(ok.poll(), JobStatus::Idle);
 
-        let failed: Job<()> = Job::spawn("t", None, |_| Err("bad file".into()));
+        let failed: Job<(), &str> = Job::spawn("t", None, |_| Err("bad file"));
         failed.wait();
-        assert_eq!(failed.take(), Some(Err("bad file".into())));
+        assert_eq!(failed.take(), Some(Err(JobFailure::Work("bad file"))));
 
         let panicked: Job<()> = Job::spawn("t", None, |_| panic!("deep inside"));
         panicked.wait();
-        let Some(Err(e)) = panicked.take() else {
-            panic!("expected failure")
-        };
-        assert!(e.contains("deep inside"));
+        assert_eq!(
+            panicked.take(),
+            Some(Err(JobFailure::Panicked("deep inside".into())))
+        );
     }
 
     #[test]
     fn cancel_drops_the_result() {
-        let job = Job::spawn("t", None, |p| {
+        let job: Job<i32> = Job::spawn("t", None, |p| {
             while !p.cancelled() {
                 std::thread::sleep(std::time::Duration::from_millis(1));
             }

@@ -27,43 +27,8 @@ pub struct FormalParam {
     pub min_arity: usize,
 }
 
-/// AttributeProto.AttributeType numbers.
-pub mod attr_type {
-    pub const FLOAT: i32 = 1;
-    pub const INT: i32 = 2;
-    pub const STRING: i32 = 3;
-    pub const TENSOR: i32 = 4;
-    pub const GRAPH: i32 = 5;
-    pub const FLOATS: i32 = 6;
-    pub const INTS: i32 = 7;
-    pub const STRINGS: i32 = 8;
-    pub const TENSORS: i32 = 9;
-    pub const GRAPHS: i32 = 10;
-    pub const SPARSE_TENSOR: i32 = 11;
-    pub const SPARSE_TENSORS: i32 = 12;
-    pub const TYPE_PROTO: i32 = 13;
-    pub const TYPE_PROTOS: i32 = 14;
-
-    pub fn name(t: i32) -> &'static str {
-        match t {
-            FLOAT => "FLOAT",
-            INT => "INT",
-            STRING => "STRING",
-            TENSOR => "TENSOR",
-            GRAPH => "GRAPH",
-            FLOATS => "FLOATS",
-            INTS => "INTS",
-            STRINGS => "STRINGS",
-            TENSORS => "TENSORS",
-            GRAPHS => "GRAPHS",
-            SPARSE_TENSOR => "SPARSE_TENSOR",
-            SPARSE_TENSORS => "SPARSE_TENSORS",
-            TYPE_PROTO => "TYPE_PROTO",
-            TYPE_PROTOS => "TYPE_PROTOS",
-            _ => "UNDEFINED",
-        }
-    }
-}
+/// Attribute type codes, re-exported from `model::attr`.
+pub use crate::model::attr::attr_type;
 
 #[derive(Debug, Clone)]
 pub struct AttrSpec {

@@ -27,7 +27,7 @@ pub fn run(file: &Path, json: bool, no_run: bool) -> i32 {
                 AxisStatus::Fixed => format!("fixed at {}", e.fixed_value.unwrap_or_default()),
                 AxisStatus::Lost => format!("LOST at {}", e.lost_at_node.as_deref().unwrap_or("?")),
             };
-            println!("{}[{}] {}  {status}", e.input, e.dim_index, e.symbol);
+            println!("{}[{}] {}  {status}", e.input, e.dim_index, e.written);
             println!("    {}", e.reason);
             if let Some(d) = &e.run_detail {
                 let verdict = match e.confirmed_by_run {

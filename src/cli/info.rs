@@ -48,22 +48,7 @@ pub fn render(i: &ModelInfo) -> String {
     let producer = format!("{} {}", i.producer_name, i.producer_version);
     let _ = writeln!(s, "  IR version     {}", i.ir_version);
     let _ = writeln!(s, "  producer       {}", producer.trim());
-    let opsets: Vec<String> = i
-        .opset_import
-        .iter()
-        .map(|o| {
-            format!(
-                "{}:{}",
-                if o.domain.is_empty() {
-                    "ai.onnx"
-                } else {
-                    &o.domain
-                },
-                o.version
-            )
-        })
-        .collect();
-    let _ = writeln!(s, "  opsets         {}", opsets.join(", "));
+    let _ = writeln!(s, "  opsets         {}", i.opsets_text());
     if !i.graph_name.is_empty() {
         let _ = writeln!(s, "  graph          {}", i.graph_name);
     }

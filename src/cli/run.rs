@@ -139,12 +139,12 @@ pub fn run(args: &RunArgs) -> i32 {
     };
     let mut req = match request(args) {
         Ok(r) => r,
-        Err(e) => return fail(args.json, &e, None, EXIT_UNREADABLE),
+        Err(e) => return fail(args.json, &e.to_string(), None, EXIT_UNREADABLE),
     };
     let expected = match &args.expected {
         Some(dir) => match load_test_data_set(dir) {
             Ok(set) => Some(set),
-            Err(e) => return fail(args.json, &e, None, EXIT_UNREADABLE),
+            Err(e) => return fail(args.json, &e.to_string(), None, EXIT_UNREADABLE),
         },
         None => None,
     };
@@ -169,7 +169,7 @@ pub fn run(args: &RunArgs) -> i32 {
         Some(dir) => {
             match crate::run::save::write_outputs(dir, &outcome.outputs, &args.save_format) {
                 Ok(p) => p,
-                Err(e) => return fail(args.json, &e, None, EXIT_UNREADABLE),
+                Err(e) => return fail(args.json, &e.to_string(), None, EXIT_UNREADABLE),
             }
         }
         None => vec![],

@@ -30,8 +30,8 @@ pub fn run(file: &Path, json: bool) -> i32 {
             values: &a.values,
             symbols: &a.symbols,
             known_rate: a.known_rate(),
-            analysis_error: a.error.as_deref(),
-            unsupported_nodes: &a.unsupported_ops,
+            analysis_error: a.error.as_ref().map(|e| e.raw.as_str()),
+            unsupported_nodes: &a.unsupported_nodes,
         });
         return EXIT_OK;
     }
@@ -52,10 +52,10 @@ pub fn run(file: &Path, json: bool) -> i32 {
         a.values.len()
     );
     if let Some(e) = &a.error {
-        println!("analysis stopped: {}", e.lines().next().unwrap_or(""));
+        println!("analysis stopped: {}", e.headline);
     }
-    if !a.unsupported_ops.is_empty() {
-        println!("tract does not know: {}", a.unsupported_ops.join(", "));
+    if !a.unsupported_nodes.is_empty() {
+        println!("tract does not know: {}", a.unsupported_nodes.join(", "));
     }
     EXIT_OK
 }

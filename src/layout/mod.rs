@@ -1,23 +1,30 @@
-//! Model scope (+ shapes) → what to draw → where to draw it. Layout is a pure function of a
-//! `LayoutRequest`, so the view re-runs it only when the request changes.
+//! Model scope → what to draw → where to draw it. Layout is a pure function of a
+//! `LayoutRequest`, which is the key laid-out scopes are cached under (`document::Document`):
+//! what a layout depends on goes into the request, so a changed request is a new layout.
 
+pub mod cull;
 pub mod overview;
 pub mod scene;
 pub mod sugiyama;
 pub mod svg;
 
+pub use cull::CullGrid;
 pub use overview::Overview;
 pub use scene::{category_rgb, Category, Item, ItemKind, Row, ViewEdge, ViewGraph};
 pub use sugiyama::{compute, GraphLayout, Rect};
 
 use crate::model::{GraphId, Model};
 
-/// What a layout depends on. Equal requests give equal layouts.
+/// What a layout of one model depends on. Equal requests give equal layouts.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct LayoutRequest {
     pub graph: GraphId,
-    /// Identifies the model instance (load counter), so a reloaded file is laid out anew.
-    pub model_generation: u64,
+}
+
+impl LayoutRequest {
+    pub fn of(graph: GraphId) -> LayoutRequest {
+        LayoutRequest { graph }
+    }
 }
 
 /// A scope's view graph and its layout, computed together on a worker thread.
@@ -28,23 +35,23 @@ pub struct LaidOutGraph {
     pub layout: GraphLayout,
     /// The whole graph as a small picture (minimap).
     pub overview: Overview,
+    /// What is where, for culling and hit-testing in time proportional to the view.
+    pub cull: CullGrid,
 }
 
 /// Longer side of the overview picture, in pixels.
 pub const OVERVIEW_SIDE: usize = 512;
 
-pub fn lay_out(
-    model: &Model,
-    request: LayoutRequest,
-    shape_of: &dyn Fn(&str) -> Option<String>,
-) -> LaidOutGraph {
-    let view = ViewGraph::build(model, request.graph, shape_of);
+pub fn lay_out(model: &Model, request: LayoutRequest) -> LaidOutGraph {
+    let view = ViewGraph::build(model, request.graph);
     let layout = compute(&view);
     let overview = Overview::rasterize(&view, &layout, OVERVIEW_SIDE);
+    let cull = CullGrid::build(&layout);
     LaidOutGraph {
         request,
         view,
         layout,
         overview,
+        cull,
     }
 }

@@ -119,14 +119,7 @@ mod tests {
         let bytes =
             std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/assets/sample.onnx")).unwrap();
         let model = crate::model::load_bytes("sample.onnx", &bytes, None).unwrap();
-        let g = lay_out(
-            &model,
-            LayoutRequest {
-                graph: 0,
-                model_generation: 0,
-            },
-            &|_| None,
-        );
+        let g = lay_out(&model, LayoutRequest::of(0));
         let o = &g.overview;
         assert!(o.width.max(o.height) <= OVERVIEW_SIDE && o.width >= 4 && o.height >= 4);
         assert_eq!(o.rgba.len(), o.width * o.height * 4);

@@ -188,13 +188,9 @@ fn tensor_detail(model: &Model, g: GraphId, name: &str) -> String {
 }
 
 impl ViewGraph {
-    /// Builds the view of scope `g`. `shape_of` gives an edge label for a value (inferred
-    /// shapes when known); when it returns None the declared type is used, else `?`.
-    pub fn build(
-        model: &Model,
-        g: GraphId,
-        shape_of: &dyn Fn(&str) -> Option<String>,
-    ) -> ViewGraph {
+    /// Builds the view of scope `g`. Edge labels are the declared types (else `?`); inferred
+    /// shapes replace them when painted, so a layout does not wait for shape inference.
+    pub fn build(model: &Model, g: GraphId) -> ViewGraph {
         let mut vg = ViewGraph {
             graph: g,
             ..Default::default()
@@ -217,8 +213,9 @@ impl ViewGraph {
             }
         }
         let label = |name: &str| -> String {
-            shape_of(name)
-                .or_else(|| declared.get(name).map(shape_label))
+            declared
+                .get(name)
+                .map(shape_label)
                 .unwrap_or_else(|| "?".into())
         };
         let mut producer_item: HashMap<&str, usize> = HashMap::new();

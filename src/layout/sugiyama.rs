@@ -79,6 +79,18 @@ pub struct GraphLayout {
     pub bounds: Rect,
 }
 
+impl GraphLayout {
+    /// The topmost item (where a deep graph's first view is centred: its bounds' centre may be
+    /// empty when the graph drifts sideways).
+    pub fn top_item(&self) -> Option<usize> {
+        self.items
+            .iter()
+            .enumerate()
+            .min_by(|a, b| a.1.y.total_cmp(&b.1.y))
+            .map(|(i, _)| i)
+    }
+}
+
 /// Longest-path layer of every vertex (sources at 0). Vertices on cycles get a layer after
 /// everything that feeds them from outside the cycle.
 fn layers(n: usize, edges: &[(usize, usize)]) -> Vec<usize> {

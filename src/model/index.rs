@@ -27,13 +27,6 @@ pub enum GraphOwner {
     Function(usize),
 }
 
-/// A node's position: graph and index in that graph's node list.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct NodeRef {
-    pub graph: GraphId,
-    pub node: usize,
-}
-
 /// Borrowed view of a graph body: a GraphProto or a FunctionProto.
 #[derive(Clone, Copy)]
 pub enum Body<'a> {
@@ -87,6 +80,8 @@ pub struct GraphIndex {
     /// Declared inputs (IR < 4 models list every weight there) and (sparse) initializers: one
     /// lookup for "defined before any node".
     before_nodes: HashSet<String>,
+    /// Node index by tract name (`Model::node_by_tract_name`), made on first use.
+    pub(crate) tract_names: std::sync::OnceLock<std::collections::HashMap<String, usize>>,
 }
 
 impl GraphIndex {
@@ -110,7 +105,7 @@ pub struct ModelIndex {
 }
 
 /// Display name of a node: its name, or `op_type#index` when it has none.
-pub fn node_label(node: &NodeProto, index: usize) -> String {
+pub fn display_label(node: &NodeProto, index: usize) -> String {
     if node.name.is_empty() {
         format!("{}#{}", node.op_type, index)
     } else {
@@ -338,11 +333,11 @@ fn index_body(b: Body<'_>, g: &mut GraphIndex) -> Vec<(usize, usize, Option<usiz
         }
         for (a, attr) in node.attribute.iter().enumerate() {
             if attr.g.is_some() {
-                let label = node_label(node, n);
+                let label = display_label(node, n);
                 subgraphs.push((n, a, None, format!("{}/{}", label, attr.name)));
             }
             for s in 0..attr.graphs.len() {
-                let label = node_label(node, n);
+                let label = display_label(node, n);
                 subgraphs.push((n, a, Some(s), format!("{}/{}[{}]", label, attr.name, s)));
             }
         }

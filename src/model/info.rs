@@ -16,6 +16,29 @@ pub struct OpsetEntry {
     pub version: i64,
 }
 
+impl std::fmt::Display for OpsetEntry {
+    /// `ai.onnx:17`, `ai.onnx.ml:3`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let domain = if self.domain.is_empty() {
+            "ai.onnx"
+        } else {
+            &self.domain
+        };
+        write!(f, "{domain}:{}", self.version)
+    }
+}
+
+impl ModelInfo {
+    /// Every opset import, `ai.onnx:17, ai.onnx.ml:3`.
+    pub fn opsets_text(&self) -> String {
+        self.opset_import
+            .iter()
+            .map(|o| o.to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct MetadataEntry {
     pub key: String,

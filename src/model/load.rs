@@ -27,10 +27,9 @@ pub enum LoadError {
     External {
         path: String,
         tensor: String,
+        #[source]
         error: ExternalError,
     },
-    #[error("{path}: loading was cancelled")]
-    Cancelled { path: String },
 }
 
 /// Where a model came from (drag-and-drop gives a path, or only bytes from a browser-like source).

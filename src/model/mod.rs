@@ -1,5 +1,6 @@
 //! bytes → ModelProto → Model: loading, the graph index, tensors and types.
 
+pub mod attr;
 pub mod dtype;
 pub mod external;
 pub mod index;
@@ -14,13 +15,13 @@ use onnx_protobuf::{ModelProto, NodeProto, TensorProto};
 
 pub use dtype::DataType;
 pub use external::{ExternalError, ExternalRef, ExternalStore};
-pub use index::{Body, GraphId, GraphIndex, GraphOwner, ModelIndex, NodeRef, MAIN_GRAPH};
+pub use index::{display_label, Body, GraphId, GraphIndex, GraphOwner, ModelIndex, MAIN_GRAPH};
 pub use load::{load_bytes, load_path, LoadError, Origin};
 pub use tensor::{Tensor, TensorError, TensorStats, TensorValues};
 
 /// The name tract (and so every run and shape report) gives a node: its name, or its first
 /// output when it has none.
-pub fn node_key(n: &NodeProto) -> &str {
+pub fn tract_name(n: &NodeProto) -> &str {
     if n.name.is_empty() {
         n.output.first().map(String::as_str).unwrap_or("")
     } else {
@@ -85,8 +86,20 @@ impl Model {
         self.index.graphs.get(id)
     }
 
-    pub fn node(&self, r: NodeRef) -> Option<&NodeProto> {
-        self.body(r.graph)?.nodes().get(r.node)
+    /// The node of scope `g` that tract (and so every run and shape report) calls `name`.
+    /// The name map is built on first use, so loading a big model does not pay for it.
+    pub fn node_by_tract_name(&self, g: GraphId, name: &str) -> Option<usize> {
+        let index = self.graph(g)?;
+        let names = index.tract_names.get_or_init(|| {
+            let mut m = std::collections::HashMap::new();
+            if let Some(body) = self.body(g) {
+                for (i, n) in body.nodes().iter().enumerate() {
+                    m.entry(tract_name(n).to_string()).or_insert(i);
+                }
+            }
+            m
+        });
+        names.get(name).copied()
     }
 
     /// Every initializer of every graph (main and subgraphs), with its graph.
@@ -164,7 +177,7 @@ impl Model {
             .map(|o| o.version)
     }
 
-    /// Main-graph op types keyed by `node_key`: how tract's errors and timings are mapped back
+    /// Main-graph op types keyed by `tract_name`: how tract's errors and timings are mapped back
     /// to ONNX nodes.
     pub fn main_node_ops(&self) -> std::collections::HashMap<String, String> {
         let Some(Body::Graph(g)) = self.body(MAIN_GRAPH) else {
@@ -172,7 +185,7 @@ impl Model {
         };
         g.node
             .iter()
-            .map(|n| (node_key(n).to_string(), n.op_type.clone()))
+            .map(|n| (tract_name(n).to_string(), n.op_type.clone()))
             .collect()
     }
 

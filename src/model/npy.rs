@@ -1,11 +1,41 @@
 //! `.npy` (NumPy format) reading and writing of decoded tensors.
 
-use super::tensor::{decode_raw, element_count, Tensor, TensorValues};
+use super::tensor::{decode_raw, element_count, Tensor, TensorError, TensorValues};
 use super::DataType;
+
+/// A `.npy` file onnx-lens cannot read, or a tensor it cannot write as one.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum NpyError {
+    #[error("not a .npy file (bad magic)")]
+    BadMagic,
+    #[error("unsupported .npy version {0}")]
+    Version(u8),
+    #[error("the .npy header {0}")]
+    Header(&'static str),
+    #[error("unsupported numpy dtype '{0}'")]
+    Dtype(String),
+    #[error("Fortran-ordered arrays are not supported; save with np.ascontiguousarray")]
+    FortranOrder,
+    #[error("bad dim '{0}' in .npy shape")]
+    BadDim(String),
+    #[error("tensor too large")]
+    TooLarge,
+    #[error(".npy holds {actual} data bytes, its shape {dims:?} of {descr} needs {expected}")]
+    Length {
+        actual: u64,
+        dims: Vec<i64>,
+        descr: String,
+        expected: u64,
+    },
+    #[error(transparent)]
+    Tensor(#[from] TensorError),
+    #[error("string tensors cannot be saved as .npy")]
+    StringTensor,
+}
 
 /// numpy's dtype string for a tensor's values, and the bytes to store. Types numpy has no
 /// native dtype for (bfloat16, float8, 4/2/6-bit) are widened to float32 / int8 / uint8.
-fn descr_and_bytes(t: &Tensor) -> Result<(&'static str, Vec<u8>), String> {
+fn descr_and_bytes(t: &Tensor) -> Result<(&'static str, Vec<u8>), NpyError> {
     let v = &t.values;
     Ok(match v {
         TensorValues::F32(_) => ("<f4", v.numpy_bytes()),
@@ -41,7 +71,7 @@ fn descr_and_bytes(t: &Tensor) -> Result<(&'static str, Vec<u8>), String> {
                 .flat_map(|i| (v.get_f64(i).unwrap_or(f64::NAN) as f32).to_le_bytes())
                 .collect(),
         ),
-        TensorValues::Str(_) => return Err("string tensors cannot be saved as .npy".into()),
+        TensorValues::Str(_) => return Err(NpyError::StringTensor),
     })
 }
 
@@ -76,9 +106,9 @@ fn header_str<'a>(header: &'a str, key: &str) -> Option<&'a str> {
 }
 
 /// Parses a `.npy` file (versions 1–3, C order, little-endian numeric or bool dtypes).
-pub fn from_npy(name: &str, bytes: &[u8]) -> Result<Tensor, String> {
+pub fn from_npy(name: &str, bytes: &[u8]) -> Result<Tensor, NpyError> {
     if bytes.len() < 10 || &bytes[..6] != b"\x93NUMPY" {
-        return Err("not a .npy file (bad magic)".into());
+        return Err(NpyError::BadMagic);
     }
     let (header_len, start) = match bytes[6] {
         1 => (u16::from_le_bytes([bytes[8], bytes[9]]) as usize, 10usize),
@@ -86,19 +116,16 @@ pub fn from_npy(name: &str, bytes: &[u8]) -> Result<Tensor, String> {
             u32::from_le_bytes(bytes[8..12].try_into().unwrap()) as usize,
             12,
         ),
-        v => return Err(format!("unsupported .npy version {v}")),
+        v => return Err(NpyError::Version(v)),
     };
     let header = bytes
         .get(start..start.saturating_add(header_len))
-        .ok_or("truncated .npy header")?;
-    let header = std::str::from_utf8(header).map_err(|_| "the .npy header is not text")?;
-    let descr = header_str(header, "descr").ok_or("the .npy header has no 'descr'")?;
-    let dtype =
-        dtype_of_descr(descr).ok_or_else(|| format!("unsupported numpy dtype '{descr}'"))?;
+        .ok_or(NpyError::Header("is truncated"))?;
+    let header = std::str::from_utf8(header).map_err(|_| NpyError::Header("is not text"))?;
+    let descr = header_str(header, "descr").ok_or(NpyError::Header("has no 'descr'"))?;
+    let dtype = dtype_of_descr(descr).ok_or_else(|| NpyError::Dtype(descr.to_string()))?;
     if header.contains("'fortran_order': True") {
-        return Err(
-            "Fortran-ordered arrays are not supported; save with np.ascontiguousarray".into(),
-        );
+        return Err(NpyError::FortranOrder);
     }
     let shape_text = header
         .find("'shape'")
@@ -106,26 +133,28 @@ pub fn from_npy(name: &str, bytes: &[u8]) -> Result<Tensor, String> {
             let rest = &header[i..];
             Some(&rest[rest.find('(')? + 1..rest.find(')')?])
         })
-        .ok_or("the .npy header has no 'shape'")?;
+        .ok_or(NpyError::Header("has no 'shape'"))?;
     let dims = shape_text
         .split(',')
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .map(|s| {
             s.parse::<i64>()
-                .map_err(|_| format!("bad dim '{s}' in .npy shape"))
+                .map_err(|_| NpyError::BadDim(s.to_string()))
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let count = element_count(&dims).map_err(|e| e.to_string())?;
+    let count = element_count(&dims)?;
     let data = &bytes[start + header_len..];
-    let expected = dtype.raw_len(count).ok_or("tensor too large")?;
+    let expected = dtype.raw_len(count).ok_or(NpyError::TooLarge)?;
     if data.len() as u64 != expected {
-        return Err(format!(
-            ".npy holds {} data bytes, its shape {dims:?} of {descr} needs {expected}",
-            data.len()
-        ));
+        return Err(NpyError::Length {
+            actual: data.len() as u64,
+            dims,
+            descr: descr.to_string(),
+            expected,
+        });
     }
-    let values = decode_raw(dtype, data, count as usize).map_err(|e| e.to_string())?;
+    let values = decode_raw(dtype, data, count as usize)?;
     Ok(Tensor {
         name: name.to_string(),
         dtype,
@@ -134,7 +163,7 @@ pub fn from_npy(name: &str, bytes: &[u8]) -> Result<Tensor, String> {
     })
 }
 
-pub fn to_npy(t: &Tensor) -> Result<Vec<u8>, String> {
+pub fn to_npy(t: &Tensor) -> Result<Vec<u8>, NpyError> {
     let (descr, data) = descr_and_bytes(t)?;
     let shape = match t.dims.len() {
         0 => "()".to_string(),
@@ -192,6 +221,9 @@ mod tests {
         assert_eq!(from_npy("x", &to_npy(&t).unwrap()).unwrap(), t);
         let mut truncated = to_npy(&t).unwrap();
         truncated.pop();
-        assert!(from_npy("x", &truncated).unwrap_err().contains("needs 24"));
+        assert!(from_npy("x", &truncated)
+            .unwrap_err()
+            .to_string()
+            .contains("needs 24"));
     }
 }

@@ -7,7 +7,7 @@ use super::engine::{run, RunError, RunRequest};
 use super::inputs::default_symbol_value;
 use crate::jobs::Progress;
 use crate::model::Model;
-use crate::shapes::{AxesReport, AxisStatus};
+use crate::shapes::{AxesReport, AxisEvidence, AxisStatus};
 
 /// Two distinct values to try for a symbol: the default and a clearly different one.
 pub fn trial_values(rank: usize, dim_index: usize) -> (i64, i64) {
@@ -56,11 +56,7 @@ pub fn confirm(model: &Model, report: &mut AxesReport, progress: &Progress) {
             };
             run(model, &req, &Progress::detached())
         };
-        let shown = if first.symbol == "?" || first.symbol.starts_with('-') {
-            sym.as_str()
-        } else {
-            first.symbol.as_str()
-        };
+        let shown = first.shown().to_string();
         let (ra, rb) = (attempt(a), attempt(b));
         let (confirmed, detail) = match (&ra, &rb) {
             (Err(e @ (RunError::Unsupported { .. } | RunError::Input(_))), _)
@@ -81,11 +77,12 @@ pub fn confirm(model: &Model, report: &mut AxesReport, progress: &Progress) {
                     .iter()
                     .find(|e| &e.tract_symbol == sym)
                     .map(|e| e.status);
+                // A symbol no output carries is not expected to change the outputs' shapes.
                 let follows = sa != sb
-                    || !report
-                        .axes
-                        .iter()
-                        .any(|e| &e.tract_symbol == sym && e.reason.starts_with("reaches"));
+                    || !report.axes.iter().any(|e| {
+                        &e.tract_symbol == sym
+                            && matches!(e.evidence, AxisEvidence::ReachesOutputs { .. })
+                    });
                 (
                     Some((status == Some(AxisStatus::Dynamic)) == follows),
                     format!("ran at {shown}={a} (outputs {sa:?}) and {shown}={b} (outputs {sb:?})"),

@@ -1,22 +1,20 @@
-//! One test inference with tract: symbols get concrete values, unsupported ops are named before
-//! anything runs, the plan is optimised (or left plain when optimisation fails), then warm-up,
+//! One test inference: inputs read or generated, symbols given concrete values, then a tract
+//! plan (`tract::Plan`: unsupported ops named before anything runs, optimised or plain), warm-up,
 //! timed runs and one profiled run whose per-node times map back to ONNX node names.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
-use std::sync::Arc;
+use std::collections::{BTreeMap, HashSet};
 use std::time::Instant;
 
-use tract_onnx::pb;
-use tract_onnx::prelude::*;
-
-use super::convert::{from_tract, to_tract};
 use super::inputs::{
     check_given, concrete_shape, generate, input_specs, load_tensor_file, resolve_symbols,
-    InputSource,
+    InputError, InputSource,
 };
 use crate::jobs::Progress;
 use crate::model::{Model, Tensor, MAIN_GRAPH};
-use crate::shapes::{bind_input_symbols, failing_node, tract_proto, InputSymbol};
+use crate::tract::{
+    bind_input_symbols, fix_input_dims, tract_proto, ConvertError, Plan, PlanError, PlanOptions,
+    TractFailure,
+};
 
 /// What to run and how.
 #[derive(Debug, Clone)]
@@ -84,44 +82,48 @@ pub struct RunOutcome {
     pub threads: usize,
 }
 
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum RunError {
-    /// Ops tract has no implementation for, or cannot translate here, as (op, node).
-    #[error("unsupported: {}{}", .nodes.iter().map(|(op, node)| format!("{op} at {node}")).collect::<Vec<_>>().join(", "), .detail.as_ref().map(|d| format!(" (tract: {d})")).unwrap_or_default())]
+    /// Ops tract has no implementation for, or cannot type here, as (op, node).
+    #[error("unsupported: {}{}", .nodes.iter().map(|(op, node)| format!("{op} at {node}")).collect::<Vec<_>>().join(", "), .detail.as_ref().map(|d| format!(" (tract: {})", d.cause)).unwrap_or_default())]
     Unsupported {
         nodes: Vec<(String, String)>,
-        detail: Option<String>,
+        detail: Option<TractFailure>,
     },
     #[error("inputs: {0}")]
-    Input(String),
-    #[error("{}{message}", node.as_ref().map(|n| format!("failed at node {n}: ")).unwrap_or_default())]
-    Failed {
-        node: Option<String>,
-        message: String,
-    },
+    Input(#[from] InputError),
+    #[error("{}{failure}", failure.node.as_ref().map(|n| format!("failed at node {n}: ")).unwrap_or_default())]
+    Tract { failure: TractFailure },
+    #[error("reading the outputs: {0}")]
+    Output(#[from] ConvertError),
+    /// The worker running the job failed outside tract (a panic in our code).
+    #[error("{0}")]
+    Job(String),
     #[error("cancelled")]
     Cancelled,
+}
+
+impl From<TractFailure> for RunError {
+    fn from(failure: TractFailure) -> Self {
+        RunError::Tract { failure }
+    }
+}
+
+impl From<PlanError> for RunError {
+    fn from(e: PlanError) -> Self {
+        match e {
+            PlanError::Unsupported { nodes, detail } => RunError::Unsupported { nodes, detail },
+            PlanError::Failed(failure) => RunError::Tract { failure },
+            PlanError::Cancelled => RunError::Cancelled,
+        }
+    }
 }
 
 impl RunError {
     /// One line: the failing node and the innermost cause.
     pub fn summary(&self) -> String {
         match self {
-            RunError::Failed { node, message } => {
-                let cause = crate::shapes::infer::tidy_tract_text(
-                    message
-                        .lines()
-                        .next()
-                        .unwrap_or("")
-                        .rsplit(": ")
-                        .next()
-                        .unwrap_or(""),
-                );
-                match node {
-                    Some(n) => format!("fails at node {n}: {cause}"),
-                    None => cause,
-                }
-            }
+            RunError::Tract { failure } => failure.summary(),
             other => other.to_string(),
         }
     }
@@ -129,85 +131,8 @@ impl RunError {
     pub fn node(&self) -> Option<&str> {
         match self {
             RunError::Unsupported { nodes, .. } => nodes.first().map(|(_, n)| n.as_str()),
-            RunError::Failed { node, .. } => node.as_deref(),
+            RunError::Tract { failure } => failure.node.as_deref(),
             _ => None,
-        }
-    }
-}
-
-fn failed(e: anyhow::Error) -> RunError {
-    let message = format!("{e:#}");
-    RunError::Failed {
-        node: failing_node(&message),
-        message,
-    }
-}
-
-/// Fixes every symbolic input dim of the proto to its value.
-fn fix_input_dims(
-    proto: &mut pb::ModelProto,
-    symbols: &[InputSymbol],
-    values: &BTreeMap<String, i64>,
-) {
-    use pb::tensor_shape_proto::dimension::Value as DimValue;
-    let Some(graph) = proto.graph.as_mut() else {
-        return;
-    };
-    for input in &mut graph.input {
-        let Some(pb::type_proto::Value::TensorType(tt)) =
-            input.r#type.as_mut().and_then(|t| t.value.as_mut())
-        else {
-            continue;
-        };
-        for (i, dim) in tt
-            .shape
-            .iter_mut()
-            .flat_map(|s| s.dim.iter_mut())
-            .enumerate()
-        {
-            let sym = symbols
-                .iter()
-                .find(|s| s.input == input.name && s.dim_index == i);
-            if let Some(v) = sym.and_then(|s| values.get(&s.symbol)) {
-                dim.value = Some(DimValue::DimValue(*v));
-            }
-        }
-    }
-}
-
-/// Nodes tract has no implementation for, as (op, node name).
-fn unsupported(model: &InferenceModel) -> Vec<(String, String)> {
-    model
-        .nodes()
-        .iter()
-        .filter_map(|n| {
-            let op = n.op.name();
-            let inner = op.strip_prefix("Unimplemented(")?.strip_suffix(')')?;
-            Some((inner.to_string(), n.name.clone()))
-        })
-        .collect()
-}
-
-/// Maps tract node names (`/fc1/Gemm.matmul`, …) back to the ONNX node they came from
-/// (tract names an unnamed node after its first output), with its op type.
-struct NodeNames(HashMap<String, String>);
-
-impl NodeNames {
-    fn of(model: &Model) -> NodeNames {
-        NodeNames(model.main_node_ops())
-    }
-
-    fn op_of(&self, node: &str) -> Option<&str> {
-        self.0.get(node).map(String::as_str)
-    }
-
-    fn onnx_name<'a>(&self, tract_name: &'a str) -> Option<&'a str> {
-        let mut name = tract_name;
-        loop {
-            if self.0.contains_key(name) {
-                return Some(name);
-            }
-            name = &name[..name.rfind('.')?];
         }
     }
 }
@@ -218,12 +143,7 @@ pub fn run(model: &Model, req: &RunRequest, progress: &Progress) -> Result<RunOu
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         run_inner(model, req, progress)
     }))
-    .unwrap_or_else(|p| {
-        Err(RunError::Failed {
-            node: None,
-            message: format!("tract panicked: {}", crate::jobs::panic_text(&p)),
-        })
-    })
+    .unwrap_or_else(|p| Err(TractFailure::from_panic(&p).into()))
 }
 
 fn run_inner(model: &Model, req: &RunRequest, progress: &Progress) -> Result<RunOutcome, RunError> {
@@ -232,12 +152,12 @@ fn run_inner(model: &Model, req: &RunRequest, progress: &Progress) -> Result<Run
     let mut given: BTreeMap<String, Tensor> = BTreeMap::new();
     for spec in &specs {
         let mut t = match req.inputs.get(&spec.name) {
-            Some(InputSource::File(p)) => load_tensor_file(p).map_err(RunError::Input)?,
+            Some(InputSource::File(p)) => load_tensor_file(p)?,
             Some(InputSource::Given(t)) => t.clone(),
             _ => continue,
         };
         t.name = spec.name.clone();
-        check_given(spec, &t).map_err(RunError::Input)?;
+        check_given(spec, &t)?;
         given.insert(spec.name.clone(), t);
     }
     if let Some(unknown) = req
@@ -245,17 +165,17 @@ fn run_inner(model: &Model, req: &RunRequest, progress: &Progress) -> Result<Run
         .keys()
         .find(|k| !specs.iter().any(|s| &s.name == *k))
     {
-        let names: Vec<&str> = specs.iter().map(|s| s.name.as_str()).collect();
-        return Err(RunError::Input(format!(
-            "the model has no input '{unknown}' (it has: {})",
-            names.join(", ")
-        )));
+        return Err(InputError::NoSuchInput {
+            name: unknown.clone(),
+            available: specs.iter().map(|s| s.name.clone()).collect(),
+        }
+        .into());
     }
 
     progress.set(0.05, "parsing for tract");
-    let (mut proto, dir) = tract_proto(model).map_err(failed)?;
+    let (mut proto, dir) = tract_proto(model)?;
     let symbols = bind_input_symbols(&mut proto);
-    let values = resolve_symbols(&specs, &symbols, &given, &req.dims).map_err(RunError::Input)?;
+    let values = resolve_symbols(&specs, &symbols, &given, &req.dims)?;
     fix_input_dims(&mut proto, &symbols, &values);
 
     let mut inputs = Vec::with_capacity(specs.len());
@@ -263,83 +183,29 @@ fn run_inner(model: &Model, req: &RunRequest, progress: &Progress) -> Result<Run
         let t = match given.remove(&spec.name) {
             Some(t) => t,
             None => {
-                let dtype = spec.dtype.ok_or_else(|| {
-                    RunError::Input(format!("input '{}' has no element type", spec.name))
-                })?;
-                let dims = concrete_shape(spec, &symbols, &values).map_err(RunError::Input)?;
+                let dtype = spec
+                    .dtype
+                    .ok_or_else(|| InputError::NoElementType(spec.name.clone()))?;
+                let dims = concrete_shape(spec, &symbols, &values)?;
                 let source = req.inputs.get(&spec.name).cloned().unwrap_or_default();
-                generate(&spec.name, dtype, &dims, &source).map_err(RunError::Input)?
+                generate(&spec.name, dtype, &dims, &source)?
             }
         };
         inputs.push(t);
     }
 
-    let onnx = tract_onnx::onnx()
-        .with_ignore_value_info(true)
-        .with_ignore_output_shapes(true);
-    let mut parsed = onnx.parse(&proto, dir.as_deref()).map_err(failed)?.model;
-    let blocking = unsupported(&parsed);
-    if !blocking.is_empty() {
-        return Err(RunError::Unsupported {
-            nodes: blocking,
-            detail: None,
-        });
-    }
-    if progress.cancelled() {
-        return Err(RunError::Cancelled);
-    }
-    // Shapes that do not fit at these values are the model's problem, not tract's: analyse
-    // first so such failures name their node as failures rather than as unsupported ops.
-    progress.set(0.1, "shape analysis");
-    parsed.analyse(false).map_err(failed)?;
-    progress.set(0.15, "typing the graph");
-    // tract implements the op but cannot type it in this configuration: still "unsupported".
-    let names = NodeNames::of(model);
-    let typed = parsed.into_typed().map_err(|e| match failed(e) {
-        RunError::Failed {
-            node: Some(node),
-            message,
-        } => RunError::Unsupported {
-            nodes: vec![(names.op_of(&node).unwrap_or("?").to_string(), node)],
-            detail: message.rsplit(": ").next().map(str::to_string),
-        },
-        other => other,
-    })?;
-    let (plan_model, optimized, plan_note) = if req.optimize {
-        progress.set(0.25, "optimising");
-        match typed.clone().into_optimized() {
-            Ok(m) => (m, true, None),
-            Err(e) => (
-                typed,
-                false,
-                Some(format!("optimisation failed, ran the plain plan: {e:#}")),
-            ),
-        }
-    } else {
-        (typed, false, None)
+    let options = PlanOptions {
+        optimize: req.optimize,
+        threads: req.threads,
     };
-    let plan = plan_model.into_runnable().map_err(failed)?;
+    let plan = Plan::build(model, &proto, dir.as_deref(), options, progress)?;
+    let feed = plan.feed(&inputs).map_err(InputError::from)?;
 
-    let feed: TVec<TValue> = inputs
-        .iter()
-        .map(|t| to_tract(t).map(|t| t.into_tvalue()))
-        .collect::<Result<_, _>>()
-        .map_err(RunError::Input)?;
-
-    let threads = req.threads.max(1);
-    let pool = if threads > 1 {
-        tract_linalg::multithread::Executor::multithread(threads)
-    } else {
-        tract_linalg::multithread::Executor::SingleThread
-    };
-    let run_plan = |feed: TVec<TValue>| {
-        tract_linalg::multithread::multithread_tract_scope(pool.clone(), || plan.run(feed))
-    };
     let total = req.runs + 1 + usize::from(req.profile);
     let step = |i: usize, what: &str| progress.set(0.3 + 0.7 * i as f32 / total as f32, what);
     step(0, "first run");
     let t0 = Instant::now();
-    let first = run_plan(feed.clone()).map_err(failed)?;
+    let first = plan.run(&feed)?;
     let first_ms = t0.elapsed().as_secs_f64() * 1e3;
     // The first run warms caches up; it only counts as latency when no timed runs were asked for.
     let mut times = Vec::with_capacity(req.runs);
@@ -349,7 +215,7 @@ fn run_inner(model: &Model, req: &RunRequest, progress: &Progress) -> Result<Run
         }
         step(1 + i, "timed runs");
         let t0 = Instant::now();
-        run_plan(feed.clone()).map_err(failed)?;
+        plan.run(&feed)?;
         times.push(t0.elapsed().as_secs_f64() * 1e3);
     }
     if times.is_empty() {
@@ -364,10 +230,10 @@ fn run_inner(model: &Model, req: &RunRequest, progress: &Progress) -> Result<Run
 
     let node_times = if req.profile {
         step(total - 1, "profiling nodes");
-        tract_linalg::multithread::multithread_tract_scope(pool.clone(), || {
-            profile(&plan, feed, &names)
-        })
-        .map_err(failed)?
+        plan.profile(&feed)?
+            .into_iter()
+            .map(|(node, ms)| NodeTime { node, ms })
+            .collect()
     } else {
         vec![]
     };
@@ -376,34 +242,13 @@ fn run_inner(model: &Model, req: &RunRequest, progress: &Progress) -> Result<Run
         .graph(MAIN_GRAPH)
         .map(|g| g.outputs.clone())
         .unwrap_or_default();
-    let outputs = first
-        .iter()
-        .enumerate()
-        .map(|(i, v)| {
-            let name = output_names
-                .get(i)
-                .cloned()
-                .unwrap_or_else(|| format!("output_{i}"));
-            from_tract(&name, v)
-        })
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|message| RunError::Failed {
-            node: None,
-            message,
-        })?;
+    let outputs = plan.outputs(&first, &output_names)?;
     progress.set(1.0, "done");
     let mut seen = HashSet::new();
     let symbol_values = symbols
         .iter()
         .filter(|s| seen.insert(s.symbol.clone()))
-        .filter_map(|s| {
-            let shown = if s.written == "?" || s.written.starts_with('-') {
-                &s.symbol
-            } else {
-                &s.written
-            };
-            Some((shown.clone(), *values.get(&s.symbol)?))
-        })
+        .filter_map(|s| Some((s.shown().to_string(), *values.get(&s.symbol)?)))
         .collect();
     Ok(RunOutcome {
         inputs,
@@ -411,35 +256,8 @@ fn run_inner(model: &Model, req: &RunRequest, progress: &Progress) -> Result<Run
         outputs,
         latency_ms,
         node_times,
-        optimized,
-        plan_note,
-        threads,
+        optimized: plan.optimized,
+        plan_note: plan.plan_note.clone(),
+        threads: plan.threads,
     })
-}
-
-/// One run with a clock around every node; times summed per ONNX node, slowest first.
-fn profile(
-    plan: &Arc<TypedSimplePlan>,
-    feed: TVec<TValue>,
-    names: &NodeNames,
-) -> TractResult<Vec<NodeTime>> {
-    let mut state = plan.spawn()?;
-    let mut per_node: HashMap<String, f64> = HashMap::new();
-    state.run_plan_with_eval(feed, |ctx, op_state, node, inputs| {
-        let t0 = Instant::now();
-        let r = tract_onnx::tract_core::plan::eval(ctx, op_state, node, inputs);
-        let ms = t0.elapsed().as_secs_f64() * 1e3;
-        let key = names
-            .onnx_name(&node.name)
-            .unwrap_or(&node.name)
-            .to_string();
-        *per_node.entry(key).or_default() += ms;
-        r
-    })?;
-    let mut times: Vec<NodeTime> = per_node
-        .into_iter()
-        .map(|(node, ms)| NodeTime { node, ms })
-        .collect();
-    times.sort_by(|a, b| b.ms.total_cmp(&a.ms));
-    Ok(times)
 }

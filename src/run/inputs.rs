@@ -3,15 +3,18 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use onnx_protobuf::Message;
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 use rand_distr::{Distribution, StandardNormal};
 
+use crate::model::npy::NpyError;
+use crate::model::tensor::TensorError;
 use crate::model::types::{Dim, ValueType};
 use crate::model::{tensor, Body, DataType, Model, Tensor, TensorValues, MAIN_GRAPH};
-use crate::shapes::InputSymbol;
+use crate::tract::InputSymbol;
 
 /// How to fill one graph input.
 #[derive(Debug, Clone, PartialEq)]
@@ -107,20 +110,104 @@ pub fn input_specs(model: &Model) -> Vec<InputSpec> {
         .collect()
 }
 
+/// Why inputs for a run cannot be had: a file, a choice, or a shape that does not fit.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum InputError {
+    #[error("{}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: Arc<std::io::Error>,
+    },
+    #[error("{}: {source}", path.display())]
+    Npy {
+        path: PathBuf,
+        #[source]
+        source: NpyError,
+    },
+    #[error("{}: neither .npy nor a TensorProto: {message}", path.display())]
+    NotATensor { path: PathBuf, message: String },
+    #[error("{}: {source}", path.display())]
+    Tensor {
+        path: PathBuf,
+        #[source]
+        source: TensorError,
+    },
+    #[error("{}: no input_N.pb or output_N.pb files", dir.display())]
+    EmptyTestSet { dir: PathBuf },
+    #[error("the model has no input '{name}' (it has: {})", available.join(", "))]
+    NoSuchInput {
+        name: String,
+        available: Vec<String>,
+    },
+    #[error("--dim {name}: the model has no such input dim (it has: {})", available.join(", "))]
+    NoSuchDim {
+        name: String,
+        available: Vec<String>,
+    },
+    #[error("dim '{dim}' is {first} in one given input and {second} in '{input}'")]
+    DimConflict {
+        dim: String,
+        first: i64,
+        second: u64,
+        input: String,
+    },
+    #[error("dim '{dim}' = {value}: dims cannot be negative")]
+    NegativeDim { dim: String, value: i64 },
+    #[error("input '{0}' has no declared shape; give it a file")]
+    NoShape(String),
+    #[error("input '{input}' dim {dim} has no value")]
+    NoDimValue { input: String, dim: usize },
+    #[error("input '{0}' has no element type")]
+    NoElementType(String),
+    #[error("input '{input}': shape {dims:?} is too large to generate")]
+    TooLarge { input: String, dims: Vec<u64> },
+    #[error("input '{input}': {what} is not a generated source")]
+    NotGenerated { input: String, what: String },
+    #[error("input '{input}': cannot generate {dtype} values")]
+    CannotGenerate { input: String, dtype: DataType },
+    #[error("input '{input}' is {declared}, the given tensor is {given}")]
+    WrongType {
+        input: String,
+        declared: DataType,
+        given: DataType,
+    },
+    #[error("input '{input}' is declared {declared}, the given tensor has shape {given:?}")]
+    WrongShape {
+        input: String,
+        declared: String,
+        given: Vec<u64>,
+    },
+    #[error(transparent)]
+    Convert(#[from] crate::tract::ConvertError),
+}
+
 /// Reads a `.npy` or a TensorProto `.pb` file.
-pub fn load_tensor_file(path: &Path) -> Result<Tensor, String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+pub fn load_tensor_file(path: &Path) -> Result<Tensor, InputError> {
+    let bytes = std::fs::read(path).map_err(|e| InputError::Read {
+        path: path.to_path_buf(),
+        source: Arc::new(e),
+    })?;
     let name = path
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
     if bytes.starts_with(b"\x93NUMPY") {
-        return crate::model::npy::from_npy(&name, &bytes)
-            .map_err(|e| format!("{}: {e}", path.display()));
+        return crate::model::npy::from_npy(&name, &bytes).map_err(|source| InputError::Npy {
+            path: path.to_path_buf(),
+            source,
+        });
     }
-    let proto = onnx_protobuf::TensorProto::parse_from_bytes(&bytes)
-        .map_err(|e| format!("{}: neither .npy nor a TensorProto: {e}", path.display()))?;
-    let mut t = tensor::decode(&proto, None).map_err(|e| format!("{}: {e}", path.display()))?;
+    let proto = onnx_protobuf::TensorProto::parse_from_bytes(&bytes).map_err(|e| {
+        InputError::NotATensor {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        }
+    })?;
+    let mut t = tensor::decode(&proto, None).map_err(|source| InputError::Tensor {
+        path: path.to_path_buf(),
+        source,
+    })?;
     if t.name.is_empty() {
         t.name = name;
     }
@@ -136,8 +223,11 @@ pub struct TestDataSet {
 }
 
 /// `prefix_N.pb` files of a folder in numeric order of N.
-fn numbered(dir: &Path, prefix: &str) -> Result<Vec<PathBuf>, String> {
-    let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+fn numbered(dir: &Path, prefix: &str) -> Result<Vec<PathBuf>, InputError> {
+    let entries = std::fs::read_dir(dir).map_err(|e| InputError::Read {
+        path: dir.to_path_buf(),
+        source: Arc::new(e),
+    })?;
     let mut files: Vec<(u64, PathBuf)> = entries
         .filter_map(|e| e.ok())
         .filter_map(|e| {
@@ -154,7 +244,7 @@ fn numbered(dir: &Path, prefix: &str) -> Result<Vec<PathBuf>, String> {
     Ok(files.into_iter().map(|(_, p)| p).collect())
 }
 
-pub fn load_test_data_set(dir: &Path) -> Result<TestDataSet, String> {
+pub fn load_test_data_set(dir: &Path) -> Result<TestDataSet, InputError> {
     let read_all = |prefix| {
         numbered(dir, prefix)?
             .iter()
@@ -167,10 +257,9 @@ pub fn load_test_data_set(dir: &Path) -> Result<TestDataSet, String> {
         expected: read_all("output_")?,
     };
     if set.inputs.is_empty() && set.expected.is_empty() {
-        return Err(format!(
-            "{}: no input_N.pb or output_N.pb files",
-            dir.display()
-        ));
+        return Err(InputError::EmptyTestSet {
+            dir: dir.to_path_buf(),
+        });
     }
     Ok(set)
 }
@@ -223,7 +312,7 @@ pub fn resolve_symbols(
     symbols: &[InputSymbol],
     given: &BTreeMap<String, Tensor>,
     chosen: &BTreeMap<String, i64>,
-) -> Result<BTreeMap<String, i64>, String> {
+) -> Result<BTreeMap<String, i64>, InputError> {
     let mut values: BTreeMap<String, i64> = BTreeMap::new();
     for s in symbols {
         let Some(t) = given.get(&s.input) else {
@@ -234,10 +323,12 @@ pub fn resolve_symbols(
         };
         match values.insert(s.symbol.clone(), actual as i64) {
             Some(prev) if prev != actual as i64 => {
-                return Err(format!(
-                    "dim '{}' is {prev} in one given input and {actual} in '{}'",
-                    s.written, s.input
-                ))
+                return Err(InputError::DimConflict {
+                    dim: s.written.clone(),
+                    first: prev,
+                    second: actual,
+                    input: s.input.clone(),
+                })
             }
             _ => {}
         }
@@ -259,10 +350,10 @@ pub fn resolve_symbols(
                 default_symbol_value(rank, s.dim_index)
             });
         if v < 0 {
-            return Err(format!(
-                "dim '{}' = {v}: dims cannot be negative",
-                s.written
-            ));
+            return Err(InputError::NegativeDim {
+                dim: s.written.clone(),
+                value: v,
+            });
         }
         values.insert(s.symbol.clone(), v);
     }
@@ -271,11 +362,10 @@ pub fn resolve_symbols(
             .iter()
             .any(|s| &s.written == key || &s.symbol == key)
         {
-            let known: Vec<&str> = symbols.iter().map(|s| s.written.as_str()).collect();
-            return Err(format!(
-                "--dim {key}: the model has no such input dim (it has: {})",
-                known.join(", ")
-            ));
+            return Err(InputError::NoSuchDim {
+                name: key.clone(),
+                available: symbols.iter().map(|s| s.written.clone()).collect(),
+            });
         }
     }
     Ok(values)
@@ -286,13 +376,11 @@ pub fn concrete_shape(
     spec: &InputSpec,
     symbols: &[InputSymbol],
     values: &BTreeMap<String, i64>,
-) -> Result<Vec<u64>, String> {
-    let dims = spec.dims.as_ref().ok_or_else(|| {
-        format!(
-            "input '{}' has no declared shape; give it a file",
-            spec.name
-        )
-    })?;
+) -> Result<Vec<u64>, InputError> {
+    let dims = spec
+        .dims
+        .as_ref()
+        .ok_or_else(|| InputError::NoShape(spec.name.clone()))?;
     dims.iter()
         .enumerate()
         .map(|(i, d)| match d {
@@ -302,7 +390,10 @@ pub fn concrete_shape(
                 .find(|s| s.input == spec.name && s.dim_index == i)
                 .and_then(|s| values.get(&s.symbol))
                 .map(|&v| v as u64)
-                .ok_or_else(|| format!("input '{}' dim {i} has no value", spec.name)),
+                .ok_or_else(|| InputError::NoDimValue {
+                    input: spec.name.clone(),
+                    dim: i,
+                }),
         })
         .collect()
 }
@@ -313,14 +404,15 @@ pub fn generate(
     dtype: DataType,
     dims: &[u64],
     source: &InputSource,
-) -> Result<Tensor, String> {
+) -> Result<Tensor, InputError> {
     let count = dims
         .iter()
         .try_fold(1u64, |a, &d| a.checked_mul(d))
         .filter(|&c| c <= 1 << 31);
-    let count = count
-        .ok_or_else(|| format!("input '{name}': shape {dims:?} is too large to generate"))?
-        as usize;
+    let count = count.ok_or_else(|| InputError::TooLarge {
+        input: name.to_string(),
+        dims: dims.to_vec(),
+    })? as usize;
     let mut fill: Box<dyn FnMut() -> f64> = match source {
         InputSource::Zeros => Box::new(|| 0.0),
         InputSource::Ones => Box::new(|| 1.0),
@@ -334,10 +426,10 @@ pub fn generate(
             })
         }
         other => {
-            return Err(format!(
-                "input '{name}': {} is not a generated source",
-                other.describe()
-            ))
+            return Err(InputError::NotGenerated {
+                input: name.to_string(),
+                what: other.describe(),
+            })
         }
     };
     let v: Vec<f64> = (0..count).map(|_| fill()).collect();
@@ -359,7 +451,12 @@ pub fn generate(
                 .map(|&x| format!("{}", x as i64).into_bytes())
                 .collect(),
         ),
-        other => return Err(format!("input '{name}': cannot generate {other} values")),
+        other => {
+            return Err(InputError::CannotGenerate {
+                input: name.to_string(),
+                dtype: other,
+            })
+        }
     };
     Ok(Tensor {
         name: name.to_string(),
@@ -370,13 +467,14 @@ pub fn generate(
 }
 
 /// Checks a given tensor against the input's declared type and fixed dims.
-pub fn check_given(spec: &InputSpec, t: &Tensor) -> Result<(), String> {
+pub fn check_given(spec: &InputSpec, t: &Tensor) -> Result<(), InputError> {
     if let Some(dtype) = spec.dtype {
         if dtype != t.dtype {
-            return Err(format!(
-                "input '{}' is {dtype}, the given tensor is {}",
-                spec.name, t.dtype
-            ));
+            return Err(InputError::WrongType {
+                input: spec.name.clone(),
+                declared: dtype,
+                given: t.dtype,
+            });
         }
     }
     if let Some(dims) = &spec.dims {
@@ -386,12 +484,11 @@ pub fn check_given(spec: &InputSpec, t: &Tensor) -> Result<(), String> {
                 .zip(&t.dims)
                 .all(|(d, &a)| !matches!(d, Dim::Value(v) if *v >= 0 && *v as u64 != a));
         if !fits {
-            return Err(format!(
-                "input '{}' is declared {}, the given tensor has shape {:?}",
-                spec.name,
-                crate::model::types::format_dims(Some(dims)),
-                t.dims
-            ));
+            return Err(InputError::WrongShape {
+                input: spec.name.clone(),
+                declared: crate::model::types::format_dims(Some(dims)),
+                given: t.dims.clone(),
+            });
         }
     }
     Ok(())

@@ -3,7 +3,6 @@
 
 pub mod compare;
 pub mod confirm;
-pub mod convert;
 pub mod engine;
 pub mod inputs;
 pub mod save;
@@ -11,6 +10,6 @@ pub mod save;
 pub use compare::{compare, top_k, Comparison, Tolerance};
 pub use engine::{default_threads, run, Latency, NodeTime, RunError, RunOutcome, RunRequest};
 pub use inputs::{
-    feed_test_set, input_specs, load_test_data_set, test_data_sets_beside, InputSource, InputSpec,
-    TestDataSet,
+    feed_test_set, input_specs, load_test_data_set, test_data_sets_beside, InputError, InputSource,
+    InputSpec, TestDataSet,
 };

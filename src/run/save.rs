@@ -6,6 +6,21 @@ use onnx_protobuf::{Message, TensorProto};
 
 use crate::model::{npy, Tensor, TensorValues};
 
+/// An output that could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum SaveError {
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Npy(#[from] npy::NpyError),
+    #[error("cannot encode a TensorProto: {0}")]
+    Proto(#[from] protobuf::Error),
+}
+
 /// An output name as a file name: path separators and other odd characters become `_`.
 pub fn file_stem(name: &str, index: usize) -> String {
     let s: String = name
@@ -38,15 +53,17 @@ pub fn to_tensor_proto(t: &Tensor) -> TensorProto {
     p
 }
 
-pub fn to_pb_bytes(t: &Tensor) -> Result<Vec<u8>, String> {
-    to_tensor_proto(t)
-        .write_to_bytes()
-        .map_err(|e| e.to_string())
+pub fn to_pb_bytes(t: &Tensor) -> Result<Vec<u8>, SaveError> {
+    Ok(to_tensor_proto(t).write_to_bytes()?)
 }
 
 /// Writes each output as `DIR/<sanitised name>.<ext>` (`npy` or `pb`); returns the paths.
-pub fn write_outputs(dir: &Path, outputs: &[Tensor], ext: &str) -> Result<Vec<PathBuf>, String> {
-    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+pub fn write_outputs(dir: &Path, outputs: &[Tensor], ext: &str) -> Result<Vec<PathBuf>, SaveError> {
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| SaveError::Io { path, source }
+    };
+    std::fs::create_dir_all(dir).map_err(io(dir))?;
     let mut written = Vec::new();
     for (i, t) in outputs.iter().enumerate() {
         let bytes = if ext == "pb" {
@@ -55,7 +72,7 @@ pub fn write_outputs(dir: &Path, outputs: &[Tensor], ext: &str) -> Result<Vec<Pa
             npy::to_npy(t)?
         };
         let path = dir.join(format!("{}.{ext}", file_stem(&t.name, i)));
-        std::fs::write(&path, bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+        std::fs::write(&path, bytes).map_err(io(&path))?;
         written.push(path);
     }
     Ok(written)

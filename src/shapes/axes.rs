@@ -9,9 +9,10 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::infer::{failing_node, tidy_tract_text, NodeFacts, ShapeAnalysis, SymDim};
+use super::infer::ShapeAnalysis;
 use crate::model::types::{Dim, ValueType};
 use crate::model::{Body, Model, MAIN_GRAPH};
+use crate::tract::{is_named_dim, Dims, NodeFacts, SymDim};
 use serde::Serialize;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -22,13 +23,37 @@ pub enum AxisStatus {
     Lost,
 }
 
+/// What a verdict rests on, as values (the reason text is made from it, never read back).
+#[derive(Debug, Clone, PartialEq)]
+pub enum AxisEvidence {
+    /// The symbol is a dim of these outputs.
+    ReachesOutputs { outputs: Vec<String> },
+    /// Consumed by a node whose outputs may drop it (a reduction, Shape, Gather, …).
+    Consumed { node: String, op: String },
+    /// Shape analysis stopped (at `stopped_at`) before the symbol reached the outputs.
+    NotDisproved { stopped_at: Option<String> },
+    /// No output depends on it.
+    Unused,
+    /// A node makes it a constant (or folds it into another dim).
+    Pinned { node: String, op: String },
+    /// Shape analysis breaks on it at `failing_node`, after it was pinned at `pinned_at` when
+    /// that is an earlier node.
+    AnalysisFails {
+        failing_node: String,
+        pinned_at: Option<String>,
+    },
+    /// The input declares a number.
+    Declared { value: i64 },
+}
+
 /// One input dim (JSON contract of `onnx-lens axes --json`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AxisEntry {
     pub input: String,
     pub dim_index: usize,
     /// As written in the model (`batch_size`, `?`, `-1`); for fixed dims, the value as text.
-    pub symbol: String,
+    #[serde(rename = "symbol")]
+    pub written: String,
     pub status: AxisStatus,
     pub fixed_value: Option<i64>,
     pub lost_at_node: Option<String>,
@@ -39,6 +64,19 @@ pub struct AxisEntry {
     /// tract's identifier for the symbol (empty for fixed dims).
     #[serde(skip)]
     pub tract_symbol: String,
+    #[serde(skip)]
+    pub evidence: AxisEvidence,
+}
+
+impl AxisEntry {
+    /// The dim as a user reads it: its name in the model, or tract's symbol for `?`/`-1`.
+    pub fn shown(&self) -> &str {
+        if is_named_dim(&self.written) || self.tract_symbol.is_empty() {
+            &self.written
+        } else {
+            &self.tract_symbol
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -47,8 +85,6 @@ pub struct AxesReport {
     /// Model-level observations: only static inputs, outputs the inputs do not explain.
     pub notes: Vec<String>,
 }
-
-type Dims = Option<Vec<Option<SymDim>>>;
 
 fn any_dim(values: &[Dims], f: impl Fn(&SymDim) -> bool) -> bool {
     values.iter().flatten().flatten().flatten().any(f)
@@ -146,11 +182,20 @@ fn explain(op: &str, n: &NodeFacts, written: &str, sym: &str) -> String {
     }
 }
 
+/// One symbol's verdict, shared by every input dim bound to it.
+#[derive(Clone)]
+struct Verdict {
+    status: AxisStatus,
+    node: Option<String>,
+    reason: String,
+    evidence: AxisEvidence,
+}
+
 /// The static dynamic-axes report.
 pub fn report(model: &Model, a: &ShapeAnalysis) -> AxesReport {
     let ops = model.main_node_ops();
     let op_of = |n: &NodeFacts| ops.get(&n.name).cloned().unwrap_or_else(|| n.op.clone());
-    let error_node = a.error.as_deref().and_then(failing_node);
+    let error_node = a.error.as_ref().and_then(|e| e.node.clone());
     let error_index = error_node
         .as_ref()
         .and_then(|e| a.nodes.iter().position(|n| &n.name == e));
@@ -160,19 +205,15 @@ pub fn report(model: &Model, a: &ShapeAnalysis) -> AxesReport {
         .map(|o| a.tract_dims.get(o).cloned())
         .collect();
     let mut report = AxesReport::default();
-    let mut verdicts: HashMap<String, (AxisStatus, Option<String>, String)> = HashMap::new();
+    let mut verdicts: HashMap<String, Verdict> = HashMap::new();
 
     for s in &a.symbols {
         let sym = s.symbol.as_str();
-        let written = if s.written == "?" || s.written.starts_with('-') {
-            sym
-        } else {
-            s.written.as_str()
-        };
+        let written = s.shown();
         let verdict = verdicts
             .entry(s.symbol.clone())
             .or_insert_with(|| {
-                let error_hits = a.error.as_deref().is_some_and(|e| e.contains(&format!("Sym({sym})")))
+                let error_hits = a.error.as_ref().is_some_and(|e| e.mentions_symbol(sym))
                     || error_index.is_some_and(|i| any_dim(&a.nodes[i].inputs, |d| d.mentions(sym)));
                 let until = error_index.unwrap_or(a.nodes.len());
                 // First node where the symbol stops standing alone, and where it disappears.
@@ -188,25 +229,28 @@ pub fn report(model: &Model, a: &ShapeAnalysis) -> AxesReport {
                         && n.outputs.iter().all(|o| o.is_some())
                         && !any_dim(&n.outputs, |d| d.mentions(sym))
                 });
-                let reaches: Vec<String> = a
+                let reaching: Vec<(&String, &Dims)> = a
                     .outputs
                     .iter()
                     .zip(&output_dims)
                     .filter(|(_, d)| d.as_ref().is_some_and(|d| d.iter().flatten().any(|t| t.mentions(sym))))
-                    .map(|(o, d)| format!("{o} {}", dims_text(d).replace(sym, written)))
                     .collect();
-                if error_hits {
+                if let Some(failure) = a.error.as_ref().filter(|_| error_hits) {
                     let failing = error_node.clone().unwrap_or_default();
-                    let first_line = a.error.as_deref().unwrap_or("").lines().next().unwrap_or("").to_string();
-                    let why = tidy_tract_text(first_line.rsplit(": ").next().unwrap_or(""));
+                    let why = &failure.cause;
                     return match unseated {
-                        Some(t) if Some(t.index) != error_index => {
-                            let reason = format!(
+                        Some(t) if Some(t.index) != error_index => Verdict {
+                            status: AxisStatus::Lost,
+                            node: Some(t.node.name.clone()),
+                            reason: format!(
                                 "{}; shape analysis then fails at {failing}: {why}",
                                 explain(&op_of(t.node), t.node, written, sym)
-                            );
-                            (AxisStatus::Lost, Some(t.node.name.clone()), reason)
-                        }
+                            ),
+                            evidence: AxisEvidence::AnalysisFails {
+                                failing_node: failing.clone(),
+                                pinned_at: Some(t.node.name.clone()),
+                            },
+                        },
                         _ => {
                             let n = &a.nodes[error_index.unwrap_or(0)];
                             let reason = if op_of(n) == "Reshape" && n.const_inputs.get(1).is_some_and(|c| c.is_some()) {
@@ -214,43 +258,87 @@ pub fn report(model: &Model, a: &ShapeAnalysis) -> AxesReport {
                             } else {
                                 format!("{} cannot take a variable {written}: {why}", op_of(n))
                             };
-                            (AxisStatus::Lost, Some(failing), reason)
+                            Verdict {
+                                status: AxisStatus::Lost,
+                                node: Some(failing.clone()),
+                                reason,
+                                evidence: AxisEvidence::AnalysisFails {
+                                    failing_node: failing,
+                                    pinned_at: None,
+                                },
+                            }
                         }
                     };
                 }
-                if !reaches.is_empty() {
-                    return (AxisStatus::Dynamic, None, format!("reaches the outputs: {}", reaches.join(", ")));
+                if !reaching.is_empty() {
+                    let shown: Vec<String> = reaching
+                        .iter()
+                        .map(|(o, d)| format!("{o} {}", dims_text(d).replace(sym, written)))
+                        .collect();
+                    return Verdict {
+                        status: AxisStatus::Dynamic,
+                        node: None,
+                        reason: format!("reaches the outputs: {}", shown.join(", ")),
+                        evidence: AxisEvidence::ReachesOutputs {
+                            outputs: reaching.iter().map(|(o, _)| (*o).clone()).collect(),
+                        },
+                    };
                 }
                 match vanished {
-                    Some(t) if consumes_legitimately(&op_of(t.node)) => (
-                        AxisStatus::Dynamic,
-                        None,
-                        format!("consumed by {} at {}; the outputs do not depend on it", op_of(t.node), t.node.name),
-                    ),
-                    Some(t) => (AxisStatus::Lost, Some(t.node.name.clone()), explain(&op_of(t.node), t.node, written, sym)),
-                    None if a.error.is_some() => (
-                        AxisStatus::Dynamic,
-                        None,
-                        format!(
+                    Some(t) if consumes_legitimately(&op_of(t.node)) => Verdict {
+                        status: AxisStatus::Dynamic,
+                        node: None,
+                        reason: format!(
+                            "consumed by {} at {}; the outputs do not depend on it",
+                            op_of(t.node),
+                            t.node.name
+                        ),
+                        evidence: AxisEvidence::Consumed {
+                            node: t.node.name.clone(),
+                            op: op_of(t.node),
+                        },
+                    },
+                    Some(t) => Verdict {
+                        status: AxisStatus::Lost,
+                        node: Some(t.node.name.clone()),
+                        reason: explain(&op_of(t.node), t.node, written, sym),
+                        evidence: AxisEvidence::Pinned {
+                            node: t.node.name.clone(),
+                            op: op_of(t.node),
+                        },
+                    },
+                    None if a.error.is_some() => Verdict {
+                        status: AxisStatus::Dynamic,
+                        node: None,
+                        reason: format!(
                             "not disproved: shape analysis stopped at {} before {written} reached the outputs",
                             error_node.clone().unwrap_or_else(|| "a node".into())
                         ),
-                    ),
-                    None => (AxisStatus::Dynamic, None, "no output depends on it".into()),
+                        evidence: AxisEvidence::NotDisproved {
+                            stopped_at: error_node.clone(),
+                        },
+                    },
+                    None => Verdict {
+                        status: AxisStatus::Dynamic,
+                        node: None,
+                        reason: "no output depends on it".into(),
+                        evidence: AxisEvidence::Unused,
+                    },
                 }
             })
             .clone();
         report.axes.push(AxisEntry {
             input: s.input.clone(),
             dim_index: s.dim_index,
-            symbol: s.written.clone(),
-            status: verdict.0,
+            written: s.written.clone(),
+            status: verdict.status,
             fixed_value: None,
-            lost_at_node: verdict.1,
-            reason: verdict.2,
+            lost_at_node: verdict.node,
+            reason: verdict.reason,
             confirmed_by_run: None,
             run_detail: None,
             tract_symbol: s.symbol.clone(),
+            evidence: verdict.evidence,
         });
     }
 
@@ -262,7 +350,7 @@ pub fn report(model: &Model, a: &ShapeAnalysis) -> AxesReport {
                 report.axes.push(AxisEntry {
                     input: name.clone(),
                     dim_index: 0,
-                    symbol: v.to_string(),
+                    written: v.to_string(),
                     status: AxisStatus::Fixed,
                     fixed_value: Some(*v),
                     lost_at_node: None,
@@ -272,6 +360,7 @@ pub fn report(model: &Model, a: &ShapeAnalysis) -> AxesReport {
                     confirmed_by_run: None,
                     run_detail: None,
                     tract_symbol: String::new(),
+                    evidence: AxisEvidence::Declared { value: *v },
                 });
             }
         }

@@ -3,8 +3,6 @@
 pub mod axes;
 pub mod infer;
 
-pub use axes::{report as axes_report, AxesReport, AxisEntry, AxisStatus};
-pub use infer::{
-    analyse, analyse_with, bind_input_symbols, failing_node, tract_proto, InputSymbol,
-    ShapeAnalysis, ShapeOrigin, ValueShape, Weights,
-};
+pub use crate::tract::{InputSymbol, Weights};
+pub use axes::{report as axes_report, AxesReport, AxisEntry, AxisEvidence, AxisStatus};
+pub use infer::{analyse, analyse_with, type_text, ShapeAnalysis, ShapeOrigin, ValueShape};

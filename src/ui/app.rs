@@ -1,55 +1,39 @@
-//! The window: menu and search bar, side panels, the graph. Paints state and sends requests
-//! (load, layout, tensor decode) to jobs; never computes on the UI thread.
+//! The window: the frame loop (input, jobs, panels, canvas) and `apply`, the one place where
+//! commands from panels and the canvas take effect.
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use egui::{Color32, Key, KeyboardShortcut, Modifiers, RichText, Ui};
 
+use super::canvas::{self, FrameStats, Marks, ViewState};
+use super::commands::{Command, LeftTab};
 use super::dialog::FileDialog;
-use super::document::{load, Document, Selection, Source};
-use super::graph_view::{self, FrameStats, Marks, ViewAction};
-use super::panels::{self, TensorView, UiAction};
+use super::panels;
+use super::state::OpenDocument;
 use super::style;
-use crate::jobs::{Job, JobState, Repaint};
-use crate::layout::ItemKind;
-use crate::model::GraphId;
+use super::widgets::count;
+use crate::document::{load, Document, Loaded, OpenError, Selection, Source, TensorSummary};
+use crate::jobs::{Job, JobStatus, Repaint};
+use crate::model::MAIN_GRAPH;
 
 const MAX_RECENT: usize = 10;
 const RECENT_KEY: &str = "onnx-lens.recent";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LeftTab {
-    Model,
-    Diagnostics,
-    Search,
-    Axes,
-    Run,
-}
-
 pub struct LensApp {
-    pub doc: Option<Document>,
-    load_job: Job<super::document::Loaded>,
+    open: Option<OpenDocument>,
+    load_job: Job<Loaded, OpenError>,
     loading_name: String,
     /// The last failure, shown in a banner until dismissed (the open model stays).
     pub error: Option<String>,
     dialog: Box<dyn FileDialog>,
     pub recent: Vec<PathBuf>,
     pub tab: LeftTab,
-    pub search: String,
     focus_search: bool,
-    tensor_job: Job<TensorView>,
-    pub tensor: Option<TensorView>,
-    tensor_page: usize,
-    generation: u64,
     pub last_frame: FrameStats,
     ctx: Option<egui::Context>,
-    /// Set by the screenshot script: save an SVG of the current graph to this path once laid out.
+    /// A short message in the menu bar (`saved …`).
     pub notice: Option<String>,
-    pub run: super::run_panel::RunPanel,
-    /// Minimap textures, uploaded once per laid-out scope.
-    overviews: HashMap<(u64, GraphId), egui::TextureHandle>,
     /// Where the graph canvas was last drawn (what a PNG export captures).
     canvas_rect: Option<egui::Rect>,
     png_export: Option<PngExport>,
@@ -64,24 +48,17 @@ struct PngExport {
 impl LensApp {
     pub fn new(dialog: Box<dyn FileDialog>, recent: Vec<PathBuf>) -> LensApp {
         LensApp {
-            doc: None,
+            open: None,
             load_job: Job::default(),
             loading_name: String::new(),
             error: None,
             dialog,
             recent,
             tab: LeftTab::Model,
-            search: String::new(),
             focus_search: false,
-            tensor_job: Job::default(),
-            tensor: None,
-            tensor_page: 0,
-            generation: 0,
             last_frame: FrameStats::default(),
             ctx: None,
             notice: None,
-            run: Default::default(),
-            overviews: HashMap::new(),
             canvas_rect: None,
             png_export: None,
         }
@@ -94,6 +71,11 @@ impl LensApp {
             .unwrap_or_default()
     }
 
+    /// The open model's document.
+    pub fn doc(&self) -> Option<&Document> {
+        self.open.as_ref().map(|o| &o.doc)
+    }
+
     fn repaint_fn(&self) -> Repaint {
         self.ctx
             .clone()
@@ -101,23 +83,13 @@ impl LensApp {
     }
 
     pub fn open_path(&mut self, path: PathBuf) {
-        self.loading_name = path.display().to_string();
-        self.remember(&path);
-        self.start_load(Source::Path(path));
-    }
-
-    pub fn open_bytes(&mut self, name: String, bytes: Vec<u8>) {
-        self.loading_name = name.clone();
-        self.start_load(Source::Bytes { name, bytes });
+        self.apply(Command::Open(path));
     }
 
     fn start_load(&mut self, source: Source) {
         self.load_job.cancel();
-        self.generation += 1;
-        let generation = self.generation;
-        self.load_job = Job::spawn("load", self.repaint_fn(), move |p| {
-            load(source, generation, p)
-        });
+        self.loading_name = source.name();
+        self.load_job = Job::spawn("load", self.repaint_fn(), move |p| load(source, p));
     }
 
     fn remember(&mut self, path: &std::path::Path) {
@@ -128,117 +100,109 @@ impl LensApp {
     }
 
     pub fn is_busy(&self) -> bool {
-        self.load_job.is_running()
-            || self.tensor_job.is_running()
-            || self.run.is_running()
-            || self
-                .doc
-                .as_ref()
-                .is_some_and(|d| d.shapes_running() || d.confirm_job().is_running())
+        self.load_job.is_running() || self.open.as_ref().is_some_and(|o| o.busy())
     }
 
     fn poll_jobs(&mut self) {
         if let Some(result) = self.load_job.take() {
             match result {
                 Ok(loaded) => {
-                    let mut doc = Document::new(loaded, self.generation);
+                    let mut doc = Document::new(loaded);
                     doc.start_shapes(self.repaint_fn());
-                    self.doc = Some(doc);
-                    self.overviews.clear();
+                    self.open = Some(OpenDocument::new(doc));
                     self.error = None;
-                    self.tensor = None;
                     self.tab = LeftTab::Model;
                 }
-                Err(e) => self.error = Some(e),
+                Err(e) => self.error = Some(e.to_string()),
             }
         }
-        if let Some(result) = self.tensor_job.take() {
+        let Some(open) = &mut self.open else { return };
+        if let Some(result) = open.tensor_job.take() {
             match result {
-                Ok(t) => {
-                    self.tensor = Some(t);
-                    self.tensor_page = 0;
-                }
-                Err(e) => self.error = Some(e),
+                Ok(t) => open.show_tensor(t),
+                Err(e) => self.error = Some(e.to_string()),
             }
         }
-        self.run.poll();
-        if let Some(doc) = &mut self.doc {
-            if let Some(e) = doc.poll_layouts().or_else(|| doc.poll_shapes()) {
-                self.error = Some(e);
-            }
-            doc.apply_pending_center();
+        if let Some(e) = open.doc.poll().pop() {
+            self.error = Some(e);
+        }
+        if let Some((g, at)) = open.doc.take_pending_center() {
+            open.views.entry(g).or_default().center_on(at);
         }
     }
 
-    fn apply(&mut self, action: UiAction) {
+    /// Makes a command take effect.
+    pub fn apply(&mut self, command: Command) {
         let repaint = self.repaint_fn();
-        let Some(doc) = &mut self.doc else { return };
-        match action {
-            UiAction::FocusNode(g, n) => doc.focus_node(g, n, repaint),
-            UiAction::SelectValue(g, v) => {
-                doc.selection = Selection::Value(g, v);
+        match command {
+            Command::Open(path) => {
+                self.remember(&path);
+                self.start_load(Source::Path(path));
             }
-            UiAction::OpenGraph(g) => doc.open_graph(g, repaint),
-            UiAction::ShowTensor(g, name) => {
-                let model = doc.model.clone();
-                self.tensor_job = Job::spawn("tensor", repaint, move |_| {
-                    TensorView::compute(&model, g, &name)
-                });
+            Command::OpenBytes { name, bytes } => self.start_load(Source::Bytes { name, bytes }),
+            Command::OpenDialog => {
+                if let Some(p) = self.dialog.pick_model() {
+                    self.apply(Command::Open(p));
+                }
             }
-            UiAction::InspectTensor(t) => {
-                self.tensor = Some(TensorView::of(crate::model::MAIN_GRAPH, t));
-                self.tensor_page = 0;
+            Command::CancelLoad => self.load_job.cancel(),
+            Command::ExportSvg(path) => self.export_svg(path),
+            Command::ExportPng(path) => self.export_png(path),
+            Command::DismissError => self.error = None,
+            Command::ShowTab(tab) => self.tab = tab,
+            Command::FitView => self.fit_view(),
+            Command::SaveTensor => self.save_tensor(),
+            other => {
+                let Some(open) = &mut self.open else { return };
+                apply_to_document(open, other, repaint);
             }
-            UiAction::SaveTensor => self.save_tensor(),
         }
     }
 
     fn save_tensor(&mut self) {
-        let Some(t) = &self.tensor else { return };
-        let name: String = t
-            .name
-            .chars()
-            .map(|c| {
-                if c.is_alphanumeric() || c == '_' || c == '-' {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .collect();
+        let Some(t) = self.open.as_ref().and_then(|o| o.tensor.as_ref()) else {
+            return;
+        };
+        let name = crate::run::save::file_stem(&t.name, 0);
+        let tensor = t.tensor.clone();
         let Some(path) = self.dialog.save_file(&format!("{name}.npy"), "npy") else {
             return;
         };
-        match crate::model::npy::to_npy(&t.tensor)
-            .and_then(|b| std::fs::write(&path, b).map_err(|e| e.to_string()))
-        {
+        let written = crate::model::npy::to_npy(&tensor)
+            .map_err(|e| e.to_string())
+            .and_then(|b| std::fs::write(&path, b).map_err(|e| e.to_string()));
+        self.report_saved(&path, written);
+    }
+
+    fn report_saved(&mut self, path: &std::path::Path, result: Result<(), String>) {
+        match result {
             Ok(()) => self.notice = Some(format!("saved {}", path.display())),
             Err(e) => self.error = Some(format!("cannot save {}: {e}", path.display())),
         }
     }
 
     pub fn export_svg(&mut self, path: Option<PathBuf>) {
-        let Some(doc) = &self.doc else { return };
-        let Some(g) = doc.graphs.get(&doc.current) else {
-            return;
-        };
-        let Some(path) = path.or_else(|| self.dialog.save_file("graph.svg", "svg")) else {
+        let Some(open) = &self.open else { return };
+        let doc = &open.doc;
+        let Some(g) = doc.laid_out(doc.current) else {
             return;
         };
         let labels = doc
             .shapes
             .as_ref()
-            .filter(|_| doc.current == crate::model::MAIN_GRAPH)
+            .filter(|_| doc.current == MAIN_GRAPH)
             .map(|s| s.labels.as_ref());
-        match std::fs::write(&path, crate::layout::svg::to_svg(g, labels)) {
-            Ok(()) => self.notice = Some(format!("saved {}", path.display())),
-            Err(e) => self.error = Some(format!("cannot save {}: {e}", path.display())),
-        }
+        let svg = crate::layout::svg::to_svg(g, labels);
+        let Some(path) = path.or_else(|| self.dialog.save_file("graph.svg", "svg")) else {
+            return;
+        };
+        let written = std::fs::write(&path, svg).map_err(|e| e.to_string());
+        self.report_saved(&path, written);
     }
 
     /// Saves the graph canvas as it is on screen to a PNG (asks for a path when none is given).
     pub fn export_png(&mut self, path: Option<PathBuf>) {
-        if self.doc.is_none() {
+        if self.open.is_none() {
             return;
         }
         if let Some(path) = path.or_else(|| self.dialog.save_file("graph.png", "png")) {
@@ -273,10 +237,8 @@ impl LensApp {
         let path = export.path.clone();
         self.png_export = None;
         let region = image.region(&canvas, Some(ui.ctx().pixels_per_point()));
-        match write_png(&path, &region) {
-            Ok(()) => self.notice = Some(format!("saved {}", path.display())),
-            Err(e) => self.error = Some(format!("cannot save {}: {e}", path.display())),
-        }
+        let written = write_png(&path, &region);
+        self.report_saved(&path, written);
     }
 
     fn handle_input(&mut self, ui: &Ui) {
@@ -284,10 +246,13 @@ impl LensApp {
         if let Some(f) = dropped.first() {
             let path = f.path().to_path_buf();
             if !path.as_os_str().is_empty() && path.exists() {
-                self.open_path(path);
+                self.apply(Command::Open(path));
             } else {
                 match f.bytes() {
-                    Ok(bytes) => self.open_bytes(path.display().to_string(), bytes),
+                    Ok(bytes) => self.apply(Command::OpenBytes {
+                        name: path.display().to_string(),
+                        bytes,
+                    }),
                     Err(e) => self.error = Some(format!("cannot read dropped file: {e}")),
                 }
             }
@@ -302,7 +267,7 @@ impl LensApp {
             )
         });
         if open {
-            self.open_dialog();
+            self.apply(Command::OpenDialog);
         }
         if find {
             self.tab = LeftTab::Search;
@@ -314,42 +279,23 @@ impl LensApp {
     }
 
     pub fn fit_view(&mut self) {
-        if let Some(doc) = &mut self.doc {
-            if let Some(g) = doc.graphs.get(&doc.current) {
-                let b = g.layout.bounds;
-                doc.views.entry(doc.current).or_default().fit(b);
-            }
+        let Some(open) = &mut self.open else { return };
+        let g = open.doc.current;
+        if let Some(laid) = open.doc.laid_out(g) {
+            open.views.entry(g).or_default().fit(laid.layout.bounds);
         }
     }
 
     /// Zooms the current view to `zoom`, keeping the top of the graph in view.
     pub fn zoom_top(&mut self, zoom: f32) {
-        if let Some(doc) = &mut self.doc {
-            if let Some(g) = doc.graphs.get(&doc.current) {
-                // Centre on the topmost item: deep graphs drift sideways, their bounds' centre may be empty.
-                let Some(top) = g
-                    .layout
-                    .items
-                    .iter()
-                    .min_by(|a, b| a.y.total_cmp(&b.y))
-                    .copied()
-                else {
-                    return;
-                };
-                let v = doc.views.entry(doc.current).or_default();
-                v.zoom = zoom;
-                v.offset = egui::Vec2::new(
-                    top.x + top.w / 2.0 - v.canvas.x / (2.0 * zoom),
-                    top.y - 10.0,
-                );
-                v.initialized = true;
-            }
-        }
-    }
-
-    fn open_dialog(&mut self) {
-        if let Some(p) = self.dialog.pick_model() {
-            self.open_path(p);
+        let Some(open) = &mut self.open else { return };
+        let g = open.doc.current;
+        let Some(laid) = open.doc.laid_out(g) else {
+            return;
+        };
+        if let Some(top) = laid.layout.top_item() {
+            let r = laid.layout.items[top];
+            open.views.entry(g).or_default().zoom_to_top(zoom, r);
         }
     }
 
@@ -364,113 +310,115 @@ impl LensApp {
         self.progress_png_export(ui);
         self.poll_jobs();
 
-        egui::Panel::top("menu").show(ui, |ui| self.top_bar(ui));
-        if let Some(e) = self.error.clone() {
-            egui::Panel::top("error-banner")
-                .frame(
-                    egui::Frame::new()
-                        .fill(Color32::from_rgb(253, 226, 226))
-                        .inner_margin(6.0),
-                )
-                .show(ui, |ui| {
-                    ui.horizontal(|ui| {
-                        ui.colored_label(style::ERROR, RichText::new(format!("⚠ {e}")).strong());
-                        if ui.small_button("dismiss").clicked() {
-                            self.error = None;
-                        }
-                    });
-                });
+        let mut commands = Vec::new();
+        egui::Panel::top("menu").show(ui, |ui| self.top_bar(ui, &mut commands));
+        if let Some(e) = &self.error {
+            error_banner(ui, e, &mut commands);
         }
-        if self.doc.is_some() {
+        self.apply_all(commands);
+        if self.open.is_some() {
+            let mut commands = Vec::new();
             egui::Panel::left("left")
                 .default_size(330.0)
-                .show(ui, |ui| self.left_panel(ui));
+                .show(ui, |ui| self.left_panel(ui, &mut commands));
+            self.apply_all(commands);
+            let mut commands = Vec::new();
             egui::Panel::right("right")
                 .default_size(360.0)
-                .show(ui, |ui| self.right_panel(ui));
+                .show(ui, |ui| self.right_panel(ui, &mut commands));
+            self.apply_all(commands);
         }
+        let mut commands = Vec::new();
         egui::CentralPanel::default()
             .frame(egui::Frame::new().fill(style::CANVAS))
-            .show(ui, |ui| self.central(ui));
+            .show(ui, |ui| self.central(ui, &mut commands));
+        self.apply_all(commands);
 
-        if self.is_busy()
-            || self
-                .doc
-                .as_ref()
-                .is_some_and(|d| d.layout_pending(d.current))
-        {
+        let layout_pending = self
+            .open
+            .as_ref()
+            .is_some_and(|o| o.doc.layout_pending(o.doc.current));
+        if self.is_busy() || layout_pending {
             ui.ctx()
                 .request_repaint_after(std::time::Duration::from_millis(100));
         }
     }
 
-    fn top_bar(&mut self, ui: &mut Ui) {
+    fn apply_all(&mut self, commands: Vec<Command>) {
+        for c in commands {
+            self.apply(c);
+        }
+    }
+
+    fn top_bar(&mut self, ui: &mut Ui, out: &mut Vec<Command>) {
+        let has_doc = self.open.is_some();
         egui::MenuBar::new().ui(ui, |ui| {
             ui.menu_button("File", |ui| {
                 if ui.button("Open…  (Ctrl+O)").clicked() {
                     ui.close();
-                    self.open_dialog();
+                    out.push(Command::OpenDialog);
                 }
                 ui.menu_button("Open recent", |ui| {
                     if self.recent.is_empty() {
                         ui.label("(none yet)");
                     }
-                    for p in self.recent.clone() {
+                    for p in &self.recent {
                         if ui.button(p.display().to_string()).clicked() {
                             ui.close();
-                            self.open_path(p);
+                            out.push(Command::Open(p.clone()));
                         }
                     }
                 });
-                if ui
-                    .add_enabled(
-                        self.doc.is_some(),
-                        egui::Button::new("Export graph as SVG…"),
-                    )
-                    .clicked()
-                {
+                let svg = ui.add_enabled(has_doc, egui::Button::new("Export graph as SVG…"));
+                if svg.clicked() {
                     ui.close();
-                    self.export_svg(None);
+                    out.push(Command::ExportSvg(None));
                 }
-                if ui
-                    .add_enabled(self.doc.is_some(), egui::Button::new("Export view as PNG…"))
-                    .clicked()
-                {
+                let png = ui.add_enabled(has_doc, egui::Button::new("Export view as PNG…"));
+                if png.clicked() {
                     ui.close();
-                    self.export_png(None);
+                    out.push(Command::ExportPng(None));
                 }
             });
             ui.menu_button("View", |ui| {
                 if ui.button("Fit to window  (F)").clicked() {
                     ui.close();
-                    self.fit_view();
+                    out.push(Command::FitView);
                 }
             });
             ui.separator();
-            if let JobState::Running { progress, stage } = self.load_job.poll() {
+            let status = self.load_job.poll();
+            if let JobStatus::Running { progress, stage } = status {
                 ui.add(
                     egui::ProgressBar::new(progress)
                         .desired_width(160.0)
                         .text(format!("{stage} {}", self.loading_name)),
                 );
                 if ui.button("cancel").clicked() {
-                    self.load_job.cancel();
+                    out.push(Command::CancelLoad);
                 }
-            } else if let Some(doc) = &self.doc {
+            } else if let Some(doc) = self.doc() {
                 ui.label(RichText::new(&doc.model.origin.name).strong());
                 let r = &doc.report;
                 let (c, text) = if r.errors > 0 {
                     (
                         style::ERROR,
-                        format!("{} errors, {} warnings", r.errors, r.warnings),
+                        format!(
+                            "{}, {}",
+                            count(r.errors, "error", "errors"),
+                            count(r.warnings, "warning", "warnings")
+                        ),
                     )
                 } else if r.warnings > 0 {
-                    (style::WARNING, format!("valid, {} warnings", r.warnings))
+                    (
+                        style::WARNING,
+                        format!("valid, {}", count(r.warnings, "warning", "warnings")),
+                    )
                 } else {
-                    (Color32::from_rgb(30, 140, 60), "valid".into())
+                    (style::OK, "valid".into())
                 };
                 if ui.link(RichText::new(text).color(c)).clicked() {
-                    self.tab = LeftTab::Diagnostics;
+                    out.push(Command::ShowTab(LeftTab::Diagnostics));
                 }
             }
             if let Some(n) = &self.notice {
@@ -479,12 +427,9 @@ impl LensApp {
         });
     }
 
-    fn left_panel(&mut self, ui: &mut Ui) {
-        let diag_label = self
-            .doc
-            .as_ref()
-            .map(|d| format!("Diagnostics ({})", d.report.diagnostics.len()))
-            .unwrap_or_else(|| "Diagnostics".into());
+    fn left_panel(&mut self, ui: &mut Ui, out: &mut Vec<Command>) {
+        let Some(open) = &mut self.open else { return };
+        let diag_label = format!("Diagnostics ({})", open.doc.report.diagnostics.len());
         ui.horizontal(|ui| {
             ui.selectable_value(&mut self.tab, LeftTab::Model, "Model");
             ui.selectable_value(&mut self.tab, LeftTab::Diagnostics, diag_label);
@@ -493,82 +438,48 @@ impl LensApp {
             ui.selectable_value(&mut self.tab, LeftTab::Run, "Run");
         });
         ui.separator();
-        let mut actions = Vec::new();
-        let repaint = self.repaint_fn();
-        let Some(doc) = &mut self.doc else { return };
+        let doc = &open.doc;
         match self.tab {
+            LeftTab::Model => {
+                egui::ScrollArea::vertical()
+                    .id_salt("model-panel")
+                    .show(ui, |ui| panels::model::show(ui, doc, out));
+            }
+            LeftTab::Diagnostics => panels::diagnostics::show(ui, doc, out),
+            LeftTab::Search => {
+                panels::search::show(ui, doc, &mut open.search_text, &mut self.focus_search, out)
+            }
             LeftTab::Axes => {
                 egui::ScrollArea::vertical()
                     .id_salt("axes-panel")
-                    .show(ui, |ui| {
-                        super::axes_panel::axes_panel(ui, doc, repaint, &mut actions)
-                    });
+                    .show(ui, |ui| panels::axes::show(ui, doc, out));
             }
             LeftTab::Run => {
                 egui::ScrollArea::vertical()
                     .id_salt("run-panel")
-                    .show(ui, |ui| self.run.show(ui, doc, repaint, &mut actions));
+                    .show(ui, |ui| panels::run::show(ui, doc, &mut open.run_form, out));
             }
-            LeftTab::Model => {
-                egui::ScrollArea::vertical()
-                    .id_salt("model-panel")
-                    .show(ui, |ui| panels::model_panel(ui, doc, &mut actions));
-            }
-            LeftTab::Diagnostics => {
-                if let Some(i) = panels::diagnostics_panel(ui, doc) {
-                    let d = &doc.report.diagnostics[i];
-                    match (d.graph_id, d.node_index) {
-                        (Some(g), Some(n)) => actions.push(UiAction::FocusNode(g, n)),
-                        (Some(g), None) => actions.push(UiAction::OpenGraph(g)),
-                        _ => {}
-                    }
-                }
-            }
-            LeftTab::Search => {
-                let edit = ui.add(
-                    egui::TextEdit::singleline(&mut self.search)
-                        .hint_text("node, op type or tensor name"),
-                );
-                if self.focus_search {
-                    edit.request_focus();
-                    self.focus_search = false;
-                }
-                let hits = panels::search(&doc.model, &self.search, 500);
-                ui.label(format!("{} matches", hits.len()));
-                egui::ScrollArea::vertical()
-                    .id_salt("search-results")
-                    .show(ui, |ui| {
-                        for (g, n, label) in hits {
-                            if ui.link(label).clicked() {
-                                actions.push(UiAction::FocusNode(g, n));
-                            }
-                        }
-                    });
-            }
-        }
-        for a in actions {
-            self.apply(a);
         }
     }
 
-    fn right_panel(&mut self, ui: &mut Ui) {
-        let mut actions = Vec::new();
+    fn right_panel(&mut self, ui: &mut Ui, out: &mut Vec<Command>) {
+        let Some(open) = &mut self.open else { return };
         egui::ScrollArea::vertical()
             .id_salt("right-panel")
             .show(ui, |ui| {
-                if let Some(t) = &self.tensor {
-                    panels::tensor_panel(ui, t, &mut self.tensor_page, &mut actions);
+                if let Some(t) = &open.tensor {
+                    panels::tensor::show(ui, t, &mut open.tensor_page, out);
                     if ui.button("close tensor").clicked() {
-                        self.tensor = None;
+                        out.push(Command::CloseTensor);
                     }
                     ui.separator();
-                } else if self.tensor_job.is_running() {
+                } else if open.tensor_job.is_running() {
                     ui.spinner();
                 }
-                let Some(doc) = &self.doc else { return };
+                let doc = &open.doc;
                 match &doc.selection {
-                    Selection::Node(g, n) => panels::node_panel(ui, doc, *g, *n, &mut actions),
-                    Selection::Value(g, v) => panels::value_panel(ui, doc, *g, v, &mut actions),
+                    Selection::Node(g, n) => panels::node::node_panel(ui, doc, *g, *n, out),
+                    Selection::Value(g, v) => panels::node::value_panel(ui, doc, *g, v, out),
                     Selection::None => {
                         ui.label(
                             RichText::new("Click a node or an edge to see its properties.").weak(),
@@ -576,14 +487,11 @@ impl LensApp {
                     }
                 }
             });
-        for a in actions {
-            self.apply(a);
-        }
     }
 
-    fn central(&mut self, ui: &mut Ui) {
+    fn central(&mut self, ui: &mut Ui, out: &mut Vec<Command>) {
         let repaint = self.repaint_fn();
-        let Some(doc) = &mut self.doc else {
+        let Some(open) = &mut self.open else {
             let busy = self.load_job.is_running();
             ui.centered_and_justified(|ui| {
                 ui.label(
@@ -598,153 +506,68 @@ impl LensApp {
             });
             return;
         };
-        // Breadcrumb back to enclosing graphs.
-        if doc.breadcrumb.len() > 1 {
-            let crumbs = doc.breadcrumb.clone();
-            let mut go = None;
-            ui.horizontal(|ui| {
-                for (k, g) in crumbs.iter().enumerate() {
-                    let name = if *g == 0 {
-                        "main graph".to_string()
-                    } else {
-                        doc.model.index.graphs[*g].path.clone()
-                    };
-                    if k + 1 < crumbs.len() {
-                        if ui.link(name).clicked() {
-                            go = Some(*g);
-                        }
-                        ui.label("▸");
-                    } else {
-                        ui.strong(name);
-                    }
-                }
-            });
-            if let Some(g) = go {
-                doc.open_graph(g, repaint.clone());
-            }
-        }
-        let g = doc.current;
-        let Some(laid) = doc.graphs.get(&g) else {
+        breadcrumb(ui, &open.doc, out);
+        let g = open.doc.current;
+        if open.doc.laid_out(g).is_none() {
             ui.centered_and_justified(|ui| ui.spinner());
-            doc.ensure_layout(g, repaint);
+            open.doc.ensure_layout(g, repaint);
             return;
-        };
-        let mut marks = Marks {
+        }
+        let searching = self.tab == LeftTab::Search;
+        let OpenDocument {
+            doc,
+            views,
+            overviews,
+            ..
+        } = open;
+        // Marks are computed once (per layout, run or query) by the document; here they are
+        // only borrowed.
+        doc.prepare_marks(g);
+        let doc = &*doc;
+        let Some(scope) = doc.scope(g) else { return };
+        let laid = &scope.laid;
+        let marks = Marks {
             selected: doc.selected_item(),
-            ..Default::default()
+            highlighted: doc.search.marked(g).filter(|_| searching),
+            problems: Some(&scope.problems),
+            heat: doc.heat(g),
+            shape_labels: doc
+                .shapes
+                .as_ref()
+                .filter(|_| g == MAIN_GRAPH)
+                .map(|s| s.labels.as_ref()),
         };
-        if g == crate::model::MAIN_GRAPH {
-            marks.shape_labels = doc.shapes.as_ref().map(|s| s.labels.clone());
-            let heat = self.run.heat_by_node();
-            if !heat.is_empty() {
-                let body = doc.model.body(g);
-                for (item, it) in laid.view.items.iter().enumerate() {
-                    if let (ItemKind::Node(n), Some(b)) = (&it.kind, body) {
-                        if let Some(h) = heat.get(crate::model::node_key(&b.nodes()[*n])) {
-                            marks.heat.insert(item, *h);
-                        }
-                    }
-                }
-            }
-        }
-        for (item, it) in laid.view.items.iter().enumerate() {
-            if let ItemKind::Node(n) = it.kind {
-                if let Some(s) = doc.problems.get(&(g, n)) {
-                    marks.problems.insert(item, *s);
-                }
-            }
-        }
-        if self.tab == LeftTab::Search && !self.search.is_empty() {
-            let q = self.search.to_lowercase();
-            let body = doc.model.body(g);
-            for (item, it) in laid.view.items.iter().enumerate() {
-                let hit = match it.kind {
-                    ItemKind::Node(n) => body.and_then(|b| b.nodes().get(n)).is_some_and(|node| {
-                        node.name.to_lowercase().contains(&q)
-                            || node.op_type.to_lowercase().contains(&q)
-                    }),
-                    _ => it.title.to_lowercase().contains(&q),
-                };
-                if hit {
-                    marks.highlighted.insert(item);
-                }
-            }
-        }
         // An empty graph has no picture (and egui refuses empty textures).
         let o = &laid.overview;
         let overview = (o.width > 0 && o.height > 0).then(|| {
-            &*self
-                .overviews
-                .entry((doc.generation, g))
-                .or_insert_with(|| {
-                    let image =
-                        egui::ColorImage::from_rgba_unmultiplied([o.width, o.height], &o.rgba);
-                    ui.ctx().load_texture(
-                        format!("overview-{g}"),
-                        image,
-                        egui::TextureOptions::LINEAR,
-                    )
-                })
+            &*overviews.entry(g).or_insert_with(|| {
+                let image = egui::ColorImage::from_rgba_unmultiplied([o.width, o.height], &o.rgba);
+                ui.ctx()
+                    .load_texture(format!("overview-{g}"), image, egui::TextureOptions::LINEAR)
+            })
         });
-        let view = doc.views.entry(g).or_default();
+        let view = views.entry(g).or_default();
         self.canvas_rect = Some(ui.available_rect_before_wrap());
-        let (actions, stats) = graph_view::show(ui, laid, view, &marks, overview);
+        let (commands, stats) = canvas::show(ui, laid, view, &marks, overview);
         self.last_frame = stats;
-        for a in actions {
-            self.apply_view_action(g, a);
-        }
+        out.extend(commands);
     }
 
-    fn apply_view_action(&mut self, g: GraphId, a: ViewAction) {
-        let repaint = self.repaint_fn();
-        let Some(doc) = &mut self.doc else { return };
-        let Some(laid) = doc.graphs.get(&g) else {
-            return;
-        };
-        match a {
-            ViewAction::Select(None) => doc.selection = Selection::None,
-            ViewAction::Select(Some(item)) => {
-                doc.selection = match &laid.view.items[item].kind {
-                    ItemKind::Node(n) => Selection::Node(g, *n),
-                    ItemKind::Input(v) | ItemKind::Output(v) => Selection::Value(g, v.clone()),
-                };
-            }
-            ViewAction::SelectEdge(e) => {
-                doc.selection = Selection::Value(g, laid.view.edges[e].value.clone());
-            }
-            ViewAction::Open(item) => {
-                if let ItemKind::Node(n) = laid.view.items[item].kind {
-                    if let Some((sub, _)) = doc.subgraphs_of(g, n).first() {
-                        doc.open_graph(*sub, repaint);
-                    }
-                }
-            }
-        }
-    }
-
-    /// The item index of a node in the current layout (for tests and scripted captures).
+    /// Screen rectangle of a node of the current scope, by name (for tests and captures).
     pub fn item_screen_rect(&self, ctx_rect: egui::Rect, node_name: &str) -> Option<egui::Rect> {
-        let doc = self.doc.as_ref()?;
-        let laid = doc.graphs.get(&doc.current)?;
+        let open = self.open.as_ref()?;
+        let doc = &open.doc;
+        let laid = doc.laid_out(doc.current)?;
         let body = doc.model.body(doc.current)?;
         let n = body.nodes().iter().position(|n| n.name == node_name)?;
         let item = laid.view.item_of_node(n)?;
-        let view = doc.views.get(&doc.current)?;
-        let r = laid.layout.items[item];
-        let min = ctx_rect.min + (egui::Vec2::new(r.x, r.y) - view.offset) * view.zoom;
-        Some(egui::Rect::from_min_size(
-            min,
-            egui::Vec2::new(r.w, r.h) * view.zoom,
-        ))
+        let view = open.views.get(&doc.current)?;
+        Some(view.rect_to_screen(ctx_rect.min, &laid.layout.items[item]))
     }
 
     /// Waits (for tests and captures) until no job is running and the current scope is laid out.
     pub fn settled(&self) -> bool {
-        !self.is_busy()
-            && self
-                .doc
-                .as_ref()
-                .is_none_or(|d| !d.layout_pending(d.current))
+        !self.is_busy() && self.doc().is_none_or(|d| !d.layout_pending(d.current))
     }
 
     /// Where the graph canvas was last drawn.
@@ -753,14 +576,96 @@ impl LensApp {
     }
 
     /// The pan/zoom of the scope on screen.
-    pub fn view(&self) -> Option<graph_view::ViewState> {
-        let doc = self.doc.as_ref()?;
-        doc.views.get(&doc.current).copied()
+    pub fn view(&self) -> Option<ViewState> {
+        let open = self.open.as_ref()?;
+        open.views.get(&open.doc.current).copied()
     }
 
     pub fn model_arc(&self) -> Option<Arc<crate::model::Model>> {
-        self.doc.as_ref().map(|d| d.model.clone())
+        self.doc().map(|d| d.model.clone())
     }
+}
+
+/// Commands that change the open model's document or its window state.
+fn apply_to_document(open: &mut OpenDocument, command: Command, repaint: Repaint) {
+    let doc = &mut open.doc;
+    match command {
+        Command::FocusNode(g, n) => doc.focus_node(g, n, repaint),
+        Command::SelectValue(g, v) => doc.selection = Selection::Value(g, v),
+        Command::SelectItem(g, item) => doc.select_item(g, item),
+        Command::SelectEdge(g, e) => doc.select_edge(g, e),
+        Command::OpenItem(g, item) => doc.open_item(g, item, repaint),
+        Command::OpenGraph(g) => doc.open_graph(g, repaint),
+        Command::Search(q) => {
+            let model = doc.model.clone();
+            doc.search.set_query(&model, &q);
+        }
+        Command::ShowTensor(g, name) => {
+            let model = doc.model.clone();
+            open.tensor_job = Job::spawn("tensor", repaint, move |_| {
+                TensorSummary::of_initializer(&model, g, &name)
+            });
+        }
+        Command::InspectTensor(t) => open.show_tensor(TensorSummary::of(MAIN_GRAPH, t)),
+        Command::CloseTensor => open.tensor = None,
+        Command::StartRun { request, test_set } => doc.start_run(request, test_set, repaint),
+        Command::CancelRun => doc.run.job().cancel(),
+        Command::ShowHeat(on) => doc.run.heat_shown = on,
+        Command::StartConfirm => doc.start_confirm(repaint),
+        Command::CancelConfirm => doc.confirm_job().cancel(),
+        // Window-level commands are the app's (`LensApp::apply`).
+        Command::Open(_)
+        | Command::OpenBytes { .. }
+        | Command::OpenDialog
+        | Command::CancelLoad
+        | Command::ExportSvg(_)
+        | Command::ExportPng(_)
+        | Command::DismissError
+        | Command::ShowTab(_)
+        | Command::FitView
+        | Command::SaveTensor => {}
+    }
+}
+
+fn error_banner(ui: &mut Ui, e: &str, out: &mut Vec<Command>) {
+    egui::Panel::top("error-banner")
+        .frame(
+            egui::Frame::new()
+                .fill(Color32::from_rgb(253, 226, 226))
+                .inner_margin(6.0),
+        )
+        .show(ui, |ui| {
+            ui.horizontal(|ui| {
+                ui.colored_label(style::ERROR, RichText::new(format!("⚠ {e}")).strong());
+                if ui.small_button("dismiss").clicked() {
+                    out.push(Command::DismissError);
+                }
+            });
+        });
+}
+
+/// The path back to enclosing graphs.
+fn breadcrumb(ui: &mut Ui, doc: &Document, out: &mut Vec<Command>) {
+    if doc.breadcrumb.len() < 2 {
+        return;
+    }
+    ui.horizontal(|ui| {
+        for (k, &g) in doc.breadcrumb.iter().enumerate() {
+            let name = if g == MAIN_GRAPH {
+                "main graph".to_string()
+            } else {
+                doc.model.index.graphs[g].path.clone()
+            };
+            if k + 1 < doc.breadcrumb.len() {
+                if ui.link(name).clicked() {
+                    out.push(Command::OpenGraph(g));
+                }
+                ui.label("▸");
+            } else {
+                ui.strong(name);
+            }
+        }
+    });
 }
 
 fn write_png(path: &std::path::Path, image: &egui::ColorImage) -> Result<(), String> {

@@ -1,14 +1,14 @@
-//! The desktop viewer (eframe/egui). Paints state and sends requests; every computation lives
-//! in the core modules and runs on job threads.
+//! The desktop viewer (eframe/egui). Paints state and returns commands; every computation
+//! lives in the library (`document` and the pipeline before it) and runs on job threads.
 
 pub mod app;
-pub mod axes_panel;
+pub mod canvas;
+pub mod commands;
 pub mod dialog;
-pub mod document;
-pub mod graph_view;
 pub mod panels;
-pub mod run_panel;
+pub mod state;
 pub mod style;
+pub mod widgets;
 
 use std::path::PathBuf;
 

@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 use egui::accesskit::Role;
 use egui_kittest::kittest::Queryable;
 use egui_kittest::Harness;
+use onnx_lens::document::Selection;
 use onnx_lens::ui::dialog::ScriptedDialog;
-use onnx_lens::ui::document::Selection;
 use onnx_lens::ui::LensApp;
 
 use crate::common::*;
@@ -73,7 +73,7 @@ fn dropping_a_model_opens_it_and_its_ops_are_accessible() {
         "empty window invites a drop"
     );
     drop_file(&mut h, &sample_model());
-    assert!(h.state().doc.is_some());
+    assert!(h.state().doc().is_some());
     // Op types appear as accessible graph nodes (buttons) and in the model panel.
     assert!(!h
         .query_all_by_role_and_label(Role::Button, "Conv")
@@ -100,18 +100,10 @@ fn clicking_a_node_shows_its_attributes() {
         .unwrap()
         .click();
     h.run_steps(3);
-    let Some(Selection::Node(0, n)) = h.state().doc.as_ref().map(|d| d.selection.clone()) else {
+    let Some(Selection::Node(0, n)) = h.state().doc().map(|d| d.selection.clone()) else {
         panic!("a node is selected");
     };
-    let op = h
-        .state()
-        .doc
-        .as_ref()
-        .unwrap()
-        .model
-        .body(0)
-        .unwrap()
-        .nodes()[n]
+    let op = h.state().doc().unwrap().model.body(0).unwrap().nodes()[n]
         .op_type
         .clone();
     assert_eq!(op, "Conv");
@@ -131,7 +123,7 @@ fn clicking_a_diagnostic_selects_its_node() {
     h.run_steps(2);
     h.get_by_label_contains("p3_dangling").click();
     settle(&mut h);
-    let doc = h.state().doc.as_ref().unwrap();
+    let doc = h.state().doc().unwrap();
     let n = doc
         .model
         .body(0)
@@ -141,7 +133,10 @@ fn clicking_a_diagnostic_selects_its_node() {
         .position(|n| n.name == "p3_dangling")
         .unwrap();
     assert_eq!(doc.selection, Selection::Node(0, n));
-    assert_eq!(doc.selected_item(), doc.graphs[&0].view.item_of_node(n));
+    assert_eq!(
+        doc.selected_item(),
+        doc.laid_out(0).unwrap().view.item_of_node(n)
+    );
 }
 
 #[test]
@@ -156,7 +151,7 @@ fn a_bad_file_shows_an_error_and_keeps_the_open_model() {
         h.query_by_label_contains("not an ONNX model").is_some(),
         "error banner"
     );
-    let doc = h.state().doc.as_ref().expect("previous model still open");
+    let doc = h.state().doc().expect("previous model still open");
     assert_eq!(doc.model.origin.name, "sample.onnx");
     assert!(h.query_by_label("GlobalAveragePool").is_some());
 }
@@ -181,6 +176,8 @@ fn hostile_models_show_their_errors_and_the_app_stays_usable() {
     settle(&mut h);
     let err = h
         .state()
+        .doc()
+        .unwrap()
         .run
         .error
         .as_ref()
@@ -220,6 +217,8 @@ fn run_panel_runs_the_model_and_shows_its_outputs() {
     settle(&mut h);
     let outcome = &h
         .state()
+        .doc()
+        .unwrap()
         .run
         .result
         .as_ref()
@@ -246,7 +245,7 @@ fn run_panel_runs_the_model_and_shows_its_outputs() {
     let slowest = outcome.node_times[0].node.clone();
     h.get_by_label(&slowest).click();
     h.run_steps(2);
-    let doc = h.state().doc.as_ref().unwrap();
+    let doc = h.state().doc().unwrap();
     let Selection::Node(0, n) = doc.selection else {
         panic!("a node is selected")
     };
@@ -263,7 +262,7 @@ fn axes_panel_names_the_node_that_pins_the_batch() {
     assert!(h.query_by_label("LOST").is_some());
     h.get_by_label("/Reshape").click();
     h.run_steps(2);
-    let doc = h.state().doc.as_ref().unwrap();
+    let doc = h.state().doc().unwrap();
     let Selection::Node(0, n) = doc.selection else {
         panic!("a node is selected")
     };
@@ -344,7 +343,7 @@ fn the_minimap_shows_where_the_view_is_and_moves_it() {
     h.drop_at(target);
     h.run_steps(3);
     let after = h.state().view().unwrap().offset;
-    let bounds = h.state().doc.as_ref().unwrap().graphs[&0].layout.bounds;
+    let bounds = h.state().doc().unwrap().laid_out(0).unwrap().layout.bounds;
     assert!(
         after.y - before.y > bounds.h * 0.8,
         "view moved from y={} to y={} in a graph {} tall",
@@ -373,10 +372,7 @@ fn an_empty_graph_opens_and_renders() {
     std::fs::write(&path, m.write_to_bytes().unwrap()).unwrap();
     let mut h = harness(new_app());
     drop_file(&mut h, &path);
-    assert_eq!(
-        h.state().doc.as_ref().unwrap().model.origin.name,
-        "empty.onnx"
-    );
+    assert_eq!(h.state().doc().unwrap().model.origin.name, "empty.onnx");
     h.render().expect("the window renders");
 }
 

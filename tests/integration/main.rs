@@ -2,6 +2,7 @@
 
 mod check;
 mod common;
+#[cfg(feature = "gui")]
 mod gui;
 mod model;
 mod robust;

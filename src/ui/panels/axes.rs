@@ -3,14 +3,14 @@
 
 use egui::{RichText, Ui};
 
-use super::document::Document;
-use super::panels::UiAction;
-use super::style;
-use crate::jobs::{JobState, Repaint};
+use crate::document::Document;
 use crate::model::MAIN_GRAPH;
 use crate::shapes::AxisStatus;
+use crate::ui::commands::Command;
+use crate::ui::style;
+use crate::ui::widgets::{job_progress, node_link};
 
-pub fn axes_panel(ui: &mut Ui, doc: &mut Document, repaint: Repaint, actions: &mut Vec<UiAction>) {
+pub fn show(ui: &mut Ui, doc: &Document, out: &mut Vec<Command>) {
     let Some(shapes) = &doc.shapes else {
         ui.horizontal(|ui| {
             ui.spinner();
@@ -24,12 +24,9 @@ pub fn axes_panel(ui: &mut Ui, doc: &mut Document, repaint: Repaint, actions: &m
     ));
     if let Some(e) = &shapes.error {
         ui.label(
-            RichText::new(format!(
-                "shape analysis stopped: {}",
-                crate::shapes::infer::tidy_tract_text(e.lines().next().unwrap_or(""))
-            ))
-            .small()
-            .color(style::WARNING),
+            RichText::new(format!("shape analysis stopped: {}", e.headline))
+                .small()
+                .color(style::WARNING),
         );
     }
     ui.separator();
@@ -47,23 +44,14 @@ pub fn axes_panel(ui: &mut Ui, doc: &mut Document, repaint: Repaint, actions: &m
         };
         ui.horizontal(|ui| {
             ui.label(
-                RichText::new(format!("{}[{}] {}", e.input, e.dim_index, e.symbol))
+                RichText::new(format!("{}[{}] {}", e.input, e.dim_index, e.written))
                     .monospace()
                     .strong(),
             );
             ui.colored_label(color, RichText::new(status).strong());
             if let Some(node) = &e.lost_at_node {
                 ui.label("at");
-                match doc.node_by_name(node) {
-                    Some(n) => {
-                        if ui.link(node).clicked() {
-                            actions.push(UiAction::FocusNode(MAIN_GRAPH, n));
-                        }
-                    }
-                    None => {
-                        ui.label(node);
-                    }
-                }
+                node_link(ui, MAIN_GRAPH, node, doc.node_by_name(node), out);
             }
         });
         ui.label(RichText::new(&e.reason).small());
@@ -86,22 +74,14 @@ pub fn axes_panel(ui: &mut Ui, doc: &mut Document, repaint: Repaint, actions: &m
         .iter()
         .any(|e| e.status != AxisStatus::Fixed);
     ui.separator();
-    match doc.confirm_job().poll() {
-        JobState::Running { progress, stage } => {
-            if super::panels::job_progress(ui, progress, stage) {
-                doc.confirm_job().cancel();
-            }
-        }
-        _ => {
-            if ui
-                .add_enabled(
-                    has_symbols,
-                    egui::Button::new("Confirm by running (two values per symbol)"),
-                )
-                .clicked()
-            {
-                doc.start_confirm(repaint);
-            }
-        }
+    if !job_progress(ui, doc.confirm_job().poll(), Command::CancelConfirm, out)
+        && ui
+            .add_enabled(
+                has_symbols,
+                egui::Button::new("Confirm by running (two values per symbol)"),
+            )
+            .clicked()
+    {
+        out.push(Command::StartConfirm);
     }
 }

@@ -1,16 +1,30 @@
-//! Our decoded tensors ⇄ tract tensors. Kept apart so the rest of `run/` only sees
-//! `model::Tensor`, which the UI, the `.npy` writer and the statistics already understand.
+//! Our decoded tensors ⇄ tract tensors, so the rest of the program only sees `model::Tensor`,
+//! which the UI, the `.npy` writer and the statistics already understand.
 
 use tract_onnx::prelude::{tract_ndarray, DatumType, IntoTensor, Tensor as TractTensor};
 
 use crate::model::{DataType, Tensor, TensorValues};
+
+/// A tensor tract cannot take or give back.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ConvertError {
+    #[error("{tensor}: element type {dtype} is not supported by tract")]
+    UnsupportedType { tensor: String, dtype: String },
+    /// tract's own complaint (its errors are not `Clone`: kept as text for display).
+    #[error("{tensor}: {message}")]
+    Tract { tensor: String, message: String },
+}
 
 fn shape_of(t: &Tensor) -> Vec<usize> {
     t.dims.iter().map(|&d| d as usize).collect()
 }
 
 /// Our tensor as a tract tensor; element types tract cannot compute with are refused by name.
-pub fn to_tract(t: &Tensor) -> Result<TractTensor, String> {
+pub fn to_tract(t: &Tensor) -> Result<TractTensor, ConvertError> {
+    let fail = |e: &dyn std::fmt::Display| ConvertError::Tract {
+        tensor: t.name.clone(),
+        message: e.to_string(),
+    };
     let shape = shape_of(t);
     let r = match &t.values {
         TensorValues::F32(v) => TractTensor::from_shape(&shape, v),
@@ -32,21 +46,24 @@ pub fn to_tract(t: &Tensor) -> Result<TractTensor, String> {
                 .collect();
             return tract_ndarray::ArrayD::from_shape_vec(shape, strings)
                 .map(|a| a.into_tensor())
-                .map_err(|e| format!("{}: {e}", t.name));
+                .map_err(|e| fail(&e));
         }
         _ => {
-            return Err(format!(
-                "{}: element type {} is not supported by tract",
-                t.name, t.dtype
-            ))
+            return Err(ConvertError::UnsupportedType {
+                tensor: t.name.clone(),
+                dtype: t.dtype.to_string(),
+            })
         }
     };
-    r.map_err(|e| format!("{}: {e}", t.name))
+    r.map_err(|e| fail(&e))
 }
 
 /// A tract tensor as ours (TDim values become int64, as ONNX sees them).
-pub fn from_tract(name: &str, t: &TractTensor) -> Result<Tensor, String> {
-    let fail = |e: anyhow::Error| format!("{name}: {e}");
+pub fn from_tract(name: &str, t: &TractTensor) -> Result<Tensor, ConvertError> {
+    let fail = |e: anyhow::Error| ConvertError::Tract {
+        tensor: name.to_string(),
+        message: e.to_string(),
+    };
     let dims: Vec<u64> = t.shape().iter().map(|&d| d as u64).collect();
     macro_rules! plain {
         ($ty:ty, $variant:ident, $dtype:ident) => {{
@@ -88,9 +105,10 @@ pub fn from_tract(name: &str, t: &TractTensor) -> Result<Tensor, String> {
         }
         other => {
             // Quantized and other exotic outputs: show them as float.
-            let cast = t
-                .cast_to::<f32>()
-                .map_err(|e| format!("{name}: cannot read {other:?}: {e}"))?;
+            let cast = t.cast_to::<f32>().map_err(|e| ConvertError::Tract {
+                tensor: name.to_string(),
+                message: format!("cannot read {other:?}: {e}"),
+            })?;
             let view = cast.try_as_plain_ram().map_err(fail)?;
             (
                 DataType::Float,

@@ -1,0 +1,731 @@
+//! One opened model and everything derived from it, for the window but independent of egui:
+//! the validator's report, the summary, each scope's layout (laid out once, on a worker, when
+//! first shown) with its marks, shape inference and the axes report, search, the run, and the
+//! selection. Work proportional to the model is done here, once per input that changes it, so
+//! the window only paints.
+
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crate::check::{check_model, Report, Severity};
+use crate::jobs::{Job, JobFailure, Progress, Repaint};
+use crate::layout::{lay_out, ItemKind, LaidOutGraph, LayoutRequest};
+use crate::model::info::ModelInfo;
+use crate::model::tensor::{Tensor, TensorStats};
+use crate::model::{
+    display_label, load_bytes, load_path, GraphId, GraphOwner, LoadError, Model, MAIN_GRAPH,
+};
+use crate::run::{self, Comparison, RunError, RunOutcome, RunRequest, Tolerance};
+use crate::shapes::{analyse, axes_report, AxesReport, ShapeOrigin, ValueShape};
+use crate::tract::TractFailure;
+
+/// What the load job hands over.
+pub struct Loaded {
+    pub model: Arc<Model>,
+    pub report: Arc<Report>,
+    pub info: ModelInfo,
+    pub main: Option<LaidOutGraph>,
+}
+
+pub enum Source {
+    Path(PathBuf),
+    Bytes { name: String, bytes: Vec<u8> },
+}
+
+impl Source {
+    /// What the window calls the file while it loads.
+    pub fn name(&self) -> String {
+        match self {
+            Source::Path(p) => p.display().to_string(),
+            Source::Bytes { name, .. } => name.clone(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error(transparent)]
+    Load(#[from] LoadError),
+    #[error("cancelled")]
+    Cancelled,
+}
+
+/// Load, validate and lay out the main graph: the work of the load job.
+pub fn load(source: Source, p: &Progress) -> Result<Loaded, OpenError> {
+    p.set(0.05, "reading");
+    let model = match source {
+        Source::Path(path) => load_path(&path),
+        Source::Bytes { name, bytes } => load_bytes(&name, &bytes, None),
+    }?;
+    if p.cancelled() {
+        return Err(OpenError::Cancelled);
+    }
+    p.set(0.35, "validating");
+    let report = check_model(&model);
+    let info = ModelInfo::of(&model);
+    if p.cancelled() {
+        return Err(OpenError::Cancelled);
+    }
+    p.set(0.6, "laying out");
+    let main = model
+        .body(MAIN_GRAPH)
+        .map(|_| lay_out(&model, LayoutRequest::of(MAIN_GRAPH)));
+    p.set(1.0, "done");
+    Ok(Loaded {
+        model: Arc::new(model),
+        report: Arc::new(report),
+        info,
+        main,
+    })
+}
+
+/// The shape analysis of the main graph and its dynamic-axes report, made on a worker after load.
+pub struct ShapesResult {
+    /// Value name → edge label (`1×seq×64`), for inferred shapes.
+    pub labels: Arc<HashMap<String, String>>,
+    pub values: HashMap<String, ValueShape>,
+    pub known_rate: f64,
+    pub error: Option<TractFailure>,
+    pub axes: AxesReport,
+}
+
+impl ShapesResult {
+    pub fn compute(model: &Model) -> ShapesResult {
+        let a = analyse(model);
+        let axes = axes_report(model, &a);
+        // Graph inputs are declared by definition: their label is as good as an inferred one.
+        let inputs: HashSet<&str> = model
+            .graph(MAIN_GRAPH)
+            .map(|g| g.inputs.iter().map(String::as_str).collect())
+            .unwrap_or_default();
+        let labels = a
+            .values
+            .iter()
+            .filter(|v| v.dims.is_some())
+            .filter(|v| v.origin == ShapeOrigin::Inferred || inputs.contains(v.name.as_str()))
+            .map(|v| (v.name.clone(), v.label()))
+            .collect();
+        ShapesResult {
+            labels: Arc::new(labels),
+            known_rate: a.known_rate(),
+            error: a.error.clone(),
+            values: a.values.into_iter().map(|v| (v.name.clone(), v)).collect(),
+            axes,
+        }
+    }
+}
+
+/// A tensor with its statistics and histogram, computed off the UI thread.
+pub struct TensorSummary {
+    pub graph: GraphId,
+    pub name: String,
+    pub tensor: Arc<Tensor>,
+    pub stats: Option<TensorStats>,
+    /// (bin centre, count)
+    pub histogram: Vec<(f64, f64)>,
+    /// The k largest values with their index, for a single row of scores.
+    pub top5: Option<Vec<(usize, f64)>>,
+    /// The first values, formatted.
+    pub head: Vec<String>,
+}
+
+/// Histogram bins of the tensor panel.
+const HISTOGRAM_BINS: usize = 48;
+/// Values shown inline for a run output.
+const HEAD_VALUES: usize = 8;
+
+impl TensorSummary {
+    /// An initializer of scope `graph`, decoded.
+    pub fn of_initializer(
+        model: &Model,
+        graph: GraphId,
+        name: &str,
+    ) -> Result<TensorSummary, String> {
+        let tensor = model
+            .initializer(graph, name)
+            .ok_or_else(|| format!("`{name}` is not an initializer"))?
+            .map_err(|e| format!("`{name}`: {e}"))?;
+        Ok(TensorSummary::of(graph, Arc::new(tensor)))
+    }
+
+    pub fn of(graph: GraphId, tensor: Arc<Tensor>) -> TensorSummary {
+        let stats = tensor.stats();
+        let histogram = match stats {
+            Some(s) if s.min.is_finite() && s.max.is_finite() && s.count > 0 => {
+                let width = ((s.max - s.min) / HISTOGRAM_BINS as f64).max(f64::MIN_POSITIVE);
+                let mut counts = vec![0f64; HISTOGRAM_BINS];
+                for i in 0..tensor.values.len() {
+                    if let Some(x) = tensor.values.get_f64(i).filter(|x| x.is_finite()) {
+                        let b = (((x - s.min) / width) as usize).min(HISTOGRAM_BINS - 1);
+                        counts[b] += 1.0;
+                    }
+                }
+                counts
+                    .into_iter()
+                    .enumerate()
+                    .map(|(b, c)| (s.min + (b as f64 + 0.5) * width, c))
+                    .collect()
+            }
+            _ => vec![],
+        };
+        TensorSummary {
+            graph,
+            name: tensor.name.clone(),
+            top5: run::top_k(&tensor, 5),
+            head: (0..tensor.values.len().min(HEAD_VALUES))
+                .map(|i| tensor.values.format(i))
+                .collect(),
+            stats,
+            histogram,
+            tensor,
+        }
+    }
+}
+
+/// A finished run as the window shows it: outputs summarised on the worker.
+pub struct RunView {
+    pub outcome: RunOutcome,
+    pub outputs: Vec<TensorSummary>,
+    pub comparison: Option<Comparison>,
+    pub test_set: Option<String>,
+    /// Share of the slowest node's time, by tract node name (the heat overlay).
+    pub heat: HashMap<String, f32>,
+}
+
+/// Runs the model as asked, with an optional test data set to feed and compare with.
+pub fn run_job(
+    model: &Model,
+    mut req: RunRequest,
+    set: Option<PathBuf>,
+    p: &Progress,
+) -> Result<RunView, RunError> {
+    let set = set.map(|d| run::load_test_data_set(&d)).transpose()?;
+    if let Some(set) = &set {
+        run::feed_test_set(model, &mut req.inputs, set);
+    }
+    let outcome = run::run(model, &req, p)?;
+    let comparison = set
+        .as_ref()
+        .map(|s| run::compare(&outcome.outputs, &s.expected, Tolerance::default()));
+    let max = outcome.node_times.iter().map(|t| t.ms).fold(0.0, f64::max);
+    let heat = if max > 0.0 {
+        outcome
+            .node_times
+            .iter()
+            .map(|t| (t.node.clone(), (t.ms / max) as f32))
+            .collect()
+    } else {
+        HashMap::new()
+    };
+    Ok(RunView {
+        outputs: outcome
+            .outputs
+            .iter()
+            .map(|t| TensorSummary::of(MAIN_GRAPH, Arc::new(t.clone())))
+            .collect(),
+        outcome,
+        comparison,
+        test_set: set.map(|s| {
+            s.dir
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        }),
+        heat,
+    })
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Selection {
+    None,
+    Node(GraphId, usize),
+    /// A value (edge), by name.
+    Value(GraphId, String),
+}
+
+/// One search hit: a node of some scope.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchHit {
+    pub graph: GraphId,
+    pub node: usize,
+    /// `name (Op) in scope` as listed.
+    pub label: String,
+}
+
+/// Most hits listed.
+pub const SEARCH_LIMIT: usize = 500;
+
+/// A search over node names, op types and value names of every scope. The hits are found once
+/// per query; the items they mark in a laid-out scope, once per (query, scope).
+#[derive(Default)]
+pub struct Search {
+    query: String,
+    needle: String,
+    pub hits: Vec<SearchHit>,
+    /// Hits beyond the listed ones are counted, not listed.
+    pub total: usize,
+    marked: HashMap<GraphId, HashSet<usize>>,
+}
+
+impl Search {
+    pub fn query(&self) -> &str {
+        &self.query
+    }
+
+    /// Sets the query; the hits are recomputed only when it changed.
+    pub fn set_query(&mut self, model: &Model, query: &str) {
+        if query == self.query {
+            return;
+        }
+        self.query = query.to_string();
+        self.needle = query.to_lowercase();
+        self.marked.clear();
+        self.hits.clear();
+        self.total = 0;
+        if self.needle.is_empty() {
+            return;
+        }
+        for g in 0..model.index.graphs.len() {
+            let Some(body) = model.body(g) else { continue };
+            for (n, node) in body.nodes().iter().enumerate() {
+                if !self.node_matches(node) {
+                    continue;
+                }
+                self.total += 1;
+                if self.hits.len() < SEARCH_LIMIT {
+                    let place = &model.index.graphs[g].path;
+                    let label = format!(
+                        "{} ({}){}",
+                        display_label(node, n),
+                        node.op_type,
+                        if place.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" in {place}")
+                        }
+                    );
+                    self.hits.push(SearchHit {
+                        graph: g,
+                        node: n,
+                        label,
+                    });
+                }
+            }
+        }
+    }
+
+    /// The one matcher: a node by its name, op type or the values it reads and writes.
+    fn node_matches(&self, node: &onnx_protobuf::NodeProto) -> bool {
+        let q = self.needle.as_str();
+        node.name.to_lowercase().contains(q)
+            || node.op_type.to_lowercase().contains(q)
+            || node
+                .input
+                .iter()
+                .chain(&node.output)
+                .any(|v| v.to_lowercase().contains(q))
+    }
+
+    /// Finds the items of a laid-out scope the query marks (nodes as above; graph inputs and
+    /// outputs by their value name), once per query and scope.
+    fn mark_items(&mut self, model: &Model, laid: &LaidOutGraph) {
+        let g = laid.request.graph;
+        if self.needle.is_empty() || self.marked.contains_key(&g) {
+            return;
+        }
+        let body = model.body(g);
+        let items = laid
+            .view
+            .items
+            .iter()
+            .enumerate()
+            .filter(|(_, it)| match &it.kind {
+                ItemKind::Node(n) => body
+                    .and_then(|b| b.nodes().get(*n))
+                    .is_some_and(|node| self.node_matches(node)),
+                ItemKind::Input(v) | ItemKind::Output(v) => v.to_lowercase().contains(&self.needle),
+            })
+            .map(|(i, _)| i)
+            .collect();
+        self.marked.insert(g, items);
+    }
+
+    /// Items of scope `g` the query marks, once `Document::prepare_marks` found them.
+    pub fn marked(&self, g: GraphId) -> Option<&HashSet<usize>> {
+        self.marked.get(&g)
+    }
+}
+
+/// A laid-out scope and its per-item marks, built once when the layout arrives (heat once per
+/// run result).
+pub struct Scope {
+    pub laid: LaidOutGraph,
+    /// Worst finding per item.
+    pub problems: HashMap<usize, Severity>,
+    /// Run-time share per item, for the run shown (`None` until asked for).
+    heat: Option<HashMap<usize, f32>>,
+}
+
+impl Scope {
+    fn new(laid: LaidOutGraph, node_problems: &HashMap<(GraphId, usize), Severity>) -> Scope {
+        let g = laid.request.graph;
+        let problems = laid
+            .view
+            .items
+            .iter()
+            .enumerate()
+            .filter_map(|(i, it)| match it.kind {
+                ItemKind::Node(n) => node_problems.get(&(g, n)).map(|s| (i, *s)),
+                _ => None,
+            })
+            .collect();
+        Scope {
+            laid,
+            problems,
+            heat: None,
+        }
+    }
+}
+
+/// The run of this document: the job, its last result or error.
+#[derive(Default)]
+pub struct RunState {
+    job: Job<RunView, RunError>,
+    pub result: Option<RunView>,
+    pub error: Option<RunError>,
+    /// Tint nodes by their share of the run time.
+    pub heat_shown: bool,
+}
+
+impl RunState {
+    pub fn job(&self) -> &Job<RunView, RunError> {
+        &self.job
+    }
+}
+
+pub struct Document {
+    pub model: Arc<Model>,
+    pub report: Arc<Report>,
+    pub info: ModelInfo,
+    /// Laid-out scopes, keyed by what their layout depends on.
+    scopes: HashMap<LayoutRequest, Scope>,
+    layout_jobs: HashMap<LayoutRequest, Job<LaidOutGraph>>,
+    /// The scope on screen, and the path to it from the main graph.
+    pub current: GraphId,
+    pub breadcrumb: Vec<GraphId>,
+    pub selection: Selection,
+    /// A node to centre once its scope's layout exists (the window takes it).
+    pub pending_center: Option<(GraphId, usize)>,
+    /// Findings per (graph, node), worst first.
+    node_problems: HashMap<(GraphId, usize), Severity>,
+    shapes_job: Job<ShapesResult>,
+    pub shapes: Option<ShapesResult>,
+    /// Runs the model at two values per symbol to confirm the axes report.
+    confirm_job: Job<AxesReport>,
+    pub search: Search,
+    pub run: RunState,
+}
+
+impl Document {
+    pub fn new(loaded: Loaded) -> Document {
+        let mut node_problems: HashMap<(GraphId, usize), Severity> = HashMap::new();
+        for d in &loaded.report.diagnostics {
+            if let (Some(g), Some(n)) = (d.graph_id, d.node_index) {
+                let e = node_problems.entry((g, n)).or_insert(d.severity);
+                *e = (*e).min(d.severity);
+            }
+        }
+        let mut scopes = HashMap::new();
+        if let Some(main) = loaded.main {
+            scopes.insert(main.request.clone(), Scope::new(main, &node_problems));
+        }
+        Document {
+            model: loaded.model,
+            report: loaded.report,
+            info: loaded.info,
+            scopes,
+            layout_jobs: HashMap::new(),
+            current: MAIN_GRAPH,
+            breadcrumb: vec![MAIN_GRAPH],
+            selection: Selection::None,
+            pending_center: None,
+            node_problems,
+            shapes_job: Job::default(),
+            shapes: None,
+            confirm_job: Job::default(),
+            search: Search::default(),
+            run: RunState::default(),
+        }
+    }
+
+    /// What scope `g` is laid out from.
+    fn request(&self, g: GraphId) -> LayoutRequest {
+        LayoutRequest::of(g)
+    }
+
+    /// The laid-out scope `g`, if its layout exists.
+    pub fn scope(&self, g: GraphId) -> Option<&Scope> {
+        self.scopes.get(&self.request(g))
+    }
+
+    pub fn laid_out(&self, g: GraphId) -> Option<&LaidOutGraph> {
+        self.scope(g).map(|s| &s.laid)
+    }
+
+    /// Starts shape inference (edges show declared shapes until it is done).
+    pub fn start_shapes(&mut self, repaint: Repaint) {
+        let model = self.model.clone();
+        self.shapes_job = Job::spawn("shapes", repaint, move |p| {
+            p.set(0.1, "inferring shapes");
+            Ok(ShapesResult::compute(&model))
+        });
+    }
+
+    /// Starts the confirmation runs of the axes report.
+    pub fn start_confirm(&mut self, repaint: Repaint) {
+        let Some(shapes) = &self.shapes else { return };
+        let (model, mut report) = (self.model.clone(), shapes.axes.clone());
+        self.confirm_job = Job::spawn("confirm axes", repaint, move |p| {
+            crate::run::confirm::confirm(&model, &mut report, p);
+            Ok(report)
+        });
+    }
+
+    pub fn confirm_job(&self) -> &Job<AxesReport> {
+        &self.confirm_job
+    }
+
+    /// Starts a run (replacing a running one).
+    pub fn start_run(&mut self, req: RunRequest, set: Option<PathBuf>, repaint: Repaint) {
+        let model = self.model.clone();
+        self.run.error = None;
+        self.run.job = Job::spawn("run", repaint, move |p| run_job(&model, req, set, p));
+    }
+
+    /// Is any of this document's jobs running?
+    pub fn busy(&self) -> bool {
+        self.shapes_job.is_running()
+            || self.confirm_job.is_running()
+            || self.run.job.is_running()
+            || !self.layout_jobs.is_empty()
+    }
+
+    /// Moves finished results in; returns a message for each job that failed.
+    pub fn poll(&mut self) -> Vec<String> {
+        let mut failed = Vec::new();
+        match self.shapes_job.take() {
+            Some(Ok(r)) => self.shapes = Some(r),
+            Some(Err(e)) => failed.push(format!("shape inference failed: {e}")),
+            None => {}
+        }
+        match self.confirm_job.take() {
+            Some(Ok(axes)) => {
+                if let Some(s) = &mut self.shapes {
+                    s.axes = axes;
+                }
+            }
+            Some(Err(e)) => failed.push(format!("confirmation runs failed: {e}")),
+            None => {}
+        }
+        match self.run.job.take() {
+            Some(Ok(v)) => {
+                self.run.result = Some(v);
+                self.run.heat_shown = true;
+                for s in self.scopes.values_mut() {
+                    s.heat = None;
+                }
+            }
+            Some(Err(JobFailure::Work(e))) => self.run.error = Some(e),
+            Some(Err(other)) => self.run.error = Some(RunError::Job(other.to_string())),
+            None => {}
+        }
+        let done: Vec<LayoutRequest> = self
+            .layout_jobs
+            .iter()
+            .filter(|(_, j)| !j.is_running())
+            .map(|(r, _)| r.clone())
+            .collect();
+        for r in done {
+            if let Some(job) = self.layout_jobs.remove(&r) {
+                match job.take() {
+                    Some(Ok(l)) => {
+                        let scope = Scope::new(l, &self.node_problems);
+                        self.scopes.insert(r, scope);
+                    }
+                    Some(Err(e)) => failed.push(format!("layout failed: {e}")),
+                    None => {}
+                }
+            }
+        }
+        failed
+    }
+
+    /// Builds what is missing of scope `g`'s marks: the run heat per item (once per run
+    /// result) and the search hits per item (once per query). Cheap when nothing changed.
+    pub fn prepare_marks(&mut self, g: GraphId) {
+        let request = LayoutRequest::of(g);
+        let Some(scope) = self.scopes.get_mut(&request) else {
+            return;
+        };
+        self.search.mark_items(&self.model, &scope.laid);
+        if g != MAIN_GRAPH || scope.heat.is_some() {
+            return;
+        }
+        let Some(result) = self.run.result.as_ref() else {
+            return;
+        };
+        let body = self.model.body(g);
+        let heat = scope
+            .laid
+            .view
+            .items
+            .iter()
+            .enumerate()
+            .filter_map(|(i, it)| match (&it.kind, body) {
+                (ItemKind::Node(n), Some(b)) => {
+                    let name = crate::model::tract_name(b.nodes().get(*n)?);
+                    result.heat.get(name).map(|h| (i, *h))
+                }
+                _ => None,
+            })
+            .collect();
+        scope.heat = Some(heat);
+    }
+
+    /// Run-time share per item of scope `g` for the run shown, when heat is on (main graph
+    /// only: tract runs the main graph), once `prepare_marks` built it.
+    pub fn heat(&self, g: GraphId) -> Option<&HashMap<usize, f32>> {
+        if !self.run.heat_shown {
+            return None;
+        }
+        self.scope(g)?.heat.as_ref().filter(|h| !h.is_empty())
+    }
+
+    /// A main-graph node by its tract name (what runs and reports name).
+    pub fn node_by_name(&self, name: &str) -> Option<usize> {
+        self.model.node_by_tract_name(MAIN_GRAPH, name)
+    }
+
+    /// Starts laying out `g` if it has no layout yet.
+    pub fn ensure_layout(&mut self, g: GraphId, repaint: Repaint) {
+        let request = self.request(g);
+        if self.scopes.contains_key(&request) || self.layout_jobs.contains_key(&request) {
+            return;
+        }
+        let model = self.model.clone();
+        let job_request = request.clone();
+        let job = Job::spawn("layout", repaint, move |p| {
+            p.set(0.1, "laying out");
+            Ok(lay_out(&model, job_request))
+        });
+        self.layout_jobs.insert(request, job);
+    }
+
+    pub fn layout_pending(&self, g: GraphId) -> bool {
+        self.layout_jobs.contains_key(&self.request(g))
+    }
+
+    /// Shows scope `g`, keeping the breadcrumb a path from the main graph.
+    pub fn open_graph(&mut self, g: GraphId, repaint: Repaint) {
+        let mut path: Vec<GraphId> = self.model.index.ancestors(g);
+        path.reverse();
+        path.push(g);
+        self.breadcrumb = path;
+        self.current = g;
+        self.ensure_layout(g, repaint);
+    }
+
+    /// Selects a node and centres it (now, or when its scope is laid out).
+    pub fn focus_node(&mut self, g: GraphId, n: usize, repaint: Repaint) {
+        if self.current != g {
+            self.open_graph(g, repaint);
+        }
+        self.selection = Selection::Node(g, n);
+        self.pending_center = Some((g, n));
+    }
+
+    /// The world point to centre for a pending focus, once its scope is laid out (taken).
+    pub fn take_pending_center(&mut self) -> Option<(GraphId, (f32, f32))> {
+        let (g, n) = self.pending_center?;
+        let l = self.laid_out(g)?;
+        let at = l
+            .view
+            .item_of_node(n)
+            .map(|item| l.layout.items[item].center());
+        self.pending_center = None;
+        at.map(|c| (g, c))
+    }
+
+    /// Subgraphs owned by node `n` of scope `g`: (graph id, attribute label).
+    pub fn subgraphs_of(&self, g: GraphId, n: usize) -> Vec<(GraphId, String)> {
+        self.model.index.graphs[g]
+            .children
+            .iter()
+            .filter_map(|&c| match &self.model.index.graphs[c].owner {
+                Some(GraphOwner::Attribute {
+                    node, attr, slot, ..
+                }) if *node == n => {
+                    let a = self.model.body(g)?.nodes().get(n)?.attribute.get(*attr)?;
+                    Some((
+                        c,
+                        match slot {
+                            Some(s) => format!("{}[{s}]", a.name),
+                            None => a.name.clone(),
+                        },
+                    ))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The body of local function `f`.
+    pub fn function_graph(&self, f: usize) -> Option<GraphId> {
+        self.model
+            .index
+            .graphs
+            .iter()
+            .find(|g| g.owner == Some(GraphOwner::Function(f)))
+            .map(|g| g.id)
+    }
+
+    /// Item of the current layout for the selection, if it is a node.
+    pub fn selected_item(&self) -> Option<usize> {
+        match &self.selection {
+            Selection::Node(g, n) if *g == self.current => self.laid_out(*g)?.view.item_of_node(*n),
+            _ => None,
+        }
+    }
+
+    /// What selecting item `item` of scope `g` selects.
+    pub fn select_item(&mut self, g: GraphId, item: Option<usize>) {
+        let kind = item.and_then(|i| Some(self.laid_out(g)?.view.items.get(i)?.kind.clone()));
+        self.selection = match kind {
+            None => Selection::None,
+            Some(ItemKind::Node(n)) => Selection::Node(g, n),
+            Some(ItemKind::Input(v) | ItemKind::Output(v)) => Selection::Value(g, v),
+        };
+    }
+
+    /// Selects the value an edge of scope `g` carries.
+    pub fn select_edge(&mut self, g: GraphId, edge: usize) {
+        if let Some(e) = self.laid_out(g).and_then(|l| l.view.edges.get(edge)) {
+            self.selection = Selection::Value(g, e.value.clone());
+        }
+    }
+
+    /// Opens the (first) subgraph of the node behind item `item`.
+    pub fn open_item(&mut self, g: GraphId, item: usize, repaint: Repaint) {
+        let node = self
+            .laid_out(g)
+            .and_then(|l| l.view.items.get(item))
+            .and_then(|it| match it.kind {
+                ItemKind::Node(n) => Some(n),
+                _ => None,
+            });
+        if let Some((sub, _)) = node.and_then(|n| self.subgraphs_of(g, n).first().cloned()) {
+            self.open_graph(sub, repaint);
+        }
+    }
+}

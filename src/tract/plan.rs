@@ -1,0 +1,227 @@
+//! A runnable tract plan for one model at concrete input shapes: ops tract lacks are named
+//! before anything runs, the plan is optimised (or left plain when optimisation fails), and
+//! runs happen on a pool of the asked-for threads. Per-node times map back to ONNX nodes.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+use tract_onnx::pb;
+use tract_onnx::prelude::*;
+
+use super::convert::{from_tract, to_tract, ConvertError};
+use super::failure::TractFailure;
+use crate::jobs::Progress;
+use crate::model::{Model, Tensor};
+
+/// Why no plan could be made.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PlanError {
+    /// Ops tract has no implementation for, or cannot type here, as (op, node); with tract's
+    /// reason when it gave one.
+    Unsupported {
+        nodes: Vec<(String, String)>,
+        detail: Option<TractFailure>,
+    },
+    Failed(TractFailure),
+    Cancelled,
+}
+
+impl From<TractFailure> for PlanError {
+    fn from(f: TractFailure) -> Self {
+        PlanError::Failed(f)
+    }
+}
+
+/// How to build the plan.
+#[derive(Debug, Clone, Copy)]
+pub struct PlanOptions {
+    /// Let tract optimise the plan (falls back to the plain plan when that fails).
+    pub optimize: bool,
+    /// Threads tract's kernels may use; 1 runs on the calling thread alone.
+    pub threads: usize,
+}
+
+/// Inputs converted for tract once, fed to every run.
+pub struct Feed(TVec<TValue>);
+
+/// Outputs of one run, still tract's.
+pub struct RawOutputs(TVec<TValue>);
+
+pub struct Plan {
+    plan: Arc<TypedSimplePlan>,
+    pool: tract_linalg::multithread::Executor,
+    pub optimized: bool,
+    /// Why the plain plan runs, when optimisation failed.
+    pub plan_note: Option<String>,
+    pub threads: usize,
+    names: NodeNames,
+}
+
+fn failed(e: TractError) -> TractFailure {
+    TractFailure::from_error(&e)
+}
+
+/// Nodes tract has no implementation for, as (op, node name).
+fn unimplemented(model: &InferenceModel) -> Vec<(String, String)> {
+    model
+        .nodes()
+        .iter()
+        .filter_map(|n| {
+            let op = n.op.name();
+            let inner = op.strip_prefix("Unimplemented(")?.strip_suffix(')')?;
+            Some((inner.to_string(), n.name.clone()))
+        })
+        .collect()
+}
+
+impl Plan {
+    /// Builds the plan from tract's proto of `model` whose input dims are all fixed.
+    pub fn build(
+        model: &Model,
+        proto: &pb::ModelProto,
+        dir: Option<&str>,
+        options: PlanOptions,
+        progress: &Progress,
+    ) -> Result<Plan, PlanError> {
+        let onnx = tract_onnx::onnx()
+            .with_ignore_value_info(true)
+            .with_ignore_output_shapes(true);
+        let mut parsed = onnx.parse(proto, dir).map_err(failed)?.model;
+        let blocking = unimplemented(&parsed);
+        if !blocking.is_empty() {
+            return Err(PlanError::Unsupported {
+                nodes: blocking,
+                detail: None,
+            });
+        }
+        if progress.cancelled() {
+            return Err(PlanError::Cancelled);
+        }
+        // Shapes that do not fit at these values are the model's problem, not tract's: analyse
+        // first so such failures name their node as failures rather than as unsupported ops.
+        progress.set(0.1, "shape analysis");
+        parsed.analyse(false).map_err(failed)?;
+        progress.set(0.15, "typing the graph");
+        // tract implements the op but cannot type it in this configuration: still "unsupported".
+        let names = NodeNames::of(model);
+        let typed = parsed.into_typed().map_err(|e| {
+            let f = failed(e);
+            match f.node.clone() {
+                Some(node) => PlanError::Unsupported {
+                    nodes: vec![(names.op_of(&node).unwrap_or("?").to_string(), node)],
+                    detail: Some(f),
+                },
+                None => PlanError::Failed(f),
+            }
+        })?;
+        let (plan_model, optimized, plan_note) = if options.optimize {
+            progress.set(0.25, "optimising");
+            match typed.clone().into_optimized() {
+                Ok(m) => (m, true, None),
+                Err(e) => (
+                    typed,
+                    false,
+                    Some(format!("optimisation failed, ran the plain plan: {e:#}")),
+                ),
+            }
+        } else {
+            (typed, false, None)
+        };
+        let plan = plan_model.into_runnable().map_err(failed)?;
+        let threads = options.threads.max(1);
+        let pool = if threads > 1 {
+            tract_linalg::multithread::Executor::multithread(threads)
+        } else {
+            tract_linalg::multithread::Executor::SingleThread
+        };
+        Ok(Plan {
+            plan,
+            pool,
+            optimized,
+            plan_note,
+            threads,
+            names,
+        })
+    }
+
+    pub fn feed(&self, inputs: &[Tensor]) -> Result<Feed, ConvertError> {
+        inputs
+            .iter()
+            .map(|t| to_tract(t).map(|t| t.into_tvalue()))
+            .collect::<Result<_, _>>()
+            .map(Feed)
+    }
+
+    /// One run on the plan's thread pool.
+    pub fn run(&self, feed: &Feed) -> Result<RawOutputs, TractFailure> {
+        tract_linalg::multithread::multithread_tract_scope(self.pool.clone(), || {
+            self.plan.run(feed.0.clone())
+        })
+        .map(RawOutputs)
+        .map_err(failed)
+    }
+
+    /// The outputs as our tensors, named by the graph's outputs.
+    pub fn outputs(&self, raw: &RawOutputs, names: &[String]) -> Result<Vec<Tensor>, ConvertError> {
+        raw.0
+            .iter()
+            .enumerate()
+            .map(|(i, v)| {
+                let name = names
+                    .get(i)
+                    .cloned()
+                    .unwrap_or_else(|| format!("output_{i}"));
+                from_tract(&name, v)
+            })
+            .collect()
+    }
+
+    /// One run with a clock around every node: ms per ONNX node name, slowest first.
+    pub fn profile(&self, feed: &Feed) -> Result<Vec<(String, f64)>, TractFailure> {
+        tract_linalg::multithread::multithread_tract_scope(self.pool.clone(), || {
+            let mut state = self.plan.spawn()?;
+            let mut per_node: HashMap<String, f64> = HashMap::new();
+            state.run_plan_with_eval(feed.0.clone(), |ctx, op_state, node, inputs| {
+                let t0 = Instant::now();
+                let r = tract_onnx::tract_core::plan::eval(ctx, op_state, node, inputs);
+                let ms = t0.elapsed().as_secs_f64() * 1e3;
+                let key = self
+                    .names
+                    .onnx_name(&node.name)
+                    .unwrap_or(&node.name)
+                    .to_string();
+                *per_node.entry(key).or_default() += ms;
+                r
+            })?;
+            let mut times: Vec<(String, f64)> = per_node.into_iter().collect();
+            times.sort_by(|a, b| b.1.total_cmp(&a.1));
+            Ok(times)
+        })
+        .map_err(failed)
+    }
+}
+
+/// Maps tract node names (`/fc1/Gemm.matmul`, …) back to the ONNX node they came from
+/// (tract names an unnamed node after its first output), with its op type.
+struct NodeNames(HashMap<String, String>);
+
+impl NodeNames {
+    fn of(model: &Model) -> NodeNames {
+        NodeNames(model.main_node_ops())
+    }
+
+    fn op_of(&self, node: &str) -> Option<&str> {
+        self.0.get(node).map(String::as_str)
+    }
+
+    fn onnx_name<'a>(&self, tract_name: &'a str) -> Option<&'a str> {
+        let mut name = tract_name;
+        loop {
+            if self.0.contains_key(name) {
+                return Some(name);
+            }
+            name = &name[..name.rfind('.')?];
+        }
+    }
+}

@@ -1,0 +1,221 @@
+//! The graph canvas: paints a laid-out scope, only what is on screen (the layout's cull grid
+//! answers what that is), with less detail when zoomed out. Pan by dragging or scrolling, zoom
+//! with Ctrl+wheel or pinch. Painting never computes layout or marks: it reads them.
+
+pub mod camera;
+pub mod draw;
+pub mod hit;
+pub mod lod;
+pub mod minimap;
+
+use std::collections::{HashMap, HashSet};
+
+use egui::epaint::{CubicBezierShape, PathStroke};
+use egui::{Align2, Color32, FontId, Pos2, Sense, Shape, Stroke, Ui, Vec2};
+
+pub use camera::ViewState;
+pub use lod::LevelOfDetail;
+
+use super::commands::Command;
+use super::style;
+use crate::check::Severity;
+use crate::layout::{ItemKind, LaidOutGraph};
+
+/// Above this many visible items, nodes are not registered as individual (accessible) widgets.
+const MAX_WIDGET_ITEMS: usize = 400;
+
+/// Per-item decorations, borrowed from what the document computed once.
+#[derive(Default, Clone, Copy)]
+pub struct Marks<'a> {
+    pub selected: Option<usize>,
+    /// Search hits.
+    pub highlighted: Option<&'a HashSet<usize>>,
+    pub problems: Option<&'a HashMap<usize, Severity>>,
+    /// Heat per item in [0, 1] (per-node timing), drawn as a tint.
+    pub heat: Option<&'a HashMap<usize, f32>>,
+    /// Inferred shape labels by value name; edges without one keep their declared label, greyed.
+    pub shape_labels: Option<&'a HashMap<String, String>>,
+}
+
+impl Marks<'_> {
+    pub fn is_highlighted(&self, i: usize) -> bool {
+        self.highlighted.is_some_and(|h| h.contains(&i))
+    }
+
+    /// Selected, highlighted or with a problem: drawn in full even when far out.
+    pub fn is_marked(&self, i: usize) -> bool {
+        self.selected == Some(i)
+            || self.is_highlighted(i)
+            || self.problems.is_some_and(|p| p.contains_key(&i))
+    }
+}
+
+/// What one frame drew (for benchmarks and tests).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct FrameStats {
+    pub items_drawn: usize,
+    pub edges_drawn: usize,
+}
+
+pub fn show(
+    ui: &mut Ui,
+    g: &LaidOutGraph,
+    view: &mut ViewState,
+    marks: &Marks<'_>,
+    overview: Option<&egui::TextureHandle>,
+) -> (Vec<Command>, FrameStats) {
+    let scope = g.request.graph;
+    let (rect, response) = ui.allocate_exact_size(ui.available_size(), Sense::click_and_drag());
+    view.canvas = rect.size();
+    if !view.initialized {
+        let top = g.layout.top_item().map(|i| g.layout.items[i]);
+        view.initial(g.layout.bounds, top);
+    }
+    let mut commands = Vec::new();
+
+    if response.dragged() {
+        view.offset -= response.drag_delta() / view.zoom;
+    }
+    if response.hovered() {
+        let (scroll, zoom_delta, pointer) =
+            ui.input(|i| (i.smooth_scroll_delta, i.zoom_delta(), i.pointer.hover_pos()));
+        let anchor = pointer.map(|p| p - rect.min).unwrap_or(rect.size() / 2.0);
+        if zoom_delta != 1.0 {
+            view.zoom_by(zoom_delta, anchor);
+        } else if scroll != Vec2::ZERO {
+            view.offset -= scroll / view.zoom;
+        }
+    }
+
+    let painter = ui.painter_at(rect);
+    painter.rect_filled(rect, 0.0, style::CANVAS);
+    let origin = rect.min;
+    let z = view.zoom;
+    let lod = LevelOfDetail::of(z);
+    let visible = view.visible(rect.size());
+    let mut stats = FrameStats::default();
+
+    // Edges under nodes.
+    let edge_stroke = Stroke::new((1.0 * z).clamp(0.5, 1.5), style::EDGE);
+    let mut label_shapes = Vec::new();
+    let mut far_edges = egui::Mesh::default();
+    for e in g.cull.edges_in(&g.layout, &visible) {
+        let route = &g.layout.edges[e];
+        let bounds = &g.layout.edge_bounds[e];
+        stats.edges_drawn += 1;
+        if lod == LevelOfDetail::Far {
+            // An edge shorter than a pixel or two hides under its boxes.
+            if bounds.w.max(bounds.h) * z < 2.0 {
+                continue;
+            }
+            for w in route.windows(2) {
+                let (a, b) = (view.to_screen(origin, w[0]), view.to_screen(origin, w[1]));
+                draw::push_segment(&mut far_edges, a, b, 1.0, style::EDGE_FAR);
+            }
+            continue;
+        }
+        let pts: Vec<Pos2> = route.iter().map(|&p| view.to_screen(origin, p)).collect();
+        if lod.curved_edges() {
+            for w in pts.windows(2) {
+                let (a, b) = (w[0], w[1]);
+                let dy = ((b.y - a.y) / 2.0).max(4.0 * z);
+                painter.add(CubicBezierShape::from_points_stroke(
+                    [a, Pos2::new(a.x, a.y + dy), Pos2::new(b.x, b.y - dy), b],
+                    false,
+                    Color32::TRANSPARENT,
+                    PathStroke::from(edge_stroke),
+                ));
+            }
+            let end = *pts.last().unwrap();
+            let s = (3.5 * z).max(2.0);
+            painter.add(Shape::convex_polygon(
+                vec![
+                    end,
+                    Pos2::new(end.x - s, end.y - 2.0 * s),
+                    Pos2::new(end.x + s, end.y - 2.0 * s),
+                ],
+                style::EDGE,
+                Stroke::NONE,
+            ));
+        } else {
+            painter.add(Shape::line(pts.clone(), edge_stroke));
+        }
+        if lod.edge_labels() && pts.len() >= 2 {
+            let (x, y) = draw::label_anchor(route);
+            let at = view.to_screen(origin, (x, y)) + Vec2::new(4.0 * z, 0.0);
+            let edge = &g.view.edges[e];
+            let label = match marks.shape_labels {
+                Some(m) => match m.get(&edge.value) {
+                    Some(l) => (l.clone(), style::EDGE_LABEL),
+                    None => (edge.label.clone(), style::EDGE_LABEL_DECLARED),
+                },
+                None => (edge.label.clone(), style::EDGE_LABEL),
+            };
+            label_shapes.push((at, label));
+        }
+    }
+    if !far_edges.is_empty() {
+        painter.add(far_edges);
+    }
+    for (at, (text, color)) in label_shapes {
+        painter.text(
+            at,
+            Align2::LEFT_CENTER,
+            text,
+            FontId::proportional(10.0 * z),
+            color,
+        );
+    }
+
+    // Nodes.
+    let pointer = ui.input(|i| i.pointer.interact_pos());
+    let visible_items = g.cull.items_in(&g.layout, &visible);
+    stats.items_drawn = visible_items.len();
+    let widgets = visible_items.len() <= MAX_WIDGET_ITEMS;
+    let far = lod == LevelOfDetail::Far;
+    if far {
+        draw::draw_far_blocks(&painter, g, view, origin, rect, &visible_items, marks);
+    }
+    for &i in &visible_items {
+        let item = &g.view.items[i];
+        let r = view.rect_to_screen(origin, &g.layout.items[i]);
+        if far && !marks.is_marked(i) {
+            continue;
+        }
+        draw::draw_item(&painter, item, r, z, marks, i);
+        if widgets {
+            let resp = ui.interact(r, ui.id().with(("graph-item", scope, i)), Sense::click());
+            let label = match &item.kind {
+                ItemKind::Node(_) => item.title.clone(),
+                ItemKind::Input(n) => format!("input {n}"),
+                ItemKind::Output(n) => format!("output {n}"),
+            };
+            resp.widget_info(|| egui::WidgetInfo::labeled(egui::WidgetType::Button, true, &label));
+            if resp.double_clicked() && item.has_subgraph {
+                commands.push(Command::OpenItem(scope, i));
+            } else if resp.clicked() {
+                commands.push(Command::SelectItem(scope, Some(i)));
+            }
+        }
+    }
+    if response.clicked() || response.double_clicked() {
+        // Hit-test by hand: with many items on screen they are not separate widgets.
+        let hit = pointer.and_then(|p| hit::item_at(g, view, origin, &visible_items, p));
+        let edge_hit = match hit {
+            None => pointer.and_then(|p| hit::edge_at(g, view, origin, p)),
+            Some(_) => None,
+        };
+        commands.push(match (hit, edge_hit) {
+            (Some(i), _) if response.double_clicked() && g.view.items[i].has_subgraph => {
+                Command::OpenItem(scope, i)
+            }
+            (Some(i), _) => Command::SelectItem(scope, Some(i)),
+            (None, Some(e)) => Command::SelectEdge(scope, e),
+            (None, None) => Command::SelectItem(scope, None),
+        });
+    }
+    if let Some(tex) = overview {
+        minimap::minimap(ui, rect, g, view, tex);
+    }
+    (commands, stats)
+}

@@ -1,0 +1,68 @@
+//! Everything a panel or the canvas can ask for. Panels read state and return commands; the
+//! app applies them (`LensApp::apply`), so there is one place where effects happen.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crate::model::{GraphId, Tensor};
+use crate::run::RunRequest;
+
+/// The tabs of the left panel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LeftTab {
+    Model,
+    Diagnostics,
+    Search,
+    Axes,
+    Run,
+}
+
+pub enum Command {
+    /// Open a model file.
+    Open(PathBuf),
+    /// Open a model given as bytes (a drop without a path).
+    OpenBytes {
+        name: String,
+        bytes: Vec<u8>,
+    },
+    /// Ask the file dialog for a model to open.
+    OpenDialog,
+    CancelLoad,
+    /// Write the current scope as SVG (to this path, or one the dialog gives).
+    ExportSvg(Option<PathBuf>),
+    /// Save the canvas as it is on screen as PNG.
+    ExportPng(Option<PathBuf>),
+    DismissError,
+    ShowTab(LeftTab),
+    /// Fit the current scope into the canvas.
+    FitView,
+    /// Select a node of a scope and centre it.
+    FocusNode(GraphId, usize),
+    SelectValue(GraphId, String),
+    /// Select what a canvas item stands for (`None`: clear the selection).
+    SelectItem(GraphId, Option<usize>),
+    /// Select the value an edge carries.
+    SelectEdge(GraphId, usize),
+    /// Open the subgraph of the node behind a canvas item.
+    OpenItem(GraphId, usize),
+    OpenGraph(GraphId),
+    /// Set the search query.
+    Search(String),
+    /// Decode an initializer and show it in the tensor panel.
+    ShowTensor(GraphId, String),
+    /// Show a computed tensor (a run output) in the tensor panel.
+    InspectTensor(Arc<Tensor>),
+    CloseTensor,
+    /// Save the tensor panel's tensor as `.npy`.
+    SaveTensor,
+    StartRun {
+        request: RunRequest,
+        test_set: Option<PathBuf>,
+    },
+    CancelRun,
+    /// Tint the graph by the run's node times, or not.
+    ShowHeat(bool),
+    /// Confirm the axes report by running at two values per symbol.
+    StartConfirm,
+    CancelConfirm,
+}

@@ -1,0 +1,43 @@
+//! The Diagnostics tab: every finding; clicking one selects and centres its node (or opens its
+//! scope).
+
+use egui::{ScrollArea, Ui};
+
+use crate::document::Document;
+use crate::ui::commands::Command;
+use crate::ui::widgets::{count, diagnostic_text};
+
+pub fn show(ui: &mut Ui, doc: &Document, out: &mut Vec<Command>) {
+    let r = &doc.report;
+    ui.label(format!(
+        "{}, {}",
+        count(r.errors, "error", "errors"),
+        count(r.warnings, "warning", "warnings")
+    ));
+    ScrollArea::vertical()
+        .id_salt("diagnostics")
+        .show(ui, |ui| {
+            for d in &r.diagnostics {
+                let place = match (&d.node, d.graph.is_empty()) {
+                    (Some(n), true) => n.clone(),
+                    (Some(n), false) => format!("{} :: {n}", d.graph),
+                    (None, false) => d.graph.clone(),
+                    (None, true) => "model".into(),
+                };
+                let clicked = ui
+                    .add(
+                        egui::Label::new(diagnostic_text(d, Some(&place)))
+                            .sense(egui::Sense::click())
+                            .wrap(),
+                    )
+                    .clicked();
+                if clicked {
+                    match (d.graph_id, d.node_index) {
+                        (Some(g), Some(n)) => out.push(Command::FocusNode(g, n)),
+                        (Some(g), None) => out.push(Command::OpenGraph(g)),
+                        _ => {}
+                    }
+                }
+            }
+        });
+}

@@ -1,0 +1,236 @@
+//! The right panel's node and value views: schema, attributes, findings, and each value with
+//! its type (inferred where known), initializer button and producer/consumer links.
+
+use egui::{Color32, RichText, Ui};
+
+use crate::check::schema::{normalize_domain, Lookup, SchemaTable};
+use crate::document::Document;
+use crate::layout::scene::declared_type_text;
+use crate::model::attr::attribute_text;
+use crate::model::{display_label, GraphId, MAIN_GRAPH};
+use crate::shapes::{type_text, ShapeOrigin, ValueShape};
+use crate::ui::commands::Command;
+use crate::ui::widgets::diagnostic_text;
+
+/// Consumer buttons shown per value in the node panel (the value panel lists them all).
+const CONSUMERS_SHOWN: usize = 8;
+
+pub fn node_panel(ui: &mut Ui, doc: &Document, g: GraphId, n: usize, out: &mut Vec<Command>) {
+    let model = &doc.model;
+    let Some(node) = model.body(g).and_then(|b| b.nodes().get(n)) else {
+        return;
+    };
+    let index = &model.index.graphs[g];
+    ui.heading(&node.op_type);
+    let domain = normalize_domain(&node.domain);
+    egui::Grid::new("node-props").num_columns(2).show(ui, |ui| {
+        ui.label(RichText::new("name").strong());
+        ui.label(display_label(node, n));
+        ui.end_row();
+        ui.label(RichText::new("domain").strong());
+        ui.label(if domain.is_empty() { "ai.onnx" } else { domain });
+        ui.end_row();
+        if !index.path.is_empty() {
+            ui.label(RichText::new("graph").strong());
+            ui.label(&index.path);
+            ui.end_row();
+        }
+    });
+    if let Some(version) = model.opset(domain) {
+        if let Lookup::Found(s) = SchemaTable::global().lookup(domain, &node.op_type, version) {
+            ui.label(format!("{}-{} (opset {version})", s.name, s.since_version));
+            ui.label(RichText::new(&s.doc).italics().color(Color32::GRAY));
+        }
+    }
+    for d in doc
+        .report
+        .diagnostics
+        .iter()
+        .filter(|d| d.graph_id == Some(g) && d.node_index == Some(n))
+    {
+        ui.label(diagnostic_text(d, None));
+    }
+    if !node.attribute.is_empty() {
+        ui.separator();
+        ui.strong("Attributes");
+        egui::Grid::new("node-attrs")
+            .num_columns(2)
+            .striped(true)
+            .show(ui, |ui| {
+                for a in &node.attribute {
+                    ui.label(&a.name);
+                    ui.label(attribute_text(a));
+                    ui.end_row();
+                }
+            });
+    }
+    for (sub, label) in doc.subgraphs_of(g, n) {
+        let link = format!(
+            "open subgraph {label} ({} nodes)",
+            model.index.graphs[sub].node_count
+        );
+        if ui.link(link).clicked() {
+            out.push(Command::OpenGraph(sub));
+        }
+    }
+    if let Some(fg) = model
+        .index
+        .function_called_by(node)
+        .and_then(|f| doc.function_graph(f))
+    {
+        if ui.link("open function body").clicked() {
+            out.push(Command::OpenGraph(fg));
+        }
+    }
+    ui.separator();
+    ui.strong("Inputs");
+    for name in &node.input {
+        value_row(ui, doc, g, name, Direction::Producer, out);
+    }
+    ui.strong("Outputs");
+    for name in &node.output {
+        value_row(ui, doc, g, name, Direction::Consumers(CONSUMERS_SHOWN), out);
+    }
+}
+
+/// Which neighbours of a value to link to.
+#[derive(Clone, Copy)]
+enum Direction {
+    Producer,
+    /// At most this many consumers.
+    Consumers(usize),
+}
+
+/// Buttons (or links) to the node that produces `name` or the nodes that consume it.
+fn neighbour_links(
+    ui: &mut Ui,
+    doc: &Document,
+    g: GraphId,
+    name: &str,
+    direction: Direction,
+    as_links: bool,
+    out: &mut Vec<Command>,
+) {
+    let index = &doc.model.index.graphs[g];
+    let label = |n: usize| {
+        doc.model
+            .body(g)
+            .and_then(|b| b.nodes().get(n).map(|node| display_label(node, n)))
+            .unwrap_or_default()
+    };
+    let (targets, verb): (Vec<usize>, &str) = match direction {
+        Direction::Producer => (
+            index
+                .producers
+                .get(name)
+                .map(|&(p, _)| p)
+                .into_iter()
+                .collect(),
+            if as_links { "produced by" } else { "from" },
+        ),
+        Direction::Consumers(most) => (
+            index
+                .consumers
+                .get(name)
+                .map(Vec::as_slice)
+                .unwrap_or(&[])
+                .iter()
+                .take(most)
+                .copied()
+                .collect(),
+            if as_links { "consumed by" } else { "to" },
+        ),
+    };
+    for n in targets {
+        let text = format!("{verb} {}", label(n));
+        let clicked = if as_links {
+            ui.link(text).clicked()
+        } else {
+            ui.small_button(text).clicked()
+        };
+        if clicked {
+            out.push(Command::FocusNode(g, n));
+        }
+    }
+}
+
+/// The inferred shape of a main-graph value, when shape inference has it.
+fn inferred<'a>(doc: &'a Document, g: GraphId, name: &str) -> Option<&'a ValueShape> {
+    doc.shapes
+        .as_ref()
+        .filter(|_| g == MAIN_GRAPH)
+        .and_then(|s| s.values.get(name))
+}
+
+fn value_row(
+    ui: &mut Ui,
+    doc: &Document,
+    g: GraphId,
+    name: &str,
+    direction: Direction,
+    out: &mut Vec<Command>,
+) {
+    if name.is_empty() {
+        ui.label(RichText::new("(omitted)").color(Color32::GRAY));
+        return;
+    }
+    let model = &doc.model;
+    let ty = inferred(doc, g, name)
+        .filter(|v| v.origin != ShapeOrigin::Unknown)
+        .map(type_text)
+        .or_else(|| declared_type_text(model, g, name))
+        .unwrap_or_else(|| "?".into());
+    ui.horizontal_wrapped(|ui| {
+        if ui.link(name).clicked() {
+            out.push(Command::SelectValue(g, name.to_string()));
+        }
+        ui.label(RichText::new(ty).monospace());
+        let is_weight = model.index.graphs[g].initializers.contains_key(name);
+        if is_weight && ui.small_button("tensor").clicked() {
+            out.push(Command::ShowTensor(g, name.to_string()));
+        }
+        neighbour_links(ui, doc, g, name, direction, false, out);
+    });
+}
+
+pub fn value_panel(ui: &mut Ui, doc: &Document, g: GraphId, name: &str, out: &mut Vec<Command>) {
+    let model = &doc.model;
+    let index = &model.index.graphs[g];
+    ui.heading(name);
+    ui.label(
+        RichText::new(
+            declared_type_text(model, g, name).unwrap_or_else(|| "type not declared".into()),
+        )
+        .monospace(),
+    );
+    if let Some(v) = inferred(doc, g, name) {
+        let origin = match v.origin {
+            ShapeOrigin::Inferred => "inferred by tract",
+            ShapeOrigin::Declared => "declared only (tract could not infer it)",
+            ShapeOrigin::Unknown => "unknown",
+        };
+        ui.label(RichText::new(format!("{}  — {origin}", type_text(v))).monospace());
+    }
+    if index.initializers.contains_key(name) {
+        ui.label("initializer");
+        if ui.button("show values").clicked() {
+            out.push(Command::ShowTensor(g, name.to_string()));
+        }
+    }
+    if index.inputs.iter().any(|i| i == name) {
+        ui.label("graph input");
+    }
+    if index.outputs.iter().any(|o| o == name) {
+        ui.label("graph output");
+    }
+    neighbour_links(ui, doc, g, name, Direction::Producer, true, out);
+    neighbour_links(
+        ui,
+        doc,
+        g,
+        name,
+        Direction::Consumers(usize::MAX),
+        true,
+        out,
+    );
+}
