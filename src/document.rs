@@ -10,11 +10,11 @@ use std::sync::Arc;
 
 use crate::check::{check_model, Report, Severity};
 use crate::jobs::{Job, JobFailure, Progress, Repaint};
-use crate::layout::{lay_out, ItemKind, LaidOutGraph, LayoutRequest};
+use crate::layout::{lay_out, ItemId, ItemKind, LaidOutGraph, LayoutRequest};
 use crate::model::info::ModelInfo;
 use crate::model::tensor::{Tensor, TensorStats};
 use crate::model::{
-    display_label, load_bytes, load_path, GraphId, GraphOwner, LoadError, Model, MAIN_GRAPH,
+    display_label, load_bytes, load_path, GraphId, GraphOwner, LoadError, Model, NodeId, MAIN_GRAPH,
 };
 use crate::run::{self, Comparison, RunError, RunOutcome, RunRequest, Tolerance};
 use crate::shapes::{analyse, axes_report, AxesReport, ShapeOrigin, ValueShape};
@@ -239,7 +239,7 @@ pub fn run_job(
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Selection {
     None,
-    Node(GraphId, usize),
+    Node(GraphId, NodeId),
     /// A value (edge), by name.
     Value(GraphId, String),
 }
@@ -248,7 +248,7 @@ pub enum Selection {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SearchHit {
     pub graph: GraphId,
-    pub node: usize,
+    pub node: NodeId,
     /// `name (Op) in scope` as listed.
     pub label: String,
 }
@@ -265,7 +265,7 @@ pub struct Search {
     pub hits: Vec<SearchHit>,
     /// Hits beyond the listed ones are counted, not listed.
     pub total: usize,
-    marked: HashMap<GraphId, HashSet<usize>>,
+    marked: HashMap<GraphId, HashSet<ItemId>>,
 }
 
 impl Search {
@@ -307,7 +307,7 @@ impl Search {
                     );
                     self.hits.push(SearchHit {
                         graph: g,
-                        node: n,
+                        node: NodeId(n),
                         label,
                     });
                 }
@@ -342,17 +342,17 @@ impl Search {
             .enumerate()
             .filter(|(_, it)| match &it.kind {
                 ItemKind::Node(n) => body
-                    .and_then(|b| b.nodes().get(*n))
+                    .and_then(|b| b.nodes().get(n.0))
                     .is_some_and(|node| self.node_matches(node)),
                 ItemKind::Input(v) | ItemKind::Output(v) => v.to_lowercase().contains(&self.needle),
             })
-            .map(|(i, _)| i)
+            .map(|(i, _)| ItemId(i))
             .collect();
         self.marked.insert(g, items);
     }
 
     /// Items of scope `g` the query marks, once `Document::prepare_marks` found them.
-    pub fn marked(&self, g: GraphId) -> Option<&HashSet<usize>> {
+    pub fn marked(&self, g: GraphId) -> Option<&HashSet<ItemId>> {
         self.marked.get(&g)
     }
 }
@@ -362,13 +362,13 @@ impl Search {
 pub struct Scope {
     pub laid: LaidOutGraph,
     /// Worst finding per item.
-    pub problems: HashMap<usize, Severity>,
+    pub problems: HashMap<ItemId, Severity>,
     /// Run-time share per item, for the run shown (`None` until asked for).
-    heat: Option<HashMap<usize, f32>>,
+    heat: Option<HashMap<ItemId, f32>>,
 }
 
 impl Scope {
-    fn new(laid: LaidOutGraph, node_problems: &HashMap<(GraphId, usize), Severity>) -> Scope {
+    fn new(laid: LaidOutGraph, node_problems: &HashMap<(GraphId, NodeId), Severity>) -> Scope {
         let g = laid.request.graph;
         let problems = laid
             .view
@@ -376,7 +376,7 @@ impl Scope {
             .iter()
             .enumerate()
             .filter_map(|(i, it)| match it.kind {
-                ItemKind::Node(n) => node_problems.get(&(g, n)).map(|s| (i, *s)),
+                ItemKind::Node(n) => node_problems.get(&(g, n)).map(|s| (ItemId(i), *s)),
                 _ => None,
             })
             .collect();
@@ -416,9 +416,9 @@ pub struct Document {
     pub breadcrumb: Vec<GraphId>,
     pub selection: Selection,
     /// A node to centre once its scope's layout exists (the window takes it).
-    pub pending_center: Option<(GraphId, usize)>,
+    pub pending_center: Option<(GraphId, NodeId)>,
     /// Findings per (graph, node), worst first.
-    node_problems: HashMap<(GraphId, usize), Severity>,
+    node_problems: HashMap<(GraphId, NodeId), Severity>,
     shapes_job: Job<ShapesResult>,
     pub shapes: Option<ShapesResult>,
     /// Runs the model at two values per symbol to confirm the axes report.
@@ -429,9 +429,9 @@ pub struct Document {
 
 impl Document {
     pub fn new(loaded: Loaded) -> Document {
-        let mut node_problems: HashMap<(GraphId, usize), Severity> = HashMap::new();
+        let mut node_problems: HashMap<(GraphId, NodeId), Severity> = HashMap::new();
         for d in &loaded.report.diagnostics {
-            if let (Some(g), Some(n)) = (d.graph_id, d.node_index) {
+            if let Some((g, n)) = d.node_id() {
                 let e = node_problems.entry((g, n)).or_insert(d.severity);
                 *e = (*e).min(d.severity);
             }
@@ -584,8 +584,8 @@ impl Document {
             .enumerate()
             .filter_map(|(i, it)| match (&it.kind, body) {
                 (ItemKind::Node(n), Some(b)) => {
-                    let name = crate::model::tract_name(b.nodes().get(*n)?);
-                    result.heat.get(name).map(|h| (i, *h))
+                    let name = crate::model::tract_name(b.nodes().get(n.0)?);
+                    result.heat.get(name).map(|h| (ItemId(i), *h))
                 }
                 _ => None,
             })
@@ -595,7 +595,7 @@ impl Document {
 
     /// Run-time share per item of scope `g` for the run shown, when heat is on (main graph
     /// only: tract runs the main graph), once `prepare_marks` built it.
-    pub fn heat(&self, g: GraphId) -> Option<&HashMap<usize, f32>> {
+    pub fn heat(&self, g: GraphId) -> Option<&HashMap<ItemId, f32>> {
         if !self.run.heat_shown {
             return None;
         }
@@ -603,7 +603,7 @@ impl Document {
     }
 
     /// A main-graph node by its tract name (what runs and reports name).
-    pub fn node_by_name(&self, name: &str) -> Option<usize> {
+    pub fn node_by_name(&self, name: &str) -> Option<NodeId> {
         self.model.node_by_tract_name(MAIN_GRAPH, name)
     }
 
@@ -637,7 +637,7 @@ impl Document {
     }
 
     /// Selects a node and centres it (now, or when its scope is laid out).
-    pub fn focus_node(&mut self, g: GraphId, n: usize, repaint: Repaint) {
+    pub fn focus_node(&mut self, g: GraphId, n: NodeId, repaint: Repaint) {
         if self.current != g {
             self.open_graph(g, repaint);
         }
@@ -652,21 +652,21 @@ impl Document {
         let at = l
             .view
             .item_of_node(n)
-            .map(|item| l.layout.items[item].center());
+            .map(|item| l.layout.rect(item).center());
         self.pending_center = None;
         at.map(|c| (g, c))
     }
 
     /// Subgraphs owned by node `n` of scope `g`: (graph id, attribute label).
-    pub fn subgraphs_of(&self, g: GraphId, n: usize) -> Vec<(GraphId, String)> {
+    pub fn subgraphs_of(&self, g: GraphId, n: NodeId) -> Vec<(GraphId, String)> {
         self.model.index.graphs[g]
             .children
             .iter()
             .filter_map(|&c| match &self.model.index.graphs[c].owner {
                 Some(GraphOwner::Attribute {
                     node, attr, slot, ..
-                }) if *node == n => {
-                    let a = self.model.body(g)?.nodes().get(n)?.attribute.get(*attr)?;
+                }) if *node == n.0 => {
+                    let a = self.model.body(g)?.nodes().get(n.0)?.attribute.get(*attr)?;
                     Some((
                         c,
                         match slot {
@@ -691,7 +691,7 @@ impl Document {
     }
 
     /// Item of the current layout for the selection, if it is a node.
-    pub fn selected_item(&self) -> Option<usize> {
+    pub fn selected_item(&self) -> Option<ItemId> {
         match &self.selection {
             Selection::Node(g, n) if *g == self.current => self.laid_out(*g)?.view.item_of_node(*n),
             _ => None,
@@ -699,8 +699,8 @@ impl Document {
     }
 
     /// What selecting item `item` of scope `g` selects.
-    pub fn select_item(&mut self, g: GraphId, item: Option<usize>) {
-        let kind = item.and_then(|i| Some(self.laid_out(g)?.view.items.get(i)?.kind.clone()));
+    pub fn select_item(&mut self, g: GraphId, item: Option<ItemId>) {
+        let kind = item.and_then(|i| Some(self.laid_out(g)?.view.item(i)?.kind.clone()));
         self.selection = match kind {
             None => Selection::None,
             Some(ItemKind::Node(n)) => Selection::Node(g, n),
@@ -716,10 +716,10 @@ impl Document {
     }
 
     /// Opens the (first) subgraph of the node behind item `item`.
-    pub fn open_item(&mut self, g: GraphId, item: usize, repaint: Repaint) {
+    pub fn open_item(&mut self, g: GraphId, item: ItemId, repaint: Repaint) {
         let node = self
             .laid_out(g)
-            .and_then(|l| l.view.items.get(item))
+            .and_then(|l| l.view.item(item))
             .and_then(|it| match it.kind {
                 ItemKind::Node(n) => Some(n),
                 _ => None,

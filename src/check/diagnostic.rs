@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use super::Code;
-use crate::model::{index::display_label, GraphId, Model};
+use crate::model::{index::display_label, GraphId, Model, NodeId};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -61,6 +61,11 @@ impl Diagnostic {
             graph_id,
             node_index,
         }
+    }
+
+    /// The node it points at, as (scope, node).
+    pub fn node_id(&self) -> Option<(GraphId, NodeId)> {
+        Some((self.graph_id?, NodeId(self.node_index?)))
     }
 
     /// One line, compiler style: `error[dangling-input] graph/node (Op): message`.

@@ -92,6 +92,9 @@ struct RunReport {
     symbols: BTreeMap<String, i64>,
     optimized: bool,
     plan_note: Option<String>,
+    /// The note in one line, for the human report.
+    #[serde(skip)]
+    plan_note_line: Option<String>,
     threads: usize,
     /// The 20 slowest nodes of one profiled run.
     node_times_ms: Vec<NodeTime>,
@@ -180,7 +183,8 @@ pub fn run(args: &RunArgs) -> i32 {
         expected: comparison,
         symbols: outcome.symbol_values.iter().cloned().collect(),
         optimized: outcome.optimized,
-        plan_note: outcome.plan_note.clone(),
+        plan_note: outcome.plan_note(),
+        plan_note_line: outcome.plan_note_line(),
         threads: outcome.threads,
         node_times_ms: outcome.node_times.iter().take(20).cloned().collect(),
         saved,
@@ -221,8 +225,8 @@ fn render(file: &Path, inputs: &[Tensor], req: &RunRequest, r: &RunReport) -> St
             format!(", {}", syms.join(" "))
         }
     );
-    if let Some(note) = &r.plan_note {
-        let _ = writeln!(s, "  note: {}", note.lines().next().unwrap_or(""));
+    if let Some(note) = &r.plan_note_line {
+        let _ = writeln!(s, "  note: {note}");
     }
     let _ = writeln!(s, "inputs");
     for t in inputs {

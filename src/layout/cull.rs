@@ -1,6 +1,7 @@
 //! A uniform grid over a layout, built once with it, so a frame asks "what is in this
 //! rectangle?" in time proportional to what is there rather than to the whole graph.
 
+use super::scene::ItemId;
 use super::sugiyama::{GraphLayout, Rect};
 
 /// Items and edge segments bucketed by the grid cells their bounds overlap.
@@ -94,13 +95,13 @@ impl CullGrid {
     }
 
     /// Items whose box meets `visible`, in item order.
-    pub fn items_in(&self, layout: &GraphLayout, visible: &Rect) -> Vec<usize> {
+    pub fn items_in(&self, layout: &GraphLayout, visible: &Rect) -> Vec<ItemId> {
         if covers(visible, &layout.bounds) {
-            return (0..layout.items.len()).collect();
+            return (0..layout.items.len()).map(ItemId).collect();
         }
         let mut v = self.query(&self.items, visible);
         v.retain(|&i| layout.items[i].intersects(visible));
-        v
+        v.into_iter().map(ItemId).collect()
     }
 
     /// Edges whose route's box meets `visible`, in edge order.
@@ -186,8 +187,9 @@ mod tests {
                 h: 1e6,
             },
         ] {
-            let items: Vec<usize> = (0..layout.items.len())
+            let items: Vec<ItemId> = (0..layout.items.len())
                 .filter(|&i| layout.items[i].intersects(&visible))
+                .map(ItemId)
                 .collect();
             let edges: Vec<usize> = (0..layout.edges.len())
                 .filter(|&e| layout.edge_bounds[e].intersects(&visible))

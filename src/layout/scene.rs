@@ -7,7 +7,7 @@ use foldhash::{HashMap, HashMapExt};
 use crate::check::schema::{normalize_domain, Lookup, SchemaTable};
 use crate::model::tensor::element_count;
 use crate::model::types::{format_dims, ValueType};
-use crate::model::{Body, DataType, GraphId, Model};
+use crate::model::{DataType, GraphId, Model, NodeId};
 
 /// Netron's operator categories, which pick the header colour.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -89,9 +89,13 @@ pub fn category_rgb(c: Category) -> [u8; 3] {
     }
 }
 
+/// An item's index in its `ViewGraph` (and of its box in the `GraphLayout`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ItemId(pub usize);
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum ItemKind {
-    Node(usize),
+    Node(NodeId),
     Input(String),
     Output(String),
 }
@@ -199,19 +203,7 @@ impl ViewGraph {
             return vg;
         };
         let table = SchemaTable::global();
-        let mut declared: HashMap<&str, ValueType> = HashMap::new();
-        if let Body::Graph(graph) = body {
-            for v in graph
-                .input
-                .iter()
-                .chain(&graph.output)
-                .chain(&graph.value_info)
-            {
-                if let Some(t) = v.type_.as_ref() {
-                    declared.insert(&v.name, ValueType::from_proto(t));
-                }
-            }
-        }
+        let declared = model.declared_types(g);
         let label = |name: &str| -> String {
             declared
                 .get(name)
@@ -292,7 +284,7 @@ impl ViewGraph {
                 producer_item.entry(out).or_insert(vg.items.len());
             }
             vg.items.push(Item {
-                kind: ItemKind::Node(n),
+                kind: ItemKind::Node(NodeId(n)),
                 title,
                 category: category(&node.domain, &node.op_type),
                 rows,
@@ -342,25 +334,21 @@ impl ViewGraph {
         vg
     }
 
-    pub fn item_of_node(&self, node: usize) -> Option<usize> {
-        self.node_item.get(node).copied()
+    pub fn item_of_node(&self, node: NodeId) -> Option<ItemId> {
+        self.node_item.get(node.0).copied().map(ItemId)
+    }
+
+    pub fn item(&self, id: ItemId) -> Option<&Item> {
+        self.items.get(id.0)
     }
 }
 
 /// `float[1,3,224,224]`-style text of a declared type, for panels.
 pub fn declared_type_text(model: &Model, g: GraphId, value: &str) -> Option<String> {
-    let body = model.body(g)?;
-    let graph = body.graph()?;
-    if let Some(t) = graph
-        .input
-        .iter()
-        .chain(&graph.output)
-        .chain(&graph.value_info)
-        .find(|v| v.name == value)
-        .and_then(|v| v.type_.as_ref())
-    {
-        return Some(ValueType::from_proto(t).to_string());
+    if let Some(t) = model.declared_type(g, value) {
+        return Some(t.to_string());
     }
+    let graph = model.body(g)?.graph()?;
     let gi = model.graph(g)?;
     let t = &graph.initializer[*gi.initializers.get(value)?];
     let dims: Vec<crate::model::types::Dim> = t

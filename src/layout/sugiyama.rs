@@ -82,12 +82,17 @@ pub struct GraphLayout {
 impl GraphLayout {
     /// The topmost item (where a deep graph's first view is centred: its bounds' centre may be
     /// empty when the graph drifts sideways).
-    pub fn top_item(&self) -> Option<usize> {
+    pub fn top_item(&self) -> Option<crate::layout::ItemId> {
         self.items
             .iter()
             .enumerate()
             .min_by(|a, b| a.1.y.total_cmp(&b.1.y))
-            .map(|(i, _)| i)
+            .map(|(i, _)| crate::layout::ItemId(i))
+    }
+
+    /// The box of an item.
+    pub fn rect(&self, id: crate::layout::ItemId) -> Rect {
+        self.items[id.0]
     }
 }
 
@@ -407,7 +412,7 @@ mod tests {
             graph: 0,
             items: (0..n)
                 .map(|i| Item {
-                    kind: ItemKind::Node(i),
+                    kind: ItemKind::Node(crate::model::NodeId(i)),
                     title: format!("n{i}"),
                     category: Category::Other,
                     rows: vec![],

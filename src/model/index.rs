@@ -27,6 +27,18 @@ pub enum GraphOwner {
     Function(usize),
 }
 
+/// A node's index in its scope's node list. Crosses module lines (selections, commands,
+/// marks) as this type, not as a bare number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(transparent)]
+pub struct NodeId(pub usize);
+
+impl std::fmt::Display for NodeId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
 /// Borrowed view of a graph body: a GraphProto or a FunctionProto.
 #[derive(Clone, Copy)]
 pub enum Body<'a> {
@@ -80,6 +92,9 @@ pub struct GraphIndex {
     /// Declared inputs (IR < 4 models list every weight there) and (sparse) initializers: one
     /// lookup for "defined before any node".
     before_nodes: HashSet<String>,
+    /// Declared type by value name (`Model::declared_types`), made on first use.
+    pub(crate) declared_types:
+        std::sync::OnceLock<std::collections::HashMap<String, super::types::ValueType>>,
     /// Node index by tract name (`Model::node_by_tract_name`), made on first use.
     pub(crate) tract_names: std::sync::OnceLock<std::collections::HashMap<String, usize>>,
 }

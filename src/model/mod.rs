@@ -12,10 +12,13 @@ pub mod types;
 pub mod wire;
 
 use onnx_protobuf::{ModelProto, NodeProto, TensorProto};
+use types::ValueType;
 
 pub use dtype::DataType;
 pub use external::{ExternalError, ExternalRef, ExternalStore};
-pub use index::{display_label, Body, GraphId, GraphIndex, GraphOwner, ModelIndex, MAIN_GRAPH};
+pub use index::{
+    display_label, Body, GraphId, GraphIndex, GraphOwner, ModelIndex, NodeId, MAIN_GRAPH,
+};
 pub use load::{load_bytes, load_path, LoadError, Origin};
 pub use tensor::{Tensor, TensorError, TensorStats, TensorValues};
 
@@ -86,9 +89,60 @@ impl Model {
         self.index.graphs.get(id)
     }
 
+    /// The types scope `g` declares (graph inputs, outputs, value_info; the first declaration
+    /// of a name wins), by value name. Built on first use.
+    pub fn declared_types(&self, g: GraphId) -> &std::collections::HashMap<String, ValueType> {
+        static NONE: std::sync::OnceLock<std::collections::HashMap<String, ValueType>> =
+            std::sync::OnceLock::new();
+        let Some(index) = self.graph(g) else {
+            return NONE.get_or_init(Default::default);
+        };
+        index.declared_types.get_or_init(|| {
+            let mut m = std::collections::HashMap::new();
+            if let Some(graph) = self.body(g).and_then(|b| b.graph()) {
+                for v in graph
+                    .input
+                    .iter()
+                    .chain(&graph.output)
+                    .chain(&graph.value_info)
+                {
+                    if let Some(t) = v.type_.as_ref() {
+                        m.entry(v.name.clone())
+                            .or_insert_with(|| ValueType::from_proto(t));
+                    }
+                }
+            }
+            m
+        })
+    }
+
+    /// The declared type of one value of scope `g`.
+    pub fn declared_type(&self, g: GraphId, name: &str) -> Option<&ValueType> {
+        self.declared_types(g).get(name)
+    }
+
+    /// The main graph's inputs a caller feeds (initializers excluded), in order, with their
+    /// declared types.
+    pub fn fed_inputs(&self) -> Vec<(&str, Option<&ValueType>)> {
+        self.graph(MAIN_GRAPH)
+            .map(|index| {
+                index
+                    .inputs
+                    .iter()
+                    .map(|name| (name.as_str(), self.declared_type(MAIN_GRAPH, name)))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Node `n` of scope `g`.
+    pub fn node(&self, g: GraphId, n: NodeId) -> Option<&NodeProto> {
+        self.body(g)?.nodes().get(n.0)
+    }
+
     /// The node of scope `g` that tract (and so every run and shape report) calls `name`.
     /// The name map is built on first use, so loading a big model does not pay for it.
-    pub fn node_by_tract_name(&self, g: GraphId, name: &str) -> Option<usize> {
+    pub fn node_by_tract_name(&self, g: GraphId, name: &str) -> Option<NodeId> {
         let index = self.graph(g)?;
         let names = index.tract_names.get_or_init(|| {
             let mut m = std::collections::HashMap::new();
@@ -99,7 +153,7 @@ impl Model {
             }
             m
         });
-        names.get(name).copied()
+        names.get(name).copied().map(NodeId)
     }
 
     /// Every initializer of every graph (main and subgraphs), with its graph.

@@ -77,9 +77,25 @@ pub struct RunOutcome {
     pub node_times: Vec<NodeTime>,
     pub optimized: bool,
     /// Why the plain plan ran, when optimisation failed.
-    pub plan_note: Option<String>,
+    pub optimisation_failure: Option<TractFailure>,
     /// Threads the runs used.
     pub threads: usize,
+}
+
+impl RunOutcome {
+    /// Why the plain plan ran (the whole chain), when optimisation failed.
+    pub fn plan_note(&self) -> Option<String> {
+        self.optimisation_failure
+            .as_ref()
+            .map(|f| format!("optimisation failed, ran the plain plan: {f}"))
+    }
+
+    /// The same in one line.
+    pub fn plan_note_line(&self) -> Option<String> {
+        self.optimisation_failure
+            .as_ref()
+            .map(|f| format!("optimisation failed, ran the plain plan: {}", f.headline))
+    }
 }
 
 #[derive(Debug, Clone, thiserror::Error)]
@@ -257,7 +273,7 @@ fn run_inner(model: &Model, req: &RunRequest, progress: &Progress) -> Result<Run
         latency_ms,
         node_times,
         optimized: plan.optimized,
-        plan_note: plan.plan_note.clone(),
+        optimisation_failure: plan.optimisation_failure.clone(),
         threads: plan.threads,
     })
 }

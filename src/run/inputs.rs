@@ -12,8 +12,8 @@ use rand_distr::{Distribution, StandardNormal};
 
 use crate::model::npy::NpyError;
 use crate::model::tensor::TensorError;
-use crate::model::types::{Dim, ValueType};
-use crate::model::{tensor, Body, DataType, Model, Tensor, TensorValues, MAIN_GRAPH};
+use crate::model::types::Dim;
+use crate::model::{tensor, DataType, Model, Tensor, TensorValues};
 use crate::tract::InputSymbol;
 
 /// How to fill one graph input.
@@ -87,25 +87,13 @@ pub struct InputSpec {
 }
 
 pub fn input_specs(model: &Model) -> Vec<InputSpec> {
-    let (Some(Body::Graph(graph)), Some(index)) = (model.body(MAIN_GRAPH), model.graph(MAIN_GRAPH))
-    else {
-        return vec![];
-    };
-    index
-        .inputs
-        .iter()
-        .map(|name| {
-            let t = graph
-                .input
-                .iter()
-                .find(|v| &v.name == name)
-                .and_then(|v| v.type_.as_ref())
-                .map(ValueType::from_proto);
-            InputSpec {
-                name: name.clone(),
-                dtype: t.as_ref().and_then(|t| t.elem()),
-                dims: t.as_ref().and_then(|t| t.shape().map(|d| d.to_vec())),
-            }
+    model
+        .fed_inputs()
+        .into_iter()
+        .map(|(name, t)| InputSpec {
+            name: name.to_string(),
+            dtype: t.and_then(|t| t.elem()),
+            dims: t.and_then(|t| t.shape().map(|d| d.to_vec())),
         })
         .collect()
 }

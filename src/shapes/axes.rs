@@ -12,7 +12,7 @@ use std::collections::{HashMap, HashSet};
 use super::infer::ShapeAnalysis;
 use crate::model::types::{Dim, ValueType};
 use crate::model::{Body, Model, MAIN_GRAPH};
-use crate::tract::{is_named_dim, Dims, NodeFacts, SymDim};
+use crate::tract::{is_named_dim, ConstInput, Dims, NodeFacts, SymDim};
 use serde::Serialize;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -155,16 +155,13 @@ fn explain(op: &str, n: &NodeFacts, written: &str, sym: &str) -> String {
         .cloned()
         .flatten()
         .and_then(|d| d.iter().position(|x| x.as_ref().is_some_and(|x| x.is(sym))));
-    let pinned_to = |c: &str| {
-        let vals: Vec<&str> = c.trim_matches(['[', ']']).split(", ").collect();
-        axis.and_then(|i| {
-            vals.get(i)
-                .map(|v| format!(": {written} (axis {i}) becomes {v}"))
-        })
+    let pinned_to = |c: &ConstInput| {
+        let (i, v) = axis.and_then(|i| Some((i, c.ints.as_ref()?.get(i)?)))?;
+        Some(format!(": {written} (axis {i}) becomes {v}"))
     };
     match (op, shape_const) {
         ("Reshape" | "Expand" | "Tile", Some(c)) => {
-            let mut s = format!("{op} to the constant shape {c} (traced at export)");
+            let mut s = format!("{op} to the constant shape {} (traced at export)", c.text);
             s.push_str(&pinned_to(&c).unwrap_or_default());
             if let Some(f) = folded {
                 s.push_str(&format!(", the rest folded into {f}"));
@@ -379,18 +376,10 @@ pub fn report(model: &Model, a: &ShapeAnalysis) -> AxesReport {
 }
 
 fn declared_inputs(model: &Model) -> Vec<(String, Vec<Dim>)> {
-    let (Some(Body::Graph(g)), Some(index)) = (model.body(MAIN_GRAPH), model.graph(MAIN_GRAPH))
-    else {
-        return vec![];
-    };
-    index
-        .inputs
-        .iter()
-        .filter_map(|name| {
-            let v = g.input.iter().find(|v| &v.name == name)?;
-            let t = ValueType::from_proto(v.type_.as_ref()?);
-            Some((name.clone(), t.shape()?.to_vec()))
-        })
+    model
+        .fed_inputs()
+        .into_iter()
+        .filter_map(|(name, t)| Some((name.to_string(), t?.shape()?.to_vec())))
         .collect()
 }
 

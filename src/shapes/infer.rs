@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 
-use crate::model::types::{format_dims, ValueType};
+use crate::model::types::format_dims;
 use crate::model::{Body, Model, MAIN_GRAPH};
 use crate::tract::{InputSymbol, NodeFacts, SymDim, TractFailure, ValueFact, Weights};
 
@@ -112,13 +112,7 @@ fn fill_values(model: &Model, facts: &HashMap<String, ValueFact>, a: &mut ShapeA
     let Some(Body::Graph(graph)) = model.body(MAIN_GRAPH) else {
         return;
     };
-    let declared: HashMap<&str, ValueType> = graph
-        .input
-        .iter()
-        .chain(&graph.output)
-        .chain(&graph.value_info)
-        .filter_map(|v| Some((v.name.as_str(), ValueType::from_proto(v.type_.as_ref()?))))
-        .collect();
+    let declared = model.declared_types(MAIN_GRAPH);
     let shown: BTreeMap<&str, &str> = a
         .symbols
         .iter()

@@ -54,8 +54,17 @@ pub struct NodeFacts {
     pub op: String,
     pub inputs: Vec<Dims>,
     pub outputs: Vec<Dims>,
-    /// Input values known as constants (a Reshape's shape, say), as text.
-    pub const_inputs: Vec<Option<String>>,
+    /// Input values known as constants (a Reshape's shape, say).
+    pub const_inputs: Vec<Option<ConstInput>>,
+}
+
+/// A constant input of a node.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConstInput {
+    /// Its values, when it is a small integer tensor (a shape, axes).
+    pub ints: Option<Vec<i64>>,
+    /// `[1, 16, 4, 16]`, `3`, or `I64 tensor of shape [1000]`.
+    pub text: String,
 }
 
 /// What tract knows of one ONNX value.
@@ -145,7 +154,7 @@ fn collect(model: &Model, weights: Weights, out: &mut TractAnalysis) -> Result<(
             let f = tm.outlet_fact(*inlet).map_err(failure)?;
             nf.inputs.push(dims_of(f));
             nf.const_inputs
-                .push(f.value.concretize().map(|v| const_text(&v)));
+                .push(f.value.concretize().map(|v| const_input(&v)));
         }
         for (ix, o) in node.outputs.iter().enumerate() {
             let dims = dims_of(&o.fact);
@@ -161,23 +170,27 @@ fn collect(model: &Model, weights: Weights, out: &mut TractAnalysis) -> Result<(
     Ok(())
 }
 
-/// A constant input as text: small integer tensors (shapes, axes) as `[1, 16, 4, 16]`.
-fn const_text(v: &Tensor) -> String {
-    if v.len() <= 16 {
-        if let Ok(ints) = v.cast_to::<i64>() {
-            if let Ok(view) = ints.try_as_plain_ram() {
-                if let Ok(s) = view.as_slice::<i64>() {
-                    let items: Vec<String> = s.iter().map(|x| x.to_string()).collect();
-                    return if v.rank() == 0 {
-                        items.join("")
-                    } else {
-                        format!("[{}]", items.join(", "))
-                    };
-                }
+/// Constants up to this many elements keep their values.
+const CONST_VALUES_MAX: usize = 16;
+
+/// A constant input: small integer tensors (shapes, axes) with their values.
+fn const_input(v: &Tensor) -> ConstInput {
+    let ints = (v.len() <= CONST_VALUES_MAX)
+        .then(|| v.cast_to::<i64>().ok())
+        .flatten()
+        .and_then(|t| Some(t.try_as_plain_ram().ok()?.as_slice::<i64>().ok()?.to_vec()));
+    let text = match &ints {
+        Some(values) => {
+            let items: Vec<String> = values.iter().map(|x| x.to_string()).collect();
+            if v.rank() == 0 {
+                items.join("")
+            } else {
+                format!("[{}]", items.join(", "))
             }
         }
-    }
-    format!("{:?} tensor of shape {:?}", v.datum_type(), v.shape())
+        None => format!("{:?} tensor of shape {:?}", v.datum_type(), v.shape()),
+    };
+    ConstInput { ints, text }
 }
 
 /// tract's datum type as the ONNX element type name.

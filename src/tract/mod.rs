@@ -11,7 +11,7 @@ pub mod proto;
 pub mod symbols;
 
 pub use convert::ConvertError;
-pub use facts::{analyse, Dims, NodeFacts, SymDim, TractAnalysis, ValueFact, Weights};
+pub use facts::{analyse, ConstInput, Dims, NodeFacts, SymDim, TractAnalysis, ValueFact, Weights};
 pub use failure::{FailureKind, FailureParts, TractFailure};
 pub use plan::{Plan, PlanError, PlanOptions};
 pub use proto::{analysis_proto, tract_proto};

@@ -53,7 +53,7 @@ pub struct Plan {
     pool: tract_linalg::multithread::Executor,
     pub optimized: bool,
     /// Why the plain plan runs, when optimisation failed.
-    pub plan_note: Option<String>,
+    pub optimisation_failure: Option<TractFailure>,
     pub threads: usize,
     names: NodeNames,
 }
@@ -115,15 +115,11 @@ impl Plan {
                 None => PlanError::Failed(f),
             }
         })?;
-        let (plan_model, optimized, plan_note) = if options.optimize {
+        let (plan_model, optimized, optimisation_failure) = if options.optimize {
             progress.set(0.25, "optimising");
             match typed.clone().into_optimized() {
                 Ok(m) => (m, true, None),
-                Err(e) => (
-                    typed,
-                    false,
-                    Some(format!("optimisation failed, ran the plain plan: {e:#}")),
-                ),
+                Err(e) => (typed, false, Some(failed(e))),
             }
         } else {
             (typed, false, None)
@@ -139,7 +135,7 @@ impl Plan {
             plan,
             pool,
             optimized,
-            plan_note,
+            optimisation_failure,
             threads,
             names,
         })

@@ -15,7 +15,7 @@ use super::style;
 use super::widgets::count;
 use crate::document::{load, Document, Loaded, OpenError, Selection, Source, TensorSummary};
 use crate::jobs::{Job, JobStatus, Repaint};
-use crate::model::MAIN_GRAPH;
+use crate::model::{NodeId, MAIN_GRAPH};
 
 const MAX_RECENT: usize = 10;
 const RECENT_KEY: &str = "onnx-lens.recent";
@@ -294,7 +294,7 @@ impl LensApp {
             return;
         };
         if let Some(top) = laid.layout.top_item() {
-            let r = laid.layout.items[top];
+            let r = laid.layout.rect(top);
             open.views.entry(g).or_default().zoom_to_top(zoom, r);
         }
     }
@@ -559,10 +559,10 @@ impl LensApp {
         let doc = &open.doc;
         let laid = doc.laid_out(doc.current)?;
         let body = doc.model.body(doc.current)?;
-        let n = body.nodes().iter().position(|n| n.name == node_name)?;
+        let n = NodeId(body.nodes().iter().position(|n| n.name == node_name)?);
         let item = laid.view.item_of_node(n)?;
         let view = open.views.get(&doc.current)?;
-        Some(view.rect_to_screen(ctx_rect.min, &laid.layout.items[item]))
+        Some(view.rect_to_screen(ctx_rect.min, &laid.layout.rect(item)))
     }
 
     /// Waits (for tests and captures) until no job is running and the current scope is laid out.
@@ -599,6 +599,7 @@ fn apply_to_document(open: &mut OpenDocument, command: Command, repaint: Repaint
         Command::Search(q) => {
             let model = doc.model.clone();
             doc.search.set_query(&model, &q);
+            open.search_text = q;
         }
         Command::ShowTensor(g, name) => {
             let model = doc.model.clone();

@@ -4,7 +4,8 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::model::{GraphId, Tensor};
+use crate::layout::ItemId;
+use crate::model::{GraphId, NodeId, Tensor};
 use crate::run::RunRequest;
 
 /// The tabs of the left panel.
@@ -37,14 +38,14 @@ pub enum Command {
     /// Fit the current scope into the canvas.
     FitView,
     /// Select a node of a scope and centre it.
-    FocusNode(GraphId, usize),
+    FocusNode(GraphId, NodeId),
     SelectValue(GraphId, String),
     /// Select what a canvas item stands for (`None`: clear the selection).
-    SelectItem(GraphId, Option<usize>),
+    SelectItem(GraphId, Option<ItemId>),
     /// Select the value an edge carries.
     SelectEdge(GraphId, usize),
     /// Open the subgraph of the node behind a canvas item.
-    OpenItem(GraphId, usize),
+    OpenItem(GraphId, ItemId),
     OpenGraph(GraphId),
     /// Set the search query.
     Search(String),

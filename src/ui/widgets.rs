@@ -6,7 +6,7 @@ use super::commands::Command;
 use super::style;
 use crate::check::{Diagnostic, Severity};
 use crate::jobs::JobStatus;
-use crate::model::GraphId;
+use crate::model::{GraphId, NodeId};
 
 /// A running job's progress bar with a cancel button (which pushes `cancel`), or nothing.
 /// True while the job runs.
@@ -33,7 +33,13 @@ pub fn job_progress(
 }
 
 /// A link to a node, or its name as plain text when it is not in the graph.
-pub fn node_link(ui: &mut Ui, g: GraphId, name: &str, node: Option<usize>, out: &mut Vec<Command>) {
+pub fn node_link(
+    ui: &mut Ui,
+    g: GraphId,
+    name: &str,
+    node: Option<NodeId>,
+    out: &mut Vec<Command>,
+) {
     match node {
         Some(n) => {
             if ui.link(name).clicked() {

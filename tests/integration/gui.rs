@@ -8,6 +8,7 @@ use egui::accesskit::Role;
 use egui_kittest::kittest::Queryable;
 use egui_kittest::Harness;
 use onnx_lens::document::Selection;
+use onnx_lens::model::NodeId;
 use onnx_lens::ui::dialog::ScriptedDialog;
 use onnx_lens::ui::LensApp;
 
@@ -103,7 +104,13 @@ fn clicking_a_node_shows_its_attributes() {
     let Some(Selection::Node(0, n)) = h.state().doc().map(|d| d.selection.clone()) else {
         panic!("a node is selected");
     };
-    let op = h.state().doc().unwrap().model.body(0).unwrap().nodes()[n]
+    let op = h
+        .state()
+        .doc()
+        .unwrap()
+        .model
+        .node(0, n)
+        .unwrap()
         .op_type
         .clone();
     assert_eq!(op, "Conv");
@@ -131,6 +138,7 @@ fn clicking_a_diagnostic_selects_its_node() {
         .nodes()
         .iter()
         .position(|n| n.name == "p3_dangling")
+        .map(NodeId)
         .unwrap();
     assert_eq!(doc.selection, Selection::Node(0, n));
     assert_eq!(
@@ -249,7 +257,7 @@ fn run_panel_runs_the_model_and_shows_its_outputs() {
     let Selection::Node(0, n) = doc.selection else {
         panic!("a node is selected")
     };
-    assert_eq!(doc.model.body(0).unwrap().nodes()[n].name, slowest);
+    assert_eq!(doc.model.node(0, n).unwrap().name, slowest);
 }
 
 #[test]
@@ -266,7 +274,7 @@ fn axes_panel_names_the_node_that_pins_the_batch() {
     let Selection::Node(0, n) = doc.selection else {
         panic!("a node is selected")
     };
-    assert_eq!(doc.model.body(0).unwrap().nodes()[n].op_type, "Reshape");
+    assert_eq!(doc.model.node(0, n).unwrap().op_type, "Reshape");
     // Edges carry tract's symbolic shapes.
     let labels = &doc.shapes.as_ref().unwrap().labels;
     assert_eq!(

@@ -10,7 +10,7 @@ use super::lod::{LevelOfDetail, BLOCK_MAX_HEIGHT, FAR_CELL};
 use super::Marks;
 use crate::check::Severity;
 use crate::layout::scene::{HEADER_H, ROW_H};
-use crate::layout::{ItemKind, LaidOutGraph};
+use crate::layout::{ItemId, ItemKind, LaidOutGraph};
 use crate::ui::style;
 
 /// A straight segment as a thin quad, appended to a mesh (no per-line tessellation).
@@ -37,7 +37,7 @@ pub fn draw_far_blocks(
     view: &ViewState,
     origin: Pos2,
     canvas: Rect,
-    visible_items: &[usize],
+    visible_items: &[ItemId],
     marks: &Marks<'_>,
 ) {
     let cols = (canvas.width() / FAR_CELL).ceil() as usize + 1;
@@ -48,7 +48,7 @@ pub fn draw_far_blocks(
         if marks.is_marked(i) {
             continue;
         }
-        let r = view.rect_to_screen(origin, &g.layout.items[i]);
+        let r = view.rect_to_screen(origin, &g.layout.rect(i));
         let c = r.center() - canvas.min;
         let (cx, cy) = (
             (c.x / FAR_CELL).max(0.0) as usize,
@@ -57,7 +57,7 @@ pub fn draw_far_blocks(
         if cx >= cols || cy >= rows || std::mem::replace(&mut taken[cy * cols + cx], true) {
             continue;
         }
-        let item = &g.view.items[i];
+        let item = &g.view.items[i.0];
         let fill = match item.kind {
             ItemKind::Node(_) => style::header_fill(item.category),
             _ => style::BORDER,
@@ -82,7 +82,7 @@ pub fn draw_item(
     r: Rect,
     z: f32,
     marks: &Marks<'_>,
-    i: usize,
+    i: ItemId,
 ) {
     let selected = marks.selected == Some(i);
     let lod = LevelOfDetail::of(z);

@@ -4,7 +4,7 @@
 use egui::Pos2;
 
 use super::camera::ViewState;
-use crate::layout::LaidOutGraph;
+use crate::layout::{ItemId, LaidOutGraph};
 
 /// How near an edge a click must be, in pixels.
 const EDGE_TOLERANCE: f32 = 5.0;
@@ -14,14 +14,14 @@ pub fn item_at(
     g: &LaidOutGraph,
     view: &ViewState,
     origin: Pos2,
-    visible_items: &[usize],
+    visible_items: &[ItemId],
     p: Pos2,
-) -> Option<usize> {
+) -> Option<ItemId> {
     visible_items
         .iter()
         .rev()
         .copied()
-        .find(|&i| view.rect_to_screen(origin, &g.layout.items[i]).contains(p))
+        .find(|&i| view.rect_to_screen(origin, &g.layout.rect(i)).contains(p))
 }
 
 /// The edge whose route passes within a few pixels of screen point `p`.

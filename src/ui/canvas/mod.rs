@@ -19,7 +19,7 @@ pub use lod::LevelOfDetail;
 use super::commands::Command;
 use super::style;
 use crate::check::Severity;
-use crate::layout::{ItemKind, LaidOutGraph};
+use crate::layout::{ItemId, ItemKind, LaidOutGraph};
 
 /// Above this many visible items, nodes are not registered as individual (accessible) widgets.
 const MAX_WIDGET_ITEMS: usize = 400;
@@ -27,23 +27,23 @@ const MAX_WIDGET_ITEMS: usize = 400;
 /// Per-item decorations, borrowed from what the document computed once.
 #[derive(Default, Clone, Copy)]
 pub struct Marks<'a> {
-    pub selected: Option<usize>,
+    pub selected: Option<ItemId>,
     /// Search hits.
-    pub highlighted: Option<&'a HashSet<usize>>,
-    pub problems: Option<&'a HashMap<usize, Severity>>,
+    pub highlighted: Option<&'a HashSet<ItemId>>,
+    pub problems: Option<&'a HashMap<ItemId, Severity>>,
     /// Heat per item in [0, 1] (per-node timing), drawn as a tint.
-    pub heat: Option<&'a HashMap<usize, f32>>,
+    pub heat: Option<&'a HashMap<ItemId, f32>>,
     /// Inferred shape labels by value name; edges without one keep their declared label, greyed.
     pub shape_labels: Option<&'a HashMap<String, String>>,
 }
 
 impl Marks<'_> {
-    pub fn is_highlighted(&self, i: usize) -> bool {
+    pub fn is_highlighted(&self, i: ItemId) -> bool {
         self.highlighted.is_some_and(|h| h.contains(&i))
     }
 
     /// Selected, highlighted or with a problem: drawn in full even when far out.
-    pub fn is_marked(&self, i: usize) -> bool {
+    pub fn is_marked(&self, i: ItemId) -> bool {
         self.selected == Some(i)
             || self.is_highlighted(i)
             || self.problems.is_some_and(|p| p.contains_key(&i))
@@ -68,7 +68,7 @@ pub fn show(
     let (rect, response) = ui.allocate_exact_size(ui.available_size(), Sense::click_and_drag());
     view.canvas = rect.size();
     if !view.initialized {
-        let top = g.layout.top_item().map(|i| g.layout.items[i]);
+        let top = g.layout.top_item().map(|i| g.layout.rect(i));
         view.initial(g.layout.bounds, top);
     }
     let mut commands = Vec::new();
@@ -177,8 +177,8 @@ pub fn show(
         draw::draw_far_blocks(&painter, g, view, origin, rect, &visible_items, marks);
     }
     for &i in &visible_items {
-        let item = &g.view.items[i];
-        let r = view.rect_to_screen(origin, &g.layout.items[i]);
+        let item = &g.view.items[i.0];
+        let r = view.rect_to_screen(origin, &g.layout.rect(i));
         if far && !marks.is_marked(i) {
             continue;
         }
@@ -206,7 +206,7 @@ pub fn show(
             Some(_) => None,
         };
         commands.push(match (hit, edge_hit) {
-            (Some(i), _) if response.double_clicked() && g.view.items[i].has_subgraph => {
+            (Some(i), _) if response.double_clicked() && g.view.items[i.0].has_subgraph => {
                 Command::OpenItem(scope, i)
             }
             (Some(i), _) => Command::SelectItem(scope, Some(i)),

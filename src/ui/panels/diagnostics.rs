@@ -32,10 +32,10 @@ pub fn show(ui: &mut Ui, doc: &Document, out: &mut Vec<Command>) {
                     )
                     .clicked();
                 if clicked {
-                    match (d.graph_id, d.node_index) {
-                        (Some(g), Some(n)) => out.push(Command::FocusNode(g, n)),
-                        (Some(g), None) => out.push(Command::OpenGraph(g)),
-                        _ => {}
+                    match (d.node_id(), d.graph_id) {
+                        (Some((g, n)), _) => out.push(Command::FocusNode(g, n)),
+                        (None, Some(g)) => out.push(Command::OpenGraph(g)),
+                        (None, None) => {}
                     }
                 }
             }

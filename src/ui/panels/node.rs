@@ -7,7 +7,7 @@ use crate::check::schema::{normalize_domain, Lookup, SchemaTable};
 use crate::document::Document;
 use crate::layout::scene::declared_type_text;
 use crate::model::attr::attribute_text;
-use crate::model::{display_label, GraphId, MAIN_GRAPH};
+use crate::model::{display_label, GraphId, NodeId, MAIN_GRAPH};
 use crate::shapes::{type_text, ShapeOrigin, ValueShape};
 use crate::ui::commands::Command;
 use crate::ui::widgets::diagnostic_text;
@@ -15,9 +15,9 @@ use crate::ui::widgets::diagnostic_text;
 /// Consumer buttons shown per value in the node panel (the value panel lists them all).
 const CONSUMERS_SHOWN: usize = 8;
 
-pub fn node_panel(ui: &mut Ui, doc: &Document, g: GraphId, n: usize, out: &mut Vec<Command>) {
+pub fn node_panel(ui: &mut Ui, doc: &Document, g: GraphId, n: NodeId, out: &mut Vec<Command>) {
     let model = &doc.model;
-    let Some(node) = model.body(g).and_then(|b| b.nodes().get(n)) else {
+    let Some(node) = model.body(g).and_then(|b| b.nodes().get(n.0)) else {
         return;
     };
     let index = &model.index.graphs[g];
@@ -25,7 +25,7 @@ pub fn node_panel(ui: &mut Ui, doc: &Document, g: GraphId, n: usize, out: &mut V
     let domain = normalize_domain(&node.domain);
     egui::Grid::new("node-props").num_columns(2).show(ui, |ui| {
         ui.label(RichText::new("name").strong());
-        ui.label(display_label(node, n));
+        ui.label(display_label(node, n.0));
         ui.end_row();
         ui.label(RichText::new("domain").strong());
         ui.label(if domain.is_empty() { "ai.onnx" } else { domain });
@@ -46,7 +46,7 @@ pub fn node_panel(ui: &mut Ui, doc: &Document, g: GraphId, n: usize, out: &mut V
         .report
         .diagnostics
         .iter()
-        .filter(|d| d.graph_id == Some(g) && d.node_index == Some(n))
+        .filter(|d| d.node_id() == Some((g, n)))
     {
         ui.label(diagnostic_text(d, None));
     }
@@ -149,7 +149,7 @@ fn neighbour_links(
             ui.small_button(text).clicked()
         };
         if clicked {
-            out.push(Command::FocusNode(g, n));
+            out.push(Command::FocusNode(g, NodeId(n)));
         }
     }
 }

@@ -235,7 +235,7 @@ fn results(ui: &mut Ui, r: &RunView, doc: &Document, out: &mut Vec<Command>) {
         "ran with tract ({plan}, {threads}) {}",
         syms.join(" ")
     ));
-    if let Some(n) = &o.plan_note {
+    if let Some(n) = o.plan_note_line() {
         ui.label(RichText::new(n).small().color(style::WARNING));
     }
     ui.label(format!(
