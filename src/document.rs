@@ -116,6 +116,19 @@ impl ShapesResult {
     }
 }
 
+/// An initializer the tensor panel cannot show.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum InitializerError {
+    #[error("`{0}` is not an initializer")]
+    NotAnInitializer(String),
+    #[error("`{name}`: {source}")]
+    Undecodable {
+        name: String,
+        #[source]
+        source: crate::model::TensorError,
+    },
+}
+
 /// A tensor with its statistics and histogram, computed off the UI thread.
 pub struct TensorSummary {
     pub graph: GraphId,
@@ -141,11 +154,14 @@ impl TensorSummary {
         model: &Model,
         graph: GraphId,
         name: &str,
-    ) -> Result<TensorSummary, String> {
+    ) -> Result<TensorSummary, InitializerError> {
         let tensor = model
             .initializer(graph, name)
-            .ok_or_else(|| format!("`{name}` is not an initializer"))?
-            .map_err(|e| format!("`{name}`: {e}"))?;
+            .ok_or_else(|| InitializerError::NotAnInitializer(name.to_string()))?
+            .map_err(|source| InitializerError::Undecodable {
+                name: name.to_string(),
+                source,
+            })?;
         Ok(TensorSummary::of(graph, Arc::new(tensor)))
     }
 

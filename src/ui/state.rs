@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use super::canvas::ViewState;
 use super::panels::run::RunForm;
-use crate::document::{Document, TensorSummary};
+use crate::document::{Document, InitializerError, TensorSummary};
 use crate::jobs::Job;
 use crate::model::GraphId;
 
@@ -17,7 +17,7 @@ pub struct OpenDocument {
     pub overviews: HashMap<GraphId, egui::TextureHandle>,
     pub run_form: RunForm,
     pub search_text: String,
-    pub tensor_job: Job<TensorSummary>,
+    pub tensor_job: Job<TensorSummary, InitializerError>,
     pub tensor: Option<TensorSummary>,
     pub tensor_page: usize,
 }
