@@ -519,11 +519,11 @@ impl Document {
         self.run.job = Job::spawn("run", repaint, move |p| run_job(&model, req, set, p));
     }
 
-    /// Is any of this document's jobs running?
+    /// Is any of this document's jobs running, or done with a result `poll` has not taken?
     pub fn busy(&self) -> bool {
-        self.shapes_job.is_running()
-            || self.confirm_job.is_running()
-            || self.run.job.is_running()
+        self.shapes_job.is_pending()
+            || self.confirm_job.is_pending()
+            || self.run.job.is_pending()
             || !self.layout_jobs.is_empty()
     }
 

@@ -161,6 +161,14 @@ impl<T, E> Job<T, E> {
         }
     }
 
+    /// Running, or finished with a result not taken yet.
+    pub fn is_pending(&self) -> bool {
+        matches!(
+            *self.state.lock().unwrap_or_else(|p| p.into_inner()),
+            JobState::Running | JobState::Done(_) | JobState::Failed(_)
+        )
+    }
+
     pub fn is_running(&self) -> bool {
         matches!(
             *self.state.lock().unwrap_or_else(|p| p.into_inner()),

@@ -200,7 +200,8 @@ fn schema(s: RawSchema) -> Schema {
         type_constraints: s
             .8
             .into_iter()
-            .map(|(param, mut allowed)| {
+            .map(|(param, allowed)| {
+                let mut allowed: Vec<String> = allowed.iter().map(|t| canonical_type(t)).collect();
                 allowed.sort_unstable();
                 (param, allowed)
             })
@@ -209,10 +210,39 @@ fn schema(s: RawSchema) -> Schema {
     }
 }
 
+/// A schema's type string in the form `ValueType::schema_string` gives: onnx's tables write
+/// `map(string, int64)` where the model's TypeProto reads `map(string,tensor(int64))`.
+pub fn canonical_type(t: &str) -> String {
+    let t: String = t.chars().filter(|c| !c.is_whitespace()).collect();
+    canonical(&t)
+}
+
+fn canonical(t: &str) -> String {
+    // Inside a container, a bare element type stands for a tensor of it.
+    let element = |v: &str| {
+        if v.contains('(') {
+            canonical(v)
+        } else {
+            format!("tensor({v})")
+        }
+    };
+    for container in ["seq(", "optional("] {
+        if let Some(inner) = t.strip_prefix(container).and_then(|r| r.strip_suffix(')')) {
+            return format!("{container}{})", element(inner));
+        }
+    }
+    if let Some(inner) = t.strip_prefix("map(").and_then(|r| r.strip_suffix(')')) {
+        if let Some((key, value)) = inner.split_once(',') {
+            return format!("map({key},{})", element(value));
+        }
+    }
+    t.to_string()
+}
+
 fn param(p: RawParam) -> FormalParam {
     FormalParam {
         name: p.0,
-        type_str: p.1,
+        type_str: canonical_type(&p.1),
         option: match p.2 {
             1 => ParamOption::Optional,
             2 => ParamOption::Variadic,
@@ -391,6 +421,16 @@ mod tests {
         };
         assert_eq!(s.since_version, 13);
         assert!(!s.type_constraints["T"].contains(&"tensor(int64)".to_string()));
+        assert_eq!(
+            canonical_type("map(string, int64)"),
+            "map(string,tensor(int64))"
+        );
+        assert_eq!(
+            canonical_type("seq(map(int64, float))"),
+            "seq(map(int64,tensor(float)))"
+        );
+        assert_eq!(canonical_type("seq(tensor(uint8))"), "seq(tensor(uint8))");
+        assert_eq!(canonical_type("tensor(float)"), "tensor(float)");
         let Lookup::Found(s) = t.lookup("ai.onnx", "Relu", 20) else {
             panic!()
         };

@@ -54,6 +54,11 @@ pub enum ValueType {
         value: Option<Box<ValueType>>,
     },
     Optional(Option<Box<ValueType>>),
+    /// A type only its domain knows (`opaque(domain,name)`).
+    Opaque {
+        domain: String,
+        name: String,
+    },
     /// The TypeProto has no value set.
     Missing,
 }
@@ -120,6 +125,31 @@ pub fn dims_of(shape: &TensorShapeProto) -> Vec<Dim> {
         .collect()
 }
 
+/// `TypeProto.opaque_type` (field 7) is in onnx-ml.proto only, which the generated code lacks:
+/// it arrives as an unknown field, read here (`OpaqueType { domain = 1; name = 2; }`).
+fn opaque_of(t: &TypeProto) -> Option<ValueType> {
+    let protobuf::UnknownValueRef::LengthDelimited(bytes) =
+        t.special_fields.unknown_fields().get(7)?
+    else {
+        return None;
+    };
+    let mut input = protobuf::CodedInputStream::from_bytes(bytes);
+    let (mut domain, mut name) = (String::new(), String::new());
+    while let Ok(Some(tag)) = input.read_raw_tag_or_eof() {
+        let read = match tag >> 3 {
+            1 => input.read_string().map(|v| domain = v),
+            2 => input.read_string().map(|v| name = v),
+            _ => protobuf::rt::WireType::new(tag & 7)
+                .ok_or(protobuf::Error::from(std::io::Error::other(
+                    "bad wire type",
+                )))
+                .and_then(|w| input.skip_field(w)),
+        };
+        read.ok()?;
+    }
+    Some(ValueType::Opaque { domain, name })
+}
+
 impl ValueType {
     pub fn from_proto(t: &TypeProto) -> ValueType {
         let inner = |t: &protobuf::MessageField<TypeProto>| {
@@ -140,7 +170,7 @@ impl ValueType {
                 value: inner(&m.value_type),
             },
             Some(type_proto::Value::OptionalType(o)) => ValueType::Optional(inner(&o.elem_type)),
-            _ => ValueType::Missing,
+            _ => opaque_of(t).unwrap_or(ValueType::Missing),
         }
     }
 
@@ -160,7 +190,9 @@ impl ValueType {
         }
     }
 
-    /// The schema-style type string: `tensor(float)`, `seq(tensor(int64))`, `map(string,tensor(float))`.
+    /// The schema-style type string, as onnx writes it: `tensor(float)`, `seq(tensor(int64))`,
+    /// `map(string,tensor(float))`, `opaque(domain,name)` (the operator table's allowed types
+    /// are normalised to the same form, `check::schema::canonical_type`).
     pub fn schema_string(&self) -> Option<String> {
         Some(match self {
             ValueType::Tensor { elem, .. } => format!("tensor({})", elem.name()),
@@ -171,6 +203,7 @@ impl ValueType {
                 value: Some(v),
             } => format!("map({},{})", key.name(), v.schema_string()?),
             ValueType::Optional(Some(e)) => format!("optional({})", e.schema_string()?),
+            ValueType::Opaque { domain, name } => format!("opaque({domain},{name})"),
             _ => return None,
         })
     }
@@ -211,6 +244,7 @@ impl std::fmt::Display for ValueType {
                 Some(e) => write!(f, "optional<{e}>"),
                 None => f.write_str("optional<?>"),
             },
+            ValueType::Opaque { domain, name } => write!(f, "opaque<{domain}:{name}>"),
             ValueType::Missing => f.write_str("?"),
         }
     }

@@ -1,6 +1,7 @@
 //! Model → the type and shape of every value (symbolic, from tract) and the dynamic-axes report.
 
 pub mod axes;
+pub mod engine;
 pub mod infer;
 
 pub use crate::tract::{InputSymbol, Weights};

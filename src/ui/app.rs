@@ -100,7 +100,7 @@ impl LensApp {
     }
 
     pub fn is_busy(&self) -> bool {
-        self.load_job.is_running() || self.open.as_ref().is_some_and(|o| o.busy())
+        self.load_job.is_pending() || self.open.as_ref().is_some_and(|o| o.busy())
     }
 
     fn poll_jobs(&mut self) {

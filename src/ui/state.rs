@@ -37,7 +37,7 @@ impl OpenDocument {
     }
 
     pub fn busy(&self) -> bool {
-        self.doc.busy() || self.tensor_job.is_running()
+        self.doc.busy() || self.tensor_job.is_pending()
     }
 
     /// Shows a tensor in the tensor panel from its first page.

@@ -238,6 +238,12 @@ fn a_million_nodes_load_and_check_in_bounded_memory() {
         let mut t = onnx_protobuf::TypeProto::new();
         let mut tt = onnx_protobuf::type_proto::Tensor::new();
         tt.elem_type = 1;
+        // A main-graph input or output needs a shape (onnx's checker requires one): [1].
+        let mut shape = onnx_protobuf::TensorShapeProto::new();
+        let mut dim = onnx_protobuf::tensor_shape_proto::Dimension::new();
+        dim.value = Some(onnx_protobuf::tensor_shape_proto::dimension::Value::DimValue(1));
+        shape.dim.push(dim);
+        tt.shape = protobuf::MessageField::some(shape);
         t.value = Some(onnx_protobuf::type_proto::Value::TensorType(tt));
         v.type_ = protobuf::MessageField::some(t);
         v

@@ -84,7 +84,7 @@ shape = numpy_helper.from_array(np.array([64, 32, 5, 393221], dtype=np.int64), "
 g = helper.make_graph(
     [helper.make_node("ConstantOfShape", ["shape"], ["big"], name="fill"),
      helper.make_node("ReduceSum", ["big"], ["y"], name="sum", keepdims=0)], "constant_of_shape_huge",
-    [], [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)], initializer=[shape])
+    [], [helper.make_tensor_value_info("y", TensorProto.FLOAT, [])], initializer=[shape])
 path = os.path.join(MODELS, "constant_of_shape_huge.onnx")
 onnx.save_model(helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)]), path)
 paths["constant_of_shape_huge"] = path

@@ -74,4 +74,49 @@ pub(crate) fn check(ctx: &mut Ctx<'_>) {
             }
         }
     }
+    recursion(ctx, &body_of);
+}
+
+/// Local functions that call themselves, directly or through others (onnx rejects these), each
+/// cycle once with its call path. Calls inside the subgraphs of a function body count.
+fn recursion(ctx: &mut Ctx<'_>, body_of: &HashMap<usize, GraphId>) {
+    let model = ctx.model;
+    let n = model.proto.functions.len();
+    if n == 0 {
+        return;
+    }
+    let mut calls: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for g in &model.index.graphs {
+        let root = model.index.ancestors(g.id).last().copied().unwrap_or(g.id);
+        let Some(GraphOwner::Function(caller)) = model.index.graphs[root].owner else {
+            continue;
+        };
+        let Some(body) = model.body(g.id) else {
+            continue;
+        };
+        for node in body.nodes() {
+            if let Some(callee) = model.index.function_called_by(node) {
+                if !calls[caller].contains(&callee) {
+                    calls[caller].push(callee);
+                }
+            }
+        }
+    }
+    let name = |f: usize| {
+        let f = &model.proto.functions[f];
+        format!("{}:{}", f.domain, f.name)
+    };
+    for cycle in super::graph::find_cycles(n, |f| calls[f].clone()) {
+        let mut path: Vec<String> = cycle.iter().map(|&f| name(f)).collect();
+        path.push(name(cycle[0]));
+        let at = body_of.get(&cycle[0]).map_or(At::Model, |&g| At::Graph(g));
+        ctx.report(
+            Code::RecursiveFunction,
+            at,
+            format!(
+                "local functions call each other in a cycle: {}; onnx does not allow recursion",
+                path.join(" -> ")
+            ),
+        );
+    }
 }

@@ -8,7 +8,7 @@ use onnx_protobuf::ValueInfoProto;
 use crate::check::{At, Code, Ctx};
 use crate::model::index::display_label;
 use crate::model::types::ValueType;
-use crate::model::{Body, GraphId};
+use crate::model::{Body, GraphId, GraphOwner};
 
 pub(crate) fn check(ctx: &mut Ctx<'_>, g: GraphId) {
     let model = ctx.model;
@@ -22,12 +22,46 @@ pub(crate) fn check(ctx: &mut Ctx<'_>, g: GraphId) {
                 "the graph has no name (onnx requires one)".into(),
             );
         }
-        check_value_infos(ctx, g, &graph.input, "input", true);
-        check_value_infos(ctx, g, &graph.output, "output", true);
-        check_value_infos(ctx, g, &graph.value_info, "value_info", false);
+        // onnx requires types (and tensor shapes) on the main graph's inputs and outputs only;
+        // a subgraph's may be untyped (exporters leave If branches' outputs so).
+        let signature = if g == crate::model::MAIN_GRAPH {
+            Required::TypeAndShape
+        } else {
+            Required::Name
+        };
+        check_value_infos(ctx, g, &graph.input, "input", signature);
+        check_value_infos(ctx, g, &graph.output, "output", signature);
+        check_value_infos(
+            ctx,
+            g,
+            &graph.value_info,
+            "value_info",
+            Required::ElemTypeIfTyped,
+        );
         let mut names = HashSet::new();
+        let sparse_names = graph
+            .sparse_initializer
+            .iter()
+            .map(|t| t.values.as_ref().map_or("", |v| v.name.as_str()));
+        let empty = graph
+            .initializer
+            .iter()
+            .map(|t| t.name.as_str())
+            .chain(sparse_names)
+            .filter(|n| n.is_empty())
+            .count();
+        if empty > 0 {
+            ctx.report(
+                Code::EmptyValueName,
+                At::Graph(g),
+                format!(
+                    "{empty} initializer{} an empty name (onnx requires every initializer to be named)",
+                    if empty == 1 { " has" } else { "s have" }
+                ),
+            );
+        }
         for t in &graph.initializer {
-            if !names.insert(t.name.as_str()) {
+            if !t.name.is_empty() && !names.insert(t.name.as_str()) {
                 ctx.report(
                     Code::DuplicateInitializer,
                     At::Graph(g),
@@ -57,6 +91,12 @@ pub(crate) fn check(ctx: &mut Ctx<'_>, g: GraphId) {
                 }
             }
         }
+    }
+
+    if let (Body::Graph(graph), Some(GraphOwner::Attribute { parent, node, .. })) =
+        (body, index.owner.as_ref())
+    {
+        subgraph_inputs(ctx, g, graph, *parent, *node);
     }
 
     let nodes = body.nodes();
@@ -188,12 +228,111 @@ pub(crate) fn check(ctx: &mut Ctx<'_>, g: GraphId) {
     }
 }
 
+/// The inputs a control-flow op hands its subgraph must match the ones the subgraph declares
+/// (what onnx's shape inference checks when it enters the subgraph).
+fn subgraph_inputs(
+    ctx: &mut Ctx<'_>,
+    g: GraphId,
+    graph: &onnx_protobuf::GraphProto,
+    parent: GraphId,
+    n: usize,
+) {
+    let model = ctx.model;
+    let Some(owner) = model.body(parent).and_then(|b| b.nodes().get(n)) else {
+        return;
+    };
+    if !crate::check::schema::normalize_domain(&owner.domain).is_empty() {
+        return;
+    }
+    let opset = ctx.opsets(parent).get("").unwrap_or(0);
+    let provided = match owner.op_type.as_str() {
+        "If" => 0,
+        "Loop" => owner.input.len(),
+        // Opset 8's Scan takes sequence_lens first, which the body does not see.
+        "Scan" if opset < 9 => owner.input.len().saturating_sub(1),
+        "Scan" => owner.input.len(),
+        _ => return,
+    };
+    let declared = graph.input.len();
+    let at = At::Node(parent, n);
+    let path = &model.index.graphs[g].path;
+    let initializers = &model.index.graphs[g].initializers;
+    if model.proto.ir_version >= 4 || model.proto.ir_version <= 0 {
+        if declared != provided {
+            ctx.report(
+                Code::SubgraphInputCount,
+                at,
+                format!(
+                    "subgraph {path} declares {} but {} provides {provided}",
+                    count_of(declared, "input"),
+                    owner.op_type
+                ),
+            );
+        }
+        for v in graph
+            .input
+            .iter()
+            .filter(|v| initializers.contains_key(&v.name))
+        {
+            ctx.report(
+                Code::SubgraphInputCount,
+                at,
+                format!(
+                    "subgraph {path} input `{}` is also one of its initializers; from IR 4 on a subgraph input cannot be",
+                    v.name
+                ),
+            );
+        }
+        return;
+    }
+    // IR < 4 lists a subgraph's initializers among its inputs, after the ones the op provides.
+    if declared < provided {
+        ctx.report(
+            Code::SubgraphInputCount,
+            at,
+            format!(
+                "subgraph {path} declares {} but {} provides {provided}",
+                count_of(declared, "input"),
+                owner.op_type
+            ),
+        );
+        return;
+    }
+    for (i, v) in graph.input.iter().enumerate().skip(provided) {
+        if !initializers.contains_key(&v.name) {
+            ctx.report(
+                Code::SubgraphInputCount,
+                at,
+                format!(
+                    "subgraph {path} input {i} `{}` is neither provided by {} nor an initializer of the subgraph (IR {} lists only initializers after the provided inputs)",
+                    v.name, owner.op_type, model.proto.ir_version
+                ),
+            );
+        }
+    }
+}
+
+fn count_of(n: usize, what: &str) -> String {
+    format!("{n} {what}{}", if n == 1 { "" } else { "s" })
+}
+
+/// What a declared value must carry.
+#[derive(Clone, Copy, PartialEq)]
+enum Required {
+    /// A main-graph input or output: a type, and a shape for tensors.
+    TypeAndShape,
+    /// A subgraph input or output: only a name.
+    Name,
+    /// A value_info: a name; a tensor type, when given, names its element type.
+    ElemTypeIfTyped,
+}
+
 fn check_value_infos(
     ctx: &mut Ctx<'_>,
     g: GraphId,
     values: &[ValueInfoProto],
     what: &str,
-    type_required: bool,
+    required: Required,
 ) {
     for v in values {
         if v.name.is_empty() {
@@ -204,8 +343,12 @@ fn check_value_infos(
             );
             continue;
         }
+        if required == Required::Name {
+            continue;
+        }
+        let strict = required == Required::TypeAndShape;
         let Some(t) = v.type_.as_ref() else {
-            if type_required {
+            if strict {
                 ctx.report(
                     Code::ValueMissingType,
                     At::Graph(g),
@@ -214,8 +357,9 @@ fn check_value_infos(
             }
             continue;
         };
-        match ValueType::from_proto(t) {
-            ValueType::Missing if type_required => {
+        let ty = ValueType::from_proto(t);
+        match &ty {
+            ValueType::Missing if strict => {
                 ctx.report(
                     Code::ValueMissingType,
                     At::Graph(g),
@@ -229,6 +373,39 @@ fn check_value_infos(
                     Code::ValueMissingElemType,
                     At::Graph(g),
                     format!("{what} `{}` is a tensor of element type {elem}", v.name),
+                );
+            }
+            ValueType::Tensor { shape: None, .. } | ValueType::SparseTensor { shape: None, .. }
+                if strict =>
+            {
+                ctx.report(
+                    Code::ValueMissingShape,
+                    At::Graph(g),
+                    format!(
+                        "graph {what} `{}` is a tensor without a shape; onnx requires one here (dims may be named or unknown, and an empty shape is a scalar)",
+                        v.name
+                    ),
+                );
+            }
+            ValueType::Sequence(None) | ValueType::Optional(None) if strict => {
+                ctx.report(
+                    Code::ValueMissingElemType,
+                    At::Graph(g),
+                    format!("graph {what} `{}` is {ty} without an element type", v.name),
+                );
+            }
+            ValueType::Map { value: None, .. } if strict => {
+                ctx.report(
+                    Code::ValueMissingElemType,
+                    At::Graph(g),
+                    format!("graph {what} `{}` is a map without a value type", v.name),
+                );
+            }
+            ValueType::Opaque { name, .. } if strict && name.is_empty() => {
+                ctx.report(
+                    Code::ValueMissingType,
+                    At::Graph(g),
+                    format!("graph {what} `{}` is an opaque type without a name", v.name),
                 );
             }
             _ => {}

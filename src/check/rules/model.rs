@@ -34,15 +34,25 @@ pub(crate) fn check(ctx: &mut Ctx<'_>) {
             ),
         );
     }
-    let has_default = p
-        .opset_import
-        .iter()
-        .any(|o| normalize_domain(&o.domain).is_empty());
-    if p.ir_version >= 3 && !has_default {
+    // onnx asks for some import from IR 3 on, not for the default domain: a model of only
+    // ai.onnx.ml or custom ops (xgboost's converter writes these) is valid; a default-domain
+    // node without the import is the node rule's no-opset-for-domain.
+    if p.ir_version >= 3 && p.opset_import.is_empty() {
         ctx.report(
             Code::MissingDefaultOpset,
             At::Model,
-            "no opset import for the default domain (ai.onnx); add one, e.g. version 17".into(),
+            "IR version 3 and later need an opset import; add one for ai.onnx, e.g. version 17"
+                .into(),
+        );
+    }
+    if p.ir_version > 0 && p.ir_version < 3 && !p.opset_import.is_empty() {
+        ctx.report(
+            Code::OpsetImportBelowIr3,
+            At::Model,
+            format!(
+                "IR version {} predates opset imports (its operators are ai.onnx version 1); remove the imports or raise the IR version",
+                p.ir_version
+            ),
         );
     }
     let mut seen = HashSet::new();

@@ -13,7 +13,8 @@ pub(crate) fn check(ctx: &mut Ctx<'_>, g: GraphId) {
     let Some(body) = model.body(g) else { return };
     let opsets = ctx.opsets(g);
     let in_function = ctx.in_function(g);
-    let has_default = opsets.get("").is_some();
+    // With no import at all the model rule reports missing-default-opset once instead.
+    let any_import = !model.proto.opset_import.is_empty();
     let mut unchecked_reported = HashSet::new();
     for (n, node) in body.nodes().iter().enumerate() {
         let at = At::Node(g, n);
@@ -50,8 +51,7 @@ pub(crate) fn check(ctx: &mut Ctx<'_>, g: GraphId) {
             continue;
         }
         let Some(version) = opsets.get(domain) else {
-            // The model-level rule already reports a missing default opset once.
-            if !domain.is_empty() || has_default {
+            if any_import {
                 ctx.report(
                     Code::NoOpsetForDomain,
                     at,
@@ -88,11 +88,22 @@ pub(crate) fn check(ctx: &mut Ctx<'_>, g: GraphId) {
                     node.op_type
                 ),
             ),
-            Lookup::UnknownOp => ctx.report(
-                Code::UnknownOp,
-                at,
-                format!("no operator {} in domain {shown_domain} (opset {version})", node.op_type),
-            ),
+            Lookup::UnknownOp => match removed_op(domain, &node.op_type) {
+                // onnx's checker lets these through with a warning.
+                Some(instead) => ctx.report(
+                    Code::ExperimentalOp,
+                    at,
+                    format!(
+                        "{} was removed from the ONNX standard (onnx still accepts it as experimental); runtimes may not support it: {instead}",
+                        node.op_type
+                    ),
+                ),
+                None => ctx.report(
+                    Code::UnknownOp,
+                    at,
+                    format!("no operator {} in domain {shown_domain} (opset {version})", node.op_type),
+                ),
+            },
             Lookup::KnownUnchecked => {}
             Lookup::UnknownDomain => {
                 if unchecked_reported.insert((domain.to_string(), node.op_type.clone())) {
@@ -105,6 +116,28 @@ pub(crate) fn check(ctx: &mut Ctx<'_>, g: GraphId) {
             }
         }
     }
+}
+
+/// Operators removed from the standard that onnx's checker still accepts as experimental, with
+/// what replaces each.
+fn removed_op(domain: &str, op: &str) -> Option<&'static str> {
+    if !domain.is_empty() {
+        return None;
+    }
+    Some(match op {
+        "ATen" => "a PyTorch fallback; export without ATen fallback to get standard ops",
+        "Affine" => "use Mul and Add",
+        "ConstantFill" => "use ConstantOfShape",
+        "Crop" => "use Slice",
+        "DynamicSlice" => "use Slice (opset 10 and later)",
+        "GRUUnit" => "use GRU",
+        "GivenTensorFill" => "use Constant or an initializer",
+        "ImageScaler" => "use Mul and Add",
+        "ParametricSoftplus" => "use Softplus with Mul",
+        "Scale" => "use Mul",
+        "ScaledTanh" => "use Tanh with Mul",
+        _ => return None,
+    })
 }
 
 fn check_arity(ctx: &mut Ctx<'_>, at: At, node: &NodeProto, s: &Schema) {

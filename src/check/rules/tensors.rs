@@ -141,11 +141,25 @@ fn check_tensor(ctx: &mut Ctx<'_>, at: At, t: &TensorProto, what: &str) {
                 ),
             );
         } else {
+            // onnx's checker takes 32 bits' worth of sub-byte values per int32_data entry
+            // (8 int4s); onnx.proto and onnx's own numpy_helper read one byte's worth (2), which
+            // is what the values decode as here. A file written the checker's way reads wrong.
+            let per_entry = match dtype {
+                DataType::Uint4 | DataType::Int4 | DataType::Float4E2M1 => Some(2),
+                DataType::Uint2 | DataType::Int2 => Some(4),
+                _ => None,
+            };
+            let why = per_entry.map_or(String::new(), |n| {
+                format!(
+                    " (onnx.proto packs {n} {dtype} values into each int32_data entry, one byte's worth, as onnx's numpy_helper reads them; onnx's checker also accepts {} per entry, which would decode to other values)",
+                    n * 4
+                )
+            });
             ctx.report(
                 Code::TensorDataLength,
                 at,
                 format!(
-                    "{who}: {field} holds {typed_len} values, dims {:?} of {dtype} need {expected}",
+                    "{who}: {field} holds {typed_len} values, dims {:?} of {dtype} need {expected}{why}",
                     t.dims
                 ),
             );

@@ -177,6 +177,29 @@ fn infer_node(
             }
         }
     }
+    if let Some(t) = special_output_type(node, 0, inputs) {
+        // A type an attribute sets (Constant's value, Cast's `to`) must still be one the
+        // schema allows for the output (Constant-9 has no bfloat16, say).
+        let allowed = s
+            .output_param(0)
+            .and_then(|p| Some((p, s.type_constraints.get(&p.type_str)?)));
+        if let Some((p, allowed)) = allowed {
+            if allowed.binary_search_by(|a| a.as_str().cmp(&t)).is_err() {
+                ctx.report(
+                    Code::TypeConstraint,
+                    at,
+                    format!(
+                        "output 0 ({}) is {t}, which {}-{} does not allow for {}; allowed: {}",
+                        p.name,
+                        s.name,
+                        s.since_version,
+                        p.type_str,
+                        allowed.join(", ")
+                    ),
+                );
+            }
+        }
+    }
     (0..node.output.len())
         .map(|i| {
             if let Some(t) = special_output_type(node, i, inputs) {

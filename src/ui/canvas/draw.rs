@@ -42,10 +42,14 @@ pub fn draw_far_blocks(
 ) {
     let cols = (canvas.width() / FAR_CELL).ceil() as usize + 1;
     let rows = (canvas.height() / FAR_CELL).ceil() as usize + 1;
+    // Plain blocks, then marked ones (search hits, problems) on top in their mark's colour,
+    // each deduplicated per cell: tens of thousands of hits cost what plain blocks cost.
     let mut taken = vec![false; cols * rows];
+    let mut taken_marked = vec![false; cols * rows];
     let mut mesh = egui::Mesh::default();
+    let mut marked = egui::Mesh::default();
     for &i in visible_items {
-        if marks.is_marked(i) {
+        if marks.selected == Some(i) {
             continue;
         }
         let r = view.rect_to_screen(origin, &g.layout.rect(i));
@@ -54,18 +58,41 @@ pub fn draw_far_blocks(
             (c.x / FAR_CELL).max(0.0) as usize,
             (c.y / FAR_CELL).max(0.0) as usize,
         );
-        if cx >= cols || cy >= rows || std::mem::replace(&mut taken[cy * cols + cx], true) {
+        if cx >= cols || cy >= rows {
+            continue;
+        }
+        let mark = if marks.is_highlighted(i) {
+            Some(style::HIGHLIGHT)
+        } else {
+            match marks.problems.and_then(|p| p.get(&i)) {
+                Some(Severity::Error) => Some(style::ERROR),
+                Some(Severity::Warning) => Some(style::WARNING),
+                None => None,
+            }
+        };
+        let (grid, target) = match mark {
+            Some(_) => (&mut taken_marked, &mut marked),
+            None => (&mut taken, &mut mesh),
+        };
+        if std::mem::replace(&mut grid[cy * cols + cx], true) {
             continue;
         }
         let item = &g.view.items[i.0];
-        let fill = match item.kind {
+        let fill = mark.unwrap_or(match item.kind {
             ItemKind::Node(_) => style::header_fill(item.category),
             _ => style::BORDER,
+        });
+        // Marked blocks are drawn larger so they stand out of the plain ones.
+        let min = if mark.is_some() {
+            2.0 * FAR_CELL
+        } else {
+            FAR_CELL
         };
-        let r = Rect::from_center_size(r.center(), r.size().max(Vec2::splat(FAR_CELL)));
-        mesh.add_colored_rect(r, fill);
+        let r = Rect::from_center_size(r.center(), r.size().max(Vec2::splat(min)));
+        target.add_colored_rect(r, fill);
     }
     painter.add(mesh);
+    painter.add(marked);
 }
 
 /// Where an edge's shape label goes: beside the middle of its route, so labels of edges that

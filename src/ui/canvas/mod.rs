@@ -179,7 +179,8 @@ pub fn show(
     for &i in &visible_items {
         let item = &g.view.items[i.0];
         let r = view.rect_to_screen(origin, &g.layout.rect(i));
-        if far && !marks.is_marked(i) {
+        // Far out, only the selected item is a box of its own; the rest are blocks.
+        if far && marks.selected != Some(i) {
             continue;
         }
         draw::draw_item(&painter, item, r, z, marks, i);

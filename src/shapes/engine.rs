@@ -1,0 +1,703 @@
+//! onnx-lens's own shape inference, following the semantics of onnx's per-op inference
+//! functions (`onnx/defs/*/defs.cc`): dims fixed, named or unknown, propagated node by node
+//! through a scope. It names the node that breaks its op's shape rules (an axis beyond the rank,
+//! too few dims, channels not divisible by group), which is what onnx's full_check rejects
+//! through strict shape inference. Ops without a rule here leave their outputs unknown.
+
+use std::collections::HashMap;
+
+use onnx_protobuf::{AttributeProto, NodeProto};
+
+use crate::model::types::Dim;
+
+/// A shape with a known rank.
+pub type Shape = Vec<Dim>;
+
+/// What a node's inputs are known to be.
+pub struct NodeInputs<'a> {
+    /// Per input: its shape, when the rank is known (`None` for an omitted input too).
+    pub shapes: Vec<Option<&'a Shape>>,
+    /// Per input: its values, when it is a small constant integer tensor (shapes, axes).
+    pub ints: Vec<Option<&'a [i64]>>,
+}
+
+impl NodeInputs<'_> {
+    fn shape(&self, i: usize) -> Option<&Shape> {
+        self.shapes.get(i).copied().flatten()
+    }
+    fn ints(&self, i: usize) -> Option<&[i64]> {
+        self.ints.get(i).copied().flatten()
+    }
+}
+
+/// Output shapes of a node (unknown where `None`), or why its inputs break the op's rules.
+pub type Inferred = Result<Vec<Option<Shape>>, String>;
+
+fn attr<'a>(node: &'a NodeProto, name: &str) -> Option<&'a AttributeProto> {
+    node.attribute.iter().find(|a| a.name == name)
+}
+
+fn attr_i(node: &NodeProto, name: &str, default: i64) -> i64 {
+    attr(node, name).map_or(default, |a| a.i)
+}
+
+fn attr_ints<'a>(node: &'a NodeProto, name: &str) -> Option<&'a [i64]> {
+    attr(node, name).map(|a| a.ints.as_slice())
+}
+
+/// An axis attribute normalised into [0, rank), or the error onnx gives for it.
+fn axis_in(axis: i64, rank: usize, what: &str) -> Result<usize, String> {
+    let r = rank as i64;
+    if axis < -r || axis >= r {
+        return Err(format!(
+            "{what} {axis} is outside [-{r}, {}] for an input of rank {r}",
+            r - 1
+        ));
+    }
+    Ok(if axis < 0 { axis + r } else { axis } as usize)
+}
+
+/// The product of fixed dims; `None` when one is not fixed or the product overflows.
+fn product<'a>(dims: impl IntoIterator<Item = &'a Dim>) -> Option<i64> {
+    dims.into_iter()
+        .try_fold(1i64, |acc, d| acc.checked_mul(fixed(d)?))
+}
+
+fn fixed(d: &Dim) -> Option<i64> {
+    match d {
+        Dim::Value(v) => Some(*v),
+        _ => None,
+    }
+}
+
+/// numpy broadcasting of several shapes; concrete dims that differ and are not 1 are an error.
+fn broadcast(shapes: &[&Shape]) -> Result<Shape, String> {
+    let rank = shapes.iter().map(|s| s.len()).max().unwrap_or(0);
+    let mut out = Vec::with_capacity(rank);
+    for i in 0..rank {
+        let mut dim: Option<Dim> = None;
+        let mut unknown = false;
+        for s in shapes {
+            let Some(d) = (i + s.len()).checked_sub(rank).map(|k| &s[k]) else {
+                continue;
+            };
+            match (d, &dim) {
+                (Dim::Value(1), _) => {}
+                (Dim::Value(v), Some(Dim::Value(w))) if v != w => {
+                    return Err(format!(
+                        "inputs cannot be broadcast: dim {i} from the right is {w} in one input and {v} in another"
+                    ))
+                }
+                (Dim::Value(_), _) => dim = Some(d.clone()),
+                (Dim::Param(_), None) => dim = Some(d.clone()),
+                (Dim::Param(p), Some(Dim::Param(q))) if p != q => unknown = true,
+                (Dim::Param(_), _) => {}
+                (Dim::Unknown, _) => unknown = true,
+            }
+        }
+        out.push(match dim {
+            Some(Dim::Value(v)) => Dim::Value(v),
+            Some(d) if !unknown => d,
+            None if !unknown => Dim::Value(1),
+            _ => Dim::Unknown,
+        });
+    }
+    Ok(out)
+}
+
+/// Ops whose output 0 has the shape of input 0.
+fn same_shape(op: &str) -> bool {
+    matches!(
+        op,
+        "Abs"
+            | "Acos"
+            | "Acosh"
+            | "Asin"
+            | "Asinh"
+            | "Atan"
+            | "Atanh"
+            | "Cast"
+            | "CastLike"
+            | "Ceil"
+            | "Celu"
+            | "Cos"
+            | "Cosh"
+            | "Elu"
+            | "Erf"
+            | "Exp"
+            | "Floor"
+            | "Gelu"
+            | "HardSigmoid"
+            | "HardSwish"
+            | "Identity"
+            | "IsInf"
+            | "IsNaN"
+            | "LeakyRelu"
+            | "Log"
+            | "LpNormalization"
+            | "Mish"
+            | "Neg"
+            | "Not"
+            | "Reciprocal"
+            | "Relu"
+            | "Round"
+            | "Selu"
+            | "Shrink"
+            | "Sigmoid"
+            | "Sign"
+            | "Sin"
+            | "Sinh"
+            | "Softplus"
+            | "Softsign"
+            | "Sqrt"
+            | "Tan"
+            | "Tanh"
+            | "ThresholdedRelu"
+            | "Clip"
+            | "Dropout"
+            | "BatchNormalization"
+            | "InstanceNormalization"
+            | "LRN"
+            | "MeanVarianceNormalization"
+            | "Hardmax"
+            | "LogSoftmax"
+            | "Softmax"
+            | "PRelu"
+    )
+}
+
+/// Ops that broadcast all their inputs (numpy style).
+fn broadcasting(op: &str) -> bool {
+    matches!(
+        op,
+        "Add"
+            | "Sub"
+            | "Mul"
+            | "Div"
+            | "Pow"
+            | "Mod"
+            | "Max"
+            | "Min"
+            | "Sum"
+            | "Mean"
+            | "And"
+            | "Or"
+            | "Xor"
+            | "Equal"
+            | "Less"
+            | "Greater"
+            | "LessOrEqual"
+            | "GreaterOrEqual"
+            | "BitShift"
+            | "BitwiseAnd"
+            | "BitwiseOr"
+            | "BitwiseXor"
+            | "Where"
+    )
+}
+
+/// The node's output shapes under ONNX semantics, for the default domain at `opset`.
+pub fn infer(node: &NodeProto, opset: i64, x: &NodeInputs<'_>) -> Inferred {
+    let op = node.op_type.as_str();
+    let one = |s: Option<Shape>| Ok(vec![s]);
+    let x0 = x.shape(0);
+    if same_shape(op) {
+        // Softmax and its kin take an axis in range (opset 13 on: any rank).
+        if matches!(op, "Softmax" | "LogSoftmax" | "Hardmax") && opset >= 13 {
+            if let Some(s) = x0 {
+                axis_in(attr_i(node, "axis", -1), s.len(), "axis")?;
+            }
+        }
+        let mut outs = vec![x0.cloned()];
+        outs.resize(node.output.len().max(1), None);
+        return Ok(outs);
+    }
+    if broadcasting(op) {
+        let shapes: Option<Vec<&Shape>> = (0..node.input.len()).map(|i| x.shape(i)).collect();
+        return match shapes {
+            Some(s) if !s.is_empty() => one(Some(broadcast(&s)?)),
+            _ => one(None),
+        };
+    }
+    match op {
+        "MatMul" | "MatMulInteger" => {
+            let (Some(a), Some(b)) = (x0, x.shape(1)) else {
+                return one(None);
+            };
+            if a.is_empty() || b.is_empty() {
+                return Err("MatMul inputs must have at least one dim (a rank-0 input)".into());
+            }
+            let a2: Shape = if a.len() == 1 {
+                vec![Dim::Value(1), a[0].clone()]
+            } else {
+                a.clone()
+            };
+            let b2: Shape = if b.len() == 1 {
+                vec![b[0].clone(), Dim::Value(1)]
+            } else {
+                b.clone()
+            };
+            let (k1, k2) = (&a2[a2.len() - 1], &b2[b2.len() - 2]);
+            if let (Some(p), Some(q)) = (fixed(k1), fixed(k2)) {
+                if p != q {
+                    return Err(format!(
+                        "MatMul's inner dims differ: {p} (last of input 0) vs {q} (second last of input 1)"
+                    ));
+                }
+            }
+            let batch = broadcast(&[&a2[..a2.len() - 2].to_vec(), &b2[..b2.len() - 2].to_vec()])?;
+            let mut out = batch;
+            if a.len() > 1 {
+                out.push(a2[a2.len() - 2].clone());
+            }
+            if b.len() > 1 {
+                out.push(b2[b2.len() - 1].clone());
+            }
+            one(Some(out))
+        }
+        "Gemm" => {
+            let (Some(a), Some(b)) = (x0, x.shape(1)) else {
+                return one(None);
+            };
+            for (i, s) in [a, b].into_iter().enumerate() {
+                if s.len() != 2 {
+                    return Err(format!(
+                        "Gemm input {i} must have rank 2, it has rank {}",
+                        s.len()
+                    ));
+                }
+            }
+            let (ta, tb) = (
+                attr_i(node, "transA", 0) != 0,
+                attr_i(node, "transB", 0) != 0,
+            );
+            let m = if ta { &a[1] } else { &a[0] };
+            let n = if tb { &b[0] } else { &b[1] };
+            one(Some(vec![m.clone(), n.clone()]))
+        }
+        "Conv" | "ConvInteger" | "QLinearConv" | "MaxPool" | "AveragePool" | "LpPool" => {
+            let Some(s) = x0 else { return one(None) };
+            let weight = if op == "QLinearConv" { 3 } else { 1 };
+            let is_conv = op.contains("Conv");
+            // Without a kernel_shape attribute onnx needs the weight's shape to go on.
+            if is_conv && attr(node, "kernel_shape").is_none() && x.shape(weight).is_none() {
+                return Ok(vec![None; node.output.len().max(1)]);
+            }
+            if s.len() < 3 {
+                return Err(format!(
+                    "{op} needs an input of at least 3 dims (N x C x D1…), it has {}",
+                    s.len()
+                ));
+            }
+            let mut out = vec![s[0].clone()];
+            out.push(match (is_conv, x.shape(weight)) {
+                (true, Some(w)) => w.first().cloned().unwrap_or(Dim::Unknown),
+                (true, None) => Dim::Unknown,
+                (false, _) => s[1].clone(),
+            });
+            out.extend(spatial(node, op, s, x.shape(weight).filter(|_| is_conv)));
+            let mut outs = vec![Some(out)];
+            outs.resize(node.output.len().max(1), None);
+            Ok(outs)
+        }
+        "ConvTranspose" => {
+            let Some(s) = x0 else { return one(None) };
+            let group = attr_i(node, "group", 1);
+            if group <= 0 {
+                return Err(format!("ConvTranspose's group must be > 0, it is {group}"));
+            }
+            if s.len() < 3 {
+                return Err(format!(
+                    "ConvTranspose needs an input of at least 3 dims (N x C x D1…), it has {}",
+                    s.len()
+                ));
+            }
+            if let Some(c) = fixed(&s[1]) {
+                if c % group != 0 {
+                    return Err(format!(
+                        "ConvTranspose: input channels C = {c} are not divisible by group = {group}"
+                    ));
+                }
+            }
+            if let Some(w) = x.shape(1) {
+                if w.len() < 3 {
+                    return Err(format!(
+                        "ConvTranspose's weight needs at least 3 dims (C x M/group x k…), it has {}",
+                        w.len()
+                    ));
+                }
+            }
+            let mut out = vec![Dim::Unknown; s.len()];
+            out[0] = s[0].clone();
+            one(Some(out))
+        }
+        "GlobalAveragePool" | "GlobalMaxPool" | "GlobalLpPool" => {
+            let Some(s) = x0 else { return one(None) };
+            if s.len() < 2 {
+                return Err(format!(
+                    "{op} needs at least 2 dims, the input has {}",
+                    s.len()
+                ));
+            }
+            let mut out = s[..2].to_vec();
+            out.resize(s.len(), Dim::Value(1));
+            one(Some(out))
+        }
+        "Concat" => {
+            // onnx checks the axis once every input's shape is known.
+            let shapes: Option<Vec<&Shape>> = (0..node.input.len()).map(|i| x.shape(i)).collect();
+            let (Some(first), Some(shapes)) = (x0, shapes) else {
+                return one(None);
+            };
+            let axis = axis_in(attr_i(node, "axis", 0), first.len(), "axis")?;
+            if let Some(s) = shapes.iter().find(|s| s.len() != first.len()) {
+                return Err(format!(
+                    "Concat's inputs differ in rank: {} and {}",
+                    first.len(),
+                    s.len()
+                ));
+            }
+            let mut out = first.clone();
+            out[axis] = shapes
+                .iter()
+                .try_fold(0i64, |acc, s| acc.checked_add(fixed(&s[axis])?))
+                .map_or(Dim::Unknown, Dim::Value);
+            one(Some(out))
+        }
+        "Split" => {
+            let Some(s) = x0 else {
+                return Ok(vec![None; node.output.len()]);
+            };
+            axis_in(attr_i(node, "axis", 0), s.len(), "axis")?;
+            Ok(vec![None; node.output.len()])
+        }
+        "Flatten" => {
+            let Some(s) = x0 else { return one(None) };
+            let r = s.len() as i64;
+            let axis = attr_i(node, "axis", 1);
+            if axis < -r || axis > r {
+                return Err(format!(
+                    "Flatten's axis {axis} is outside [-{r}, {r}] for an input of rank {r}"
+                ));
+            }
+            let axis = if axis < 0 { axis + r } else { axis } as usize;
+            let size = |d: &[Dim]| product(d).map_or(Dim::Unknown, Dim::Value);
+            one(Some(vec![size(&s[..axis]), size(&s[axis..])]))
+        }
+        "Transpose" => {
+            let Some(s) = x0 else { return one(None) };
+            let perm: Vec<i64> = match attr_ints(node, "perm") {
+                Some(p) => p.to_vec(),
+                None => (0..s.len() as i64).rev().collect(),
+            };
+            if perm.len() != s.len() {
+                return Err(format!(
+                    "Transpose's perm has {} entries for an input of rank {}",
+                    perm.len(),
+                    s.len()
+                ));
+            }
+            let mut seen = vec![false; s.len()];
+            let mut out = Vec::with_capacity(s.len());
+            for &p in &perm {
+                let Some(d) = usize::try_from(p).ok().filter(|&p| p < s.len()) else {
+                    return Err(format!(
+                        "Transpose's perm holds {p}, outside the input's rank {}",
+                        s.len()
+                    ));
+                };
+                if std::mem::replace(&mut seen[d], true) {
+                    return Err(format!("Transpose's perm repeats {p}"));
+                }
+                out.push(s[d].clone());
+            }
+            one(Some(out))
+        }
+        "LayerNormalization" => {
+            let Some(s) = x0 else {
+                return Ok(vec![None; node.output.len().max(1)]);
+            };
+            axis_in(attr_i(node, "axis", -1), s.len(), "axis")?;
+            let mut outs = vec![Some(s.clone())];
+            outs.resize(node.output.len().max(1), None);
+            Ok(outs)
+        }
+        "STFT" => {
+            if let Some(s) = x0 {
+                if s.len() < 2 {
+                    return Err(format!(
+                        "STFT's signal needs at least 2 dims ([batch, length] or [batch, length, 1|2]), it has {}",
+                        s.len()
+                    ));
+                }
+            }
+            one(None)
+        }
+        "Shape" => {
+            let Some(s) = x0 else { return one(None) };
+            let r = s.len() as i64;
+            let clamp = |v: i64| if v < 0 { (v + r).max(0) } else { v.min(r) };
+            let start = clamp(attr_i(node, "start", 0));
+            let end = clamp(attr(node, "end").map_or(r, |a| a.i));
+            one(Some(vec![Dim::Value((end - start).max(0))]))
+        }
+        "Size" => one(Some(vec![])),
+        "Gather" => {
+            let (Some(d), Some(i)) = (x0, x.shape(1)) else {
+                return one(None);
+            };
+            if d.is_empty() {
+                return Err("Gather's data must have at least one dim".into());
+            }
+            let axis = axis_in(attr_i(node, "axis", 0), d.len(), "axis")?;
+            let mut out = d[..axis].to_vec();
+            out.extend(i.iter().cloned());
+            out.extend(d[axis + 1..].iter().cloned());
+            one(Some(out))
+        }
+        "Reshape" => {
+            let Some(target) = x.ints(1) else {
+                return one(None);
+            };
+            let allow_zero = attr_i(node, "allowzero", 0) != 0;
+            let data = x0;
+            let mut out: Shape = Vec::with_capacity(target.len());
+            let mut minus_one = None;
+            for (i, &t) in target.iter().enumerate() {
+                out.push(match t {
+                    -1 => {
+                        if minus_one.replace(i).is_some() {
+                            return Err("Reshape's target shape has more than one -1".into());
+                        }
+                        Dim::Unknown
+                    }
+                    0 if !allow_zero => match data {
+                        Some(d) if i < d.len() => d[i].clone(),
+                        Some(d) => {
+                            return Err(format!(
+                            "Reshape's target shape copies dim {i} (a 0) from an input of rank {}",
+                            d.len()
+                        ))
+                        }
+                        None => Dim::Unknown,
+                    },
+                    t if t < -1 => {
+                        return Err(format!("Reshape's target shape holds {t}"));
+                    }
+                    t => Dim::Value(t),
+                });
+            }
+            if let (Some(i), Some(d)) = (minus_one, data) {
+                let total = product(d);
+                let known = product(
+                    out.iter()
+                        .enumerate()
+                        .filter(|(k, _)| *k != i)
+                        .map(|(_, d)| d),
+                );
+                if let (Some(t), Some(k)) = (total, known) {
+                    if t.checked_rem(k) == Some(0) {
+                        if let Some(v) = t.checked_div(k) {
+                            out[i] = Dim::Value(v);
+                        }
+                    }
+                }
+            }
+            one(Some(out))
+        }
+        "Unsqueeze" => {
+            let axes = if opset >= 13 {
+                x.ints(1)
+            } else {
+                attr_ints(node, "axes")
+            };
+            let (Some(s), Some(axes)) = (x0, axes) else {
+                return one(None);
+            };
+            let rank = s.len() + axes.len();
+            let mut ax = Vec::with_capacity(axes.len());
+            for &a in axes {
+                ax.push(axis_in(a, rank, "axes entry")?);
+            }
+            ax.sort_unstable();
+            if ax.windows(2).any(|w| w[0] == w[1]) {
+                return Err("Unsqueeze's axes repeat an axis".into());
+            }
+            let mut it = s.iter();
+            let out = (0..rank)
+                .map(|i| {
+                    if ax.binary_search(&i).is_ok() {
+                        Dim::Value(1)
+                    } else {
+                        it.next().cloned().unwrap_or(Dim::Unknown)
+                    }
+                })
+                .collect();
+            one(Some(out))
+        }
+        "Squeeze" => {
+            let axes = if opset >= 13 {
+                x.ints(1)
+            } else {
+                attr_ints(node, "axes")
+            };
+            let Some(s) = x0 else { return one(None) };
+            let Some(axes) = axes else {
+                // Axes given as a value not known here: the rank is unknown.
+                if opset >= 13 && node.input.get(1).is_some_and(|a| !a.is_empty()) {
+                    return one(None);
+                }
+                // Without axes every dim of 1 goes; unknown dims leave the rank unknown.
+                if s.iter().all(|d| fixed(d).is_some()) {
+                    return one(Some(
+                        s.iter().filter(|d| fixed(d) != Some(1)).cloned().collect(),
+                    ));
+                }
+                return one(None);
+            };
+            let mut ax = Vec::with_capacity(axes.len());
+            for &a in axes {
+                let a = axis_in(a, s.len(), "axes entry")?;
+                if let Some(v) = fixed(&s[a]) {
+                    if v != 1 {
+                        return Err(format!("Squeeze's axis {a} has dim {v}, not 1"));
+                    }
+                }
+                ax.push(a);
+            }
+            one(Some(
+                s.iter()
+                    .enumerate()
+                    .filter(|(i, _)| !ax.contains(i))
+                    .map(|(_, d)| d.clone())
+                    .collect(),
+            ))
+        }
+        "Constant" => one(constant_shape(node)),
+        _ => Ok(vec![None; node.output.len()]),
+    }
+}
+
+/// Output spatial dims of a convolution or pooling node, where the attributes and dims say.
+fn spatial(node: &NodeProto, op: &str, s: &Shape, w: Option<&Shape>) -> Vec<Dim> {
+    let n = s.len() - 2;
+    let unknown = vec![Dim::Unknown; n];
+    let kernel: Vec<i64> = match attr_ints(node, "kernel_shape") {
+        Some(k) => k.to_vec(),
+        None => match w.map(|w| w.iter().skip(2).map(fixed).collect::<Option<Vec<i64>>>()) {
+            Some(Some(k)) => k,
+            _ => return unknown,
+        },
+    };
+    let ones = vec![1; n];
+    let strides = attr_ints(node, "strides").unwrap_or(&ones);
+    let dilations = attr_ints(node, "dilations").unwrap_or(&ones);
+    if kernel.len() != n || strides.len() != n || dilations.len() != n {
+        return unknown;
+    }
+    let auto_pad = attr(node, "auto_pad").map_or("NOTSET".to_string(), |a| {
+        String::from_utf8_lossy(&a.s).into_owned()
+    });
+    let zeros = vec![0; 2 * n];
+    let pads = attr_ints(node, "pads").unwrap_or(&zeros);
+    if pads.len() != 2 * n || op == "LpPool" || attr_i(node, "ceil_mode", 0) != 0 {
+        return unknown;
+    }
+    (0..n)
+        .map(|i| {
+            let Some(d) = fixed(&s[i + 2]) else {
+                return Dim::Unknown;
+            };
+            // Attributes come from the file: overflow gives an unknown dim, never a panic.
+            let st = strides[i].max(1);
+            let k = kernel[i]
+                .checked_sub(1)
+                .and_then(|k| k.checked_mul(dilations[i]))
+                .and_then(|k| k.checked_add(1));
+            let out = match auto_pad.as_str() {
+                "SAME_UPPER" | "SAME_LOWER" => d.checked_add(st - 1).map(|v| v / st),
+                "VALID" => k.and_then(|k| d.checked_sub(k)).map(|v| v / st + 1),
+                _ => k.and_then(|k| {
+                    d.checked_add(pads[i])?
+                        .checked_add(pads[i + n])?
+                        .checked_sub(k)
+                        .map(|v| v / st + 1)
+                }),
+            };
+            out.map_or(Dim::Unknown, Dim::Value)
+        })
+        .collect()
+}
+
+fn constant_shape(node: &NodeProto) -> Option<Shape> {
+    let a = node.attribute.first()?;
+    let dims = |d: &[i64]| d.iter().map(|&v| Dim::Value(v)).collect();
+    Some(match a.name.as_str() {
+        "value" => dims(&a.t.as_ref()?.dims),
+        "sparse_value" => dims(&a.sparse_tensor.as_ref()?.dims),
+        "value_float" | "value_int" | "value_string" => vec![],
+        "value_floats" => vec![Dim::Value(a.floats.len() as i64)],
+        "value_ints" => vec![Dim::Value(a.ints.len() as i64)],
+        "value_strings" => vec![Dim::Value(a.strings.len() as i64)],
+        _ => return None,
+    })
+}
+
+/// Where an inferred shape contradicts a declared one: rank, or a fixed dim.
+pub fn contradiction(inferred: &[Dim], declared: &[Dim]) -> Option<String> {
+    if inferred.len() != declared.len() {
+        return Some(format!(
+            "rank {} by inference, rank {} declared",
+            inferred.len(),
+            declared.len()
+        ));
+    }
+    inferred
+        .iter()
+        .zip(declared)
+        .enumerate()
+        .find_map(|(i, (a, b))| match (a, b) {
+            (Dim::Value(x), Dim::Value(y)) if x != y => {
+                Some(format!("dim {i} is {x} by inference, {y} declared"))
+            }
+            _ => None,
+        })
+}
+
+/// Small integer constants a shape computation reads (Reshape's shape, axes inputs).
+pub fn small_ints(t: &onnx_protobuf::TensorProto) -> Option<Vec<i64>> {
+    const MAX: usize = 64;
+    let count = t.dims.iter().try_fold(1i64, |acc, &d| acc.checked_mul(d));
+    if t.dims.len() > 1 || count.is_none_or(|c| !(0..=MAX as i64).contains(&c)) {
+        return None;
+    }
+    let decoded = crate::model::tensor::decode(t, None).ok()?;
+    match decoded.values {
+        crate::model::TensorValues::I64(v) => Some(v),
+        crate::model::TensorValues::I32(v) => Some(v.into_iter().map(i64::from).collect()),
+        _ => None,
+    }
+}
+
+/// Shapes by value name, for one scope.
+pub type Shapes<'m> = HashMap<&'m str, Shape>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(d: &[i64]) -> Shape {
+        d.iter().map(|&v| Dim::Value(v)).collect()
+    }
+
+    #[test]
+    fn broadcast_follows_numpy() {
+        assert_eq!(
+            broadcast(&[&s(&[2, 1, 4]), &s(&[3, 1])]).unwrap(),
+            s(&[2, 3, 4])
+        );
+        assert!(broadcast(&[&s(&[2, 3]), &s(&[4, 3])]).is_err());
+        let named = vec![Dim::Param("batch".into()), Dim::Value(3)];
+        assert_eq!(broadcast(&[&named, &s(&[1, 3])]).unwrap(), named);
+    }
+}
