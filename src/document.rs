@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use crate::check::{check_model, Report, Severity};
 use crate::jobs::{Job, JobFailure, Progress, Repaint};
-use crate::layout::{lay_out, ItemId, ItemKind, LaidOutGraph, LayoutRequest};
+use crate::layout::{lay_out, ItemId, ItemKind, ItemMap, LaidOutGraph, LayoutRequest};
 use crate::model::info::ModelInfo;
 use crate::model::tensor::{Tensor, TensorStats};
 use crate::model::{
@@ -281,7 +281,7 @@ pub struct Search {
     pub hits: Vec<SearchHit>,
     /// Hits beyond the listed ones are counted, not listed.
     pub total: usize,
-    marked: HashMap<GraphId, HashSet<ItemId>>,
+    marked: HashMap<GraphId, ItemMap<()>>,
 }
 
 impl Search {
@@ -351,7 +351,7 @@ impl Search {
             return;
         }
         let body = model.body(g);
-        let items = laid
+        let hits = laid
             .view
             .items
             .iter()
@@ -362,13 +362,13 @@ impl Search {
                     .is_some_and(|node| self.node_matches(node)),
                 ItemKind::Input(v) | ItemKind::Output(v) => v.to_lowercase().contains(&self.needle),
             })
-            .map(|(i, _)| ItemId(i))
-            .collect();
+            .map(|(i, _)| (ItemId(i), ()));
+        let items = ItemMap::new(laid.view.items.len(), hits);
         self.marked.insert(g, items);
     }
 
     /// Items of scope `g` the query marks, once `Document::prepare_marks` found them.
-    pub fn marked(&self, g: GraphId) -> Option<&HashSet<ItemId>> {
+    pub fn marked(&self, g: GraphId) -> Option<&ItemMap<()>> {
         self.marked.get(&g)
     }
 }
@@ -378,15 +378,15 @@ impl Search {
 pub struct Scope {
     pub laid: LaidOutGraph,
     /// Worst finding per item.
-    pub problems: HashMap<ItemId, Severity>,
+    pub problems: ItemMap<Severity>,
     /// Run-time share per item, for the run shown (`None` until asked for).
-    heat: Option<HashMap<ItemId, f32>>,
+    heat: Option<ItemMap<f32>>,
 }
 
 impl Scope {
     fn new(laid: LaidOutGraph, node_problems: &HashMap<(GraphId, NodeId), Severity>) -> Scope {
         let g = laid.request.graph;
-        let problems = laid
+        let found = laid
             .view
             .items
             .iter()
@@ -394,8 +394,8 @@ impl Scope {
             .filter_map(|(i, it)| match it.kind {
                 ItemKind::Node(n) => node_problems.get(&(g, n)).map(|s| (ItemId(i), *s)),
                 _ => None,
-            })
-            .collect();
+            });
+        let problems = ItemMap::new(laid.view.items.len(), found);
         Scope {
             laid,
             problems,
@@ -592,10 +592,8 @@ impl Document {
             return;
         };
         let body = self.model.body(g);
-        let heat = scope
-            .laid
-            .view
-            .items
+        let items = &scope.laid.view.items;
+        let heat = items
             .iter()
             .enumerate()
             .filter_map(|(i, it)| match (&it.kind, body) {
@@ -604,14 +602,13 @@ impl Document {
                     result.heat.get(name).map(|h| (ItemId(i), *h))
                 }
                 _ => None,
-            })
-            .collect();
-        scope.heat = Some(heat);
+            });
+        scope.heat = Some(ItemMap::new(items.len(), heat));
     }
 
     /// Run-time share per item of scope `g` for the run shown, when heat is on (main graph
     /// only: tract runs the main graph), once `prepare_marks` built it.
-    pub fn heat(&self, g: GraphId) -> Option<&HashMap<ItemId, f32>> {
+    pub fn heat(&self, g: GraphId) -> Option<&ItemMap<f32>> {
         if !self.run.heat_shown {
             return None;
         }

@@ -10,7 +10,9 @@ pub mod svg;
 
 pub use cull::CullGrid;
 pub use overview::Overview;
-pub use scene::{category_rgb, Category, Item, ItemId, ItemKind, Row, ViewEdge, ViewGraph};
+pub use scene::{
+    category_rgb, Category, Item, ItemId, ItemKind, ItemMap, Row, ViewEdge, ViewGraph,
+};
 pub use sugiyama::{compute, GraphLayout, Rect};
 
 use crate::model::{GraphId, Model};

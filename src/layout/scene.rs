@@ -93,6 +93,46 @@ pub fn category_rgb(c: Category) -> [u8; 3] {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ItemId(pub usize);
 
+/// A value per item of one layout, looked up by index (a frame asks for every item on screen;
+/// a hash lookup each was most of a 100k-item frame).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ItemMap<T> {
+    values: Vec<Option<T>>,
+    count: usize,
+}
+
+impl<T> ItemMap<T> {
+    /// A map over `len` items from (item, value) pairs.
+    pub fn new(len: usize, pairs: impl IntoIterator<Item = (ItemId, T)>) -> ItemMap<T> {
+        let mut values: Vec<Option<T>> = std::iter::repeat_with(|| None).take(len).collect();
+        let mut count = 0;
+        for (id, v) in pairs {
+            if let Some(slot) = values.get_mut(id.0) {
+                count += usize::from(slot.is_none());
+                *slot = Some(v);
+            }
+        }
+        ItemMap { values, count }
+    }
+
+    pub fn get(&self, id: ItemId) -> Option<&T> {
+        self.values.get(id.0).and_then(Option::as_ref)
+    }
+
+    pub fn contains(&self, id: ItemId) -> bool {
+        self.get(id).is_some()
+    }
+
+    /// Items with a value.
+    pub fn len(&self) -> usize {
+        self.count
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum ItemKind {
     Node(NodeId),

@@ -64,7 +64,7 @@ pub fn draw_far_blocks(
         let mark = if marks.is_highlighted(i) {
             Some(style::HIGHLIGHT)
         } else {
-            match marks.problems.and_then(|p| p.get(&i)) {
+            match marks.problems.and_then(|p| p.get(i)) {
                 Some(Severity::Error) => Some(style::ERROR),
                 Some(Severity::Warning) => Some(style::WARNING),
                 None => None,
@@ -118,7 +118,7 @@ pub fn draw_item(
     } else if marks.is_highlighted(i) {
         Stroke::new(2.5, style::HIGHLIGHT)
     } else {
-        match marks.problems.and_then(|p| p.get(&i)) {
+        match marks.problems.and_then(|p| p.get(i)) {
             Some(Severity::Error) => Stroke::new(2.0, style::ERROR),
             Some(Severity::Warning) => Stroke::new(1.5, style::WARNING),
             None => Stroke::new(1.0, style::BORDER),
@@ -165,7 +165,7 @@ pub fn draw_item(
                 CornerRadius::same(round)
             };
             painter.rect_filled(header, header_radius, fill);
-            if let Some(h) = marks.heat.and_then(|h| h.get(&i)) {
+            if let Some(h) = marks.heat.and_then(|h| h.get(i)) {
                 let tint =
                     Color32::from_rgba_unmultiplied(255, 80, 0, (h.clamp(0.0, 1.0) * 200.0) as u8);
                 painter.rect_filled(r, CornerRadius::same(round), tint);
@@ -207,7 +207,7 @@ pub fn draw_item(
                     Color32::BLACK,
                 );
             }
-            if let Some(sev) = marks.problems.and_then(|p| p.get(&i)) {
+            if let Some(sev) = marks.problems.and_then(|p| p.get(i)) {
                 let c = if *sev == Severity::Error {
                     style::ERROR
                 } else {

@@ -8,7 +8,7 @@ pub mod hit;
 pub mod lod;
 pub mod minimap;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use egui::epaint::{CubicBezierShape, PathStroke};
 use egui::{Align2, Color32, FontId, Pos2, Sense, Shape, Stroke, Ui, Vec2};
@@ -19,7 +19,7 @@ pub use lod::LevelOfDetail;
 use super::commands::Command;
 use super::style;
 use crate::check::Severity;
-use crate::layout::{ItemId, ItemKind, LaidOutGraph};
+use crate::layout::{ItemId, ItemKind, ItemMap, LaidOutGraph};
 
 /// Above this many visible items, nodes are not registered as individual (accessible) widgets.
 const MAX_WIDGET_ITEMS: usize = 400;
@@ -29,24 +29,24 @@ const MAX_WIDGET_ITEMS: usize = 400;
 pub struct Marks<'a> {
     pub selected: Option<ItemId>,
     /// Search hits.
-    pub highlighted: Option<&'a HashSet<ItemId>>,
-    pub problems: Option<&'a HashMap<ItemId, Severity>>,
+    pub highlighted: Option<&'a ItemMap<()>>,
+    pub problems: Option<&'a ItemMap<Severity>>,
     /// Heat per item in [0, 1] (per-node timing), drawn as a tint.
-    pub heat: Option<&'a HashMap<ItemId, f32>>,
+    pub heat: Option<&'a ItemMap<f32>>,
     /// Inferred shape labels by value name; edges without one keep their declared label, greyed.
     pub shape_labels: Option<&'a HashMap<String, String>>,
 }
 
 impl Marks<'_> {
     pub fn is_highlighted(&self, i: ItemId) -> bool {
-        self.highlighted.is_some_and(|h| h.contains(&i))
+        self.highlighted.is_some_and(|h| h.contains(i))
     }
 
     /// Selected, highlighted or with a problem: drawn in full even when far out.
     pub fn is_marked(&self, i: ItemId) -> bool {
         self.selected == Some(i)
             || self.is_highlighted(i)
-            || self.problems.is_some_and(|p| p.contains_key(&i))
+            || self.problems.is_some_and(|p| p.contains(i))
     }
 }
 
