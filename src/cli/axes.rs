@@ -1,54 +1,106 @@
-//! `onnx-lens axes FILE [--json] [--no-run]`: which declared dynamic dims stay dynamic.
+//! `onnx-lens axes FILE [--format text|json|sarif|github] [--no-run]`: which declared dynamic dims
+//! stay dynamic; a lost one is a finding.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::jobs::Progress;
-use crate::shapes::{analyse, axes_report, AxisStatus};
+use crate::shapes::{analyse, axes_report, AxesReport, AxisStatus};
 
+use super::findings::{axes_findings, github, sarif, Format, LOST_AXIS};
 use super::info::open_or_report;
 use super::{print_json, EXIT_OK, EXIT_PROBLEMS};
 
-pub fn run(file: &Path, json: bool, no_run: bool) -> i32 {
-    let model = match open_or_report(file, json) {
-        Ok(m) => m,
-        Err(code) => return code,
-    };
+/// One file's axes report, or the exit code it failed with (printed already).
+fn axes_of(file: &Path, format: Format, no_run: bool) -> Result<AxesReport, i32> {
+    let model = open_or_report(file, format == Format::Json)?;
     let analysis = analyse(&model);
     let mut report = axes_report(&model, &analysis);
     if !no_run {
         crate::run::confirm::confirm(&model, &mut report, &Progress::detached());
     }
-    if json {
-        print_json(&report);
-    } else {
-        for e in &report.axes {
-            let status = match e.status {
-                AxisStatus::Dynamic => "dynamic".to_string(),
-                AxisStatus::Fixed => format!("fixed at {}", e.fixed_value.unwrap_or_default()),
-                AxisStatus::Lost => format!("LOST at {}", e.lost_at_node.as_deref().unwrap_or("?")),
-            };
-            println!("{}[{}] {}  {status}", e.input, e.dim_index, e.written);
-            println!("    {}", e.reason);
-            if let Some(d) = &e.run_detail {
-                let verdict = match e.confirmed_by_run {
-                    Some(true) => "run agrees",
-                    Some(false) => "run DISAGREES",
-                    None => "run inconclusive",
-                };
-                println!("    {verdict}: {d}");
+    Ok(report)
+}
+
+/// Reports every file; the exit code is the worst (2 unreadable, 1 a lost axis, 0 fine).
+pub fn run(files: &[PathBuf], format: Format, no_run: bool) -> i32 {
+    let mut code = EXIT_OK;
+    let mut reports: Vec<(&Path, AxesReport)> = Vec::new();
+    for f in files {
+        match axes_of(f, format, no_run) {
+            Ok(r) => {
+                // A declared dynamic dim that is not dynamic is a problem worth failing CI for.
+                if r.axes.iter().any(|e| e.status == AxisStatus::Lost) {
+                    code = code.max(EXIT_PROBLEMS);
+                }
+                reports.push((f.as_path(), r));
             }
-        }
-        if report.axes.is_empty() {
-            println!("no input dim could be dynamic (no inputs with shapes)");
-        }
-        for n in &report.notes {
-            println!("note: {n}");
+            Err(c) => code = code.max(c),
         }
     }
-    // A declared dynamic dim that is not dynamic is a problem worth failing CI for.
-    if report.axes.iter().any(|e| e.status == AxisStatus::Lost) {
-        EXIT_PROBLEMS
-    } else {
-        EXIT_OK
+    match format {
+        Format::Json if files.len() == 1 => {
+            if let Some((_, r)) = reports.first() {
+                print_json(r);
+            }
+        }
+        Format::Json => print_json(&serde_json::json!({
+            "files": reports
+                .iter()
+                .map(|(f, r)| serde_json::json!({
+                    "file": f.to_string_lossy(),
+                    "axes": r.axes,
+                    "notes": r.notes,
+                }))
+                .collect::<Vec<_>>()
+        })),
+        Format::Sarif => {
+            let per_file: Vec<(&Path, Vec<_>)> = reports
+                .iter()
+                .map(|(f, r)| (*f, axes_findings(r)))
+                .collect();
+            print_json(&sarif(&[LOST_AXIS], &per_file));
+        }
+        Format::Github => {
+            for (f, r) in &reports {
+                for line in github(f, &axes_findings(r)) {
+                    println!("{line}");
+                }
+            }
+        }
+        Format::Text => {
+            for (f, r) in &reports {
+                if files.len() > 1 {
+                    println!("{}", f.display());
+                }
+                print_text(r);
+            }
+        }
+    }
+    code
+}
+
+fn print_text(report: &AxesReport) {
+    for e in &report.axes {
+        let status = match e.status {
+            AxisStatus::Dynamic => "dynamic".to_string(),
+            AxisStatus::Fixed => format!("fixed at {}", e.fixed_value.unwrap_or_default()),
+            AxisStatus::Lost => format!("LOST at {}", e.lost_at_node.as_deref().unwrap_or("?")),
+        };
+        println!("{}[{}] {}  {status}", e.input, e.dim_index, e.written);
+        println!("    {}", e.reason);
+        if let Some(d) = &e.run_detail {
+            let verdict = match e.confirmed_by_run {
+                Some(true) => "run agrees",
+                Some(false) => "run DISAGREES",
+                None => "run inconclusive",
+            };
+            println!("    {verdict}: {d}");
+        }
+    }
+    if report.axes.is_empty() {
+        println!("no input dim could be dynamic (no inputs with shapes)");
+    }
+    for n in &report.notes {
+        println!("note: {n}");
     }
 }

@@ -2,6 +2,7 @@
 
 pub mod axes;
 pub mod check;
+pub mod findings;
 pub mod info;
 pub mod run;
 pub mod shapes;
@@ -9,6 +10,8 @@ pub mod shapes;
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
+
+pub use findings::Format;
 
 /// Exit codes shared by every subcommand, as linters use them.
 pub const EXIT_OK: i32 = 0;
@@ -34,9 +37,15 @@ pub enum Command {
     Run(run::RunArgs),
     /// Dynamic-axes report: which symbolic input dims stay dynamic, and where one is lost (exit 1 if any is).
     Axes {
-        file: PathBuf,
+        /// One or more models (several: each is reported; the exit code is the worst).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Print JSON (stable contract, see README); the same as `--format json`.
         #[arg(long)]
         json: bool,
+        /// Output format: text, json, sarif (SARIF 2.1.0) or github (workflow annotations).
+        #[arg(long, value_enum)]
+        format: Option<Format>,
         /// Skip the confirmation runs at two values of each symbol.
         #[arg(long)]
         no_run: bool,
@@ -49,10 +58,20 @@ pub enum Command {
     },
     /// Validate a model: everything onnx.checker full_check checks, plus cycles, dangling edges and dead code.
     Check {
-        file: PathBuf,
-        /// Print JSON (stable contract, see README).
+        /// One or more models (several: each is checked; the exit code is the worst).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Print JSON (stable contract, see README); the same as `--format json`.
         #[arg(long)]
         json: bool,
+        /// Output format: text, json, sarif (SARIF 2.1.0) or github (workflow annotations).
+        #[arg(long, value_enum)]
+        format: Option<Format>,
+    },
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to stdout.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
     },
     /// Summarise a model: IR, opsets, inputs/outputs, op counts, parameters, external data.
     Info {
@@ -67,10 +86,25 @@ pub enum Command {
 pub fn run(command: Command) -> i32 {
     match command {
         Command::Info { file, json } => info::run(&file, json),
-        Command::Check { file, json } => check::run(&file, json),
+        Command::Check {
+            files,
+            json,
+            format,
+        } => check::run(&files, Format::chosen(format, json)),
         Command::Shapes { file, json } => shapes::run(&file, json),
         Command::Run(args) => run::run(&args),
-        Command::Axes { file, json, no_run } => axes::run(&file, json, no_run),
+        Command::Axes {
+            files,
+            json,
+            format,
+            no_run,
+        } => axes::run(&files, Format::chosen(format, json), no_run),
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            let mut cli = Cli::command();
+            clap_complete::generate(shell, &mut cli, "onnx-lens", &mut std::io::stdout());
+            EXIT_OK
+        }
     }
 }
 

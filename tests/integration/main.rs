@@ -1,6 +1,7 @@
 //! One integration-test binary (one link of tract + egui for all of them).
 
 mod check;
+mod ci_output;
 mod common;
 #[cfg(feature = "gui")]
 mod gui;
