@@ -4,11 +4,10 @@
 //! too few dims, channels not divisible by group), which is what onnx's full_check rejects
 //! through strict shape inference. Ops without a rule here leave their outputs unknown.
 
-use std::collections::HashMap;
-
 use onnx_protobuf::{AttributeProto, NodeProto};
 
 use crate::model::types::Dim;
+use crate::model::{Body, GraphId, Model};
 
 /// A shape with a known rank.
 pub type Shape = Vec<Dim>;
@@ -679,8 +678,154 @@ pub fn small_ints(t: &onnx_protobuf::TensorProto) -> Option<Vec<i64>> {
     }
 }
 
-/// Shapes by value name, for one scope.
-pub type Shapes<'m> = HashMap<&'m str, Shape>;
+/// What the engine found in one scope.
+#[derive(Default)]
+pub struct ScopeShapes<'m> {
+    /// Every value with a known rank (inferred, else declared, else an initializer's dims).
+    pub shapes: foldhash::HashMap<&'m str, Shape>,
+    /// Small integer constants (Reshape shapes, axes), as values.
+    pub ints: foldhash::HashMap<&'m str, Vec<i64>>,
+    /// Nodes that break their op's shape rules: (node, why).
+    pub violations: Vec<(usize, String)>,
+    /// Outputs whose inferred shape contradicts the declared one.
+    pub contradictions: Vec<Contradiction<'m>>,
+}
+
+/// An output whose inferred shape contradicts the shape the model declares.
+pub struct Contradiction<'m> {
+    pub node: usize,
+    pub value: &'m str,
+    pub inferred: Shape,
+    pub declared: Shape,
+    pub why: String,
+}
+
+/// Infers the shapes of scope `g` (default-domain opset `opset`, `None` when not imported),
+/// with the scopes before it in the index known (`outer[a]` for an ancestor `a`): parents come
+/// before children, so outer values are known when a subgraph is visited.
+pub fn infer_scope<'m>(
+    model: &'m Model,
+    g: GraphId,
+    opset: Option<i64>,
+    outer: &[ScopeShapes<'m>],
+) -> ScopeShapes<'m> {
+    let mut out = ScopeShapes::default();
+    let Some(body) = model.body(g) else {
+        return out;
+    };
+    let declared = model.declared_types(g);
+    if let Body::Graph(graph) = body {
+        for t in &graph.initializer {
+            out.shapes
+                .insert(&t.name, t.dims.iter().map(|&d| Dim::Value(d)).collect());
+            if let Some(v) = small_ints(t) {
+                out.ints.insert(&t.name, v);
+            }
+        }
+        for v in &graph.input {
+            if let Some(s) = declared.get(&v.name).and_then(|t| t.shape()) {
+                out.shapes.entry(&v.name).or_insert_with(|| s.to_vec());
+            }
+        }
+    }
+    let ancestors = model.index.ancestors(g);
+    for (n, node) in body.nodes().iter().enumerate() {
+        let domain = node.domain.as_str();
+        if domain == "ai.onnx.ml" {
+            if let Err(why) = ml_attributes(node) {
+                out.violations.push((n, why));
+            }
+        }
+        let (Some(opset), true) = (opset, domain.is_empty() || domain == "ai.onnx") else {
+            continue;
+        };
+        let inputs = {
+            let find_shape = |name: &str| -> Option<&Shape> {
+                out.shapes.get(name).or_else(|| {
+                    ancestors
+                        .iter()
+                        .find_map(|&a| outer.get(a).and_then(|o| o.shapes.get(name)))
+                })
+            };
+            let find_ints = |name: &str| -> Option<&[i64]> {
+                out.ints.get(name).map(Vec::as_slice).or_else(|| {
+                    ancestors
+                        .iter()
+                        .find_map(|&a| outer.get(a).and_then(|o| o.ints.get(name)))
+                        .map(Vec::as_slice)
+                })
+            };
+            NodeInputs {
+                shapes: node
+                    .input
+                    .iter()
+                    .map(|i| if i.is_empty() { None } else { find_shape(i) })
+                    .collect(),
+                ints: node
+                    .input
+                    .iter()
+                    .map(|i| if i.is_empty() { None } else { find_ints(i) })
+                    .collect(),
+            }
+        };
+        let outputs = match infer(node, opset, &inputs) {
+            Ok(o) => o,
+            Err(why) => {
+                out.violations.push((n, why));
+                vec![None; node.output.len()]
+            }
+        };
+        if node.op_type == "Constant" {
+            let value = node.attribute.first().and_then(|a| match a.name.as_str() {
+                "value" => a.t.as_ref().and_then(small_ints),
+                "value_ints" => Some(a.ints.clone()),
+                "value_int" => Some(vec![a.i]),
+                _ => None,
+            });
+            if let (Some(v), Some(o)) = (value, node.output.first()) {
+                out.ints.insert(o, v);
+            }
+        }
+        for (k, name) in node.output.iter().enumerate() {
+            if name.is_empty() {
+                continue;
+            }
+            let decl = declared.get(name).and_then(|t| t.shape());
+            let inferred = outputs.get(k).cloned().flatten();
+            if let (Some(i), Some(d)) = (&inferred, decl) {
+                if let Some(why) = contradiction(i, d) {
+                    out.contradictions.push(Contradiction {
+                        node: n,
+                        value: name,
+                        inferred: i.clone(),
+                        declared: d.to_vec(),
+                        why,
+                    });
+                }
+            }
+            if let Some(s) = inferred.or_else(|| decl.map(|d| d.to_vec())) {
+                out.shapes.insert(name, s);
+            }
+        }
+    }
+    out
+}
+
+/// ai.onnx.ml attribute shapes onnx's inference insists on.
+fn ml_attributes(node: &NodeProto) -> Result<(), String> {
+    if node.op_type == "LabelEncoder" {
+        let default = node.attribute.iter().find(|a| a.name == "default_tensor");
+        if let Some(t) = default.and_then(|a| a.t.as_ref()) {
+            if t.dims.len() != 1 || t.dims[0] != 1 {
+                return Err(format!(
+                    "LabelEncoder's default_tensor must be a 1-D tensor of one element, it has dims {:?}",
+                    t.dims
+                ));
+            }
+        }
+    }
+    Ok(())
+}
 
 #[cfg(test)]
 mod tests {

@@ -9,6 +9,7 @@ use tract_onnx::pb;
 use tract_onnx::prelude::Framework;
 
 use super::failure::TractFailure;
+use crate::model::types::Dim;
 use crate::model::{tract_name, Body, Model, MAIN_GRAPH};
 
 /// tract's proto and the folder its external data resolves against.
@@ -70,6 +71,9 @@ fn vet_for_tract(model: &Model) -> Result<(), TractFailure> {
             ));
         }
         if let Some((node, why)) = oversized_constant(model, g) {
+            return Err(TractFailure::refused(Some(node), why));
+        }
+        if let Some((node, why)) = crashes_tract(model, g) {
             return Err(TractFailure::refused(Some(node), why));
         }
     }
@@ -162,6 +166,67 @@ pub fn analysis_proto(model: &Model) -> Result<TractProto, TractFailure> {
         );
     }
     Ok((proto, model_dir(model)))
+}
+
+/// Highest rank a shape input may ask for (ONNX sets no limit; tract sizes its dims by it).
+const MAX_RANK: i64 = 1024;
+
+/// Nodes whose inputs make tract crash rather than fail (a SIGSEGV or an abort inside it, found
+/// on onnx's shape-inference cases), told apart with onnx-lens's own shape engine: such a node
+/// is named instead of handed to tract.
+fn crashes_tract(model: &Model, g: &onnx_protobuf::GraphProto) -> Option<(String, String)> {
+    let scope = crate::shapes::engine::infer_scope(model, MAIN_GRAPH, model.opset(""), &[]);
+    let shape = |name: Option<&String>| name.and_then(|n| scope.shapes.get(n.as_str()));
+    for n in &g.node {
+        if !(n.domain.is_empty() || n.domain == "ai.onnx") {
+            continue;
+        }
+        let node = || tract_name(n).to_string();
+        match n.op_type.as_str() {
+            "BatchNormalization" => {
+                if let Some(x) = shape(n.input.first()).filter(|x| x.len() < 2) {
+                    return Some((
+                        node(),
+                        format!(
+                            "BatchNormalization `{}` takes an input of rank {}; it needs N x C (…), and tract crashes on less",
+                            node(),
+                            x.len()
+                        ),
+                    ));
+                }
+            }
+            "OneHot" => {
+                let empty = shape(n.input.get(1))
+                    .is_some_and(|d| d.iter().any(|x| matches!(x, Dim::Value(0))));
+                if empty {
+                    return Some((
+                        node(),
+                        format!(
+                            "OneHot `{}` has an empty depth tensor (one value is needed); tract crashes on it",
+                            node()
+                        ),
+                    ));
+                }
+            }
+            "ConstantOfShape" | "Expand" | "Reshape" | "Tile" => {
+                let slot = if n.op_type == "ConstantOfShape" { 0 } else { 1 };
+                if let Some([Dim::Value(rank)]) = shape(n.input.get(slot)).map(|d| d.as_slice()) {
+                    if *rank > MAX_RANK {
+                        return Some((
+                            node(),
+                            format!(
+                                "{} `{}` takes a shape of {rank} dims, an output rank over the {MAX_RANK} onnx-lens lets tract allocate",
+                                n.op_type,
+                                node()
+                            ),
+                        ));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    None
 }
 
 /// Most elements a constant shape may ask for (ConstantOfShape, Expand): 256M, 1 GiB of f32.

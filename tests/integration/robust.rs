@@ -437,3 +437,52 @@ fn a_constant_of_16_gb_is_refused_in_bounded_memory() {
         assert!(r.peak_rss_kb < 300_000, "{cmd}: {} kB", r.peak_rss_kb);
     }
 }
+
+/// Inputs tract crashes on instead of failing (BatchNormalization of a rank-1 input, OneHot with
+/// an empty depth) or that make it size a dim list of 2^31 entries (a ConstantOfShape whose shape
+/// input is declared int64[2147483648]): `shapes` and `run` name the node, exit normally, and stay
+/// in bounded memory; `check` still gives the validator's verdict.
+#[test]
+fn models_that_crash_tract_are_refused_by_name() {
+    let dir = scratch("hostile_tract_crashers");
+    let models = run_py_json("make_hostile_models.py", &[dir.to_str().unwrap()]);
+    for (name, node, why) in [
+        ("batchnorm_rank_1", "bn", "takes an input of rank 1"),
+        ("onehot_empty_depth", "onehot", "has an empty depth tensor"),
+        (
+            "constant_of_shape_rank_2_31",
+            "fill",
+            "takes a shape of 2147483648 dims",
+        ),
+    ] {
+        let path = models[name].as_str().unwrap();
+        let check = cli_deadline(&["check", path]);
+        assert!(
+            check.code == 0 || check.code == 1,
+            "{name}: check {}",
+            check.code
+        );
+        for cmd in ["shapes", "run"] {
+            let r = cli_deadline(&[cmd, path]);
+            let said = format!("{}{}", r.stdout, r.stderr);
+            assert!(
+                r.code == 0 || r.code == 1,
+                "{name} {cmd}: exit {} {said}",
+                r.code
+            );
+            assert!(
+                said.contains(&format!("`{node}` {why}")),
+                "{name} {cmd}: {said}"
+            );
+            report(&format!(
+                "{name} {cmd}: refused, peak RSS {} kB",
+                r.peak_rss_kb
+            ));
+            assert!(
+                r.peak_rss_kb < 300_000,
+                "{name} {cmd}: {} kB",
+                r.peak_rss_kb
+            );
+        }
+    }
+}

@@ -88,4 +88,30 @@ g = helper.make_graph(
 path = os.path.join(MODELS, "constant_of_shape_huge.onnx")
 onnx.save_model(helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)]), path)
 paths["constant_of_shape_huge"] = path
+
+
+def tract_crasher(name, nodes, inputs, outputs, inits=()):
+    g = helper.make_graph(nodes, name, inputs, outputs, initializer=list(inits))
+    p = os.path.join(MODELS, name + ".onnx")
+    onnx.save_model(helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)]), p)
+    paths[name] = p
+
+
+# From onnx's shape-inference cases: inputs tract crashes on (SIGSEGV in release, an abort in
+# debug builds) or that make it allocate a dim list of 2^31 entries.
+F = TensorProto.FLOAT
+stats = [numpy_helper.from_array(np.ones(3, np.float32), n) for n in ("scale", "bias", "mean", "var")]
+tract_crasher("batchnorm_rank_1",
+              [helper.make_node("BatchNormalization", ["x", "scale", "bias", "mean", "var"], ["y"], name="bn")],
+              [helper.make_tensor_value_info("x", F, [3])], [helper.make_tensor_value_info("y", F, [3])], stats)
+tract_crasher("onehot_empty_depth",
+              [helper.make_node("OneHot", ["indices", "depth", "values"], ["y"], name="onehot")],
+              [helper.make_tensor_value_info("indices", TensorProto.INT64, [4])],
+              [helper.make_tensor_value_info("y", F, [4, "depth"])],
+              [numpy_helper.from_array(np.array([], np.int64), "depth"),
+               numpy_helper.from_array(np.array([0, 1], np.float32), "values")])
+tract_crasher("constant_of_shape_rank_2_31",
+              [helper.make_node("ConstantOfShape", ["shape"], ["y"], name="fill")],
+              [helper.make_tensor_value_info("shape", TensorProto.INT64, [2147483648])],
+              [helper.make_tensor_value_info("y", F, ["r"])])
 print(json.dumps(paths))

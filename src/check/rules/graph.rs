@@ -257,18 +257,26 @@ fn subgraph_inputs(
     let at = At::Node(parent, n);
     let path = &model.index.graphs[g].path;
     let initializers = &model.index.graphs[g].initializers;
-    if model.proto.ir_version >= 4 || model.proto.ir_version <= 0 {
-        if declared != provided {
-            ctx.report(
-                Code::SubgraphInputCount,
-                at,
-                format!(
-                    "subgraph {path} declares {} but {} provides {provided}",
-                    count_of(declared, "input"),
-                    owner.op_type
-                ),
-            );
-        }
+    // IR < 4 lists a subgraph's initializers among its inputs, after the ones the op provides.
+    let modern = model.proto.ir_version >= 4 || model.proto.ir_version <= 0;
+    let wrong_count = if modern {
+        declared != provided
+    } else {
+        declared < provided
+    };
+    if wrong_count {
+        ctx.report(
+            Code::SubgraphInputCount,
+            at,
+            format!(
+                "subgraph {path} declares {} but {} provides {provided}",
+                count_of(declared, "input"),
+                owner.op_type
+            ),
+        );
+        return;
+    }
+    if modern {
         for v in graph
             .input
             .iter()
@@ -283,19 +291,6 @@ fn subgraph_inputs(
                 ),
             );
         }
-        return;
-    }
-    // IR < 4 lists a subgraph's initializers among its inputs, after the ones the op provides.
-    if declared < provided {
-        ctx.report(
-            Code::SubgraphInputCount,
-            at,
-            format!(
-                "subgraph {path} declares {} but {} provides {provided}",
-                count_of(declared, "input"),
-                owner.op_type
-            ),
-        );
         return;
     }
     for (i, v) in graph.input.iter().enumerate().skip(provided) {
