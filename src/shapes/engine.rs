@@ -162,6 +162,16 @@ fn same_shape(op: &str) -> bool {
             | "LogSoftmax"
             | "Softmax"
             | "PRelu"
+            | "CumSum"
+            | "Trilu"
+            | "QuantizeLinear"
+            | "DequantizeLinear"
+            | "Scatter"
+            | "ScatterElements"
+            | "ScatterND"
+            | "EyeLike"
+            | "BitwiseNot"
+            | "ReverseSequence"
     )
 }
 
@@ -572,9 +582,221 @@ pub fn infer(node: &NodeProto, opset: i64, x: &NodeInputs<'_>) -> Inferred {
                     .collect(),
             ))
         }
+        "ReduceSum" | "ReduceMean" | "ReduceMax" | "ReduceMin" | "ReduceProd" | "ReduceL1"
+        | "ReduceL2" | "ReduceLogSum" | "ReduceLogSumExp" | "ReduceSumSquare" => {
+            let Some(s) = x0 else { return one(None) };
+            let keep = attr_i(node, "keepdims", 1) != 0;
+            // Axes moved from an attribute to an input: ReduceSum at 13, the others at 18.
+            let axes_are_input = opset >= if op == "ReduceSum" { 13 } else { 18 };
+            let axes: Option<Vec<i64>> = if axes_are_input {
+                match node.input.get(1).filter(|a| !a.is_empty()) {
+                    Some(_) => x.ints(1).map(<[i64]>::to_vec),
+                    None => Some(vec![]),
+                }
+            } else {
+                Some(attr_ints(node, "axes").map_or(vec![], <[i64]>::to_vec))
+            };
+            let Some(axes) = axes else {
+                // Axes not known here: with keepdims the rank stays, the dims do not.
+                return one(keep.then(|| vec![Dim::Unknown; s.len()]));
+            };
+            if axes.is_empty() && axes_are_input && attr_i(node, "noop_with_empty_axes", 0) != 0 {
+                return one(Some(s.clone()));
+            }
+            let mut reduced = vec![axes.is_empty(); s.len()];
+            for &a in &axes {
+                reduced[axis_in(a, s.len(), "axes entry")?] = true;
+            }
+            let out = s
+                .iter()
+                .zip(&reduced)
+                .filter_map(|(d, &r)| match (r, keep) {
+                    (true, true) => Some(Dim::Value(1)),
+                    (true, false) => None,
+                    (false, _) => Some(d.clone()),
+                })
+                .collect();
+            one(Some(out))
+        }
+        "ArgMax" | "ArgMin" => {
+            let Some(s) = x0 else { return one(None) };
+            let axis = axis_in(attr_i(node, "axis", 0), s.len(), "axis")?;
+            let mut out = s.clone();
+            if attr_i(node, "keepdims", 1) != 0 {
+                out[axis] = Dim::Value(1);
+            } else {
+                out.remove(axis);
+            }
+            one(Some(out))
+        }
+        "GatherElements" => one(x.shape(1).cloned()),
+        "NonZero" => {
+            let Some(s) = x0 else { return one(None) };
+            one(Some(vec![Dim::Value(s.len() as i64), Dim::Unknown]))
+        }
+        "Slice" if opset >= 10 => {
+            let (Some(s), Some(starts), Some(ends)) = (x0, x.ints(1), x.ints(2)) else {
+                return one(None);
+            };
+            let given = |i: usize| node.input.get(i).is_some_and(|n| !n.is_empty());
+            let axes: Vec<i64> = match (given(3), x.ints(3)) {
+                (false, _) => (0..starts.len() as i64).collect(),
+                (true, Some(a)) => a.to_vec(),
+                (true, None) => return one(None),
+            };
+            let steps: Vec<i64> = match (given(4), x.ints(4)) {
+                (false, _) => vec![1; starts.len()],
+                (true, Some(st)) => st.to_vec(),
+                (true, None) => return one(None),
+            };
+            if axes.len() != starts.len()
+                || ends.len() != starts.len()
+                || steps.len() != starts.len()
+            {
+                return Err("Slice's starts, ends, axes and steps differ in length".into());
+            }
+            let mut out = s.clone();
+            for k in 0..axes.len() {
+                let a = axis_in(axes[k], s.len(), "axes entry")?;
+                let step = steps[k];
+                if step == 0 {
+                    return Err("Slice's step is 0".into());
+                }
+                // A negative dim (a hostile declaration) has no length to slice.
+                out[a] = match fixed(&s[a]).filter(|&d| d >= 0) {
+                    Some(dim) => Dim::Value(slice_len(dim, starts[k], ends[k], step)),
+                    None => Dim::Unknown,
+                };
+            }
+            one(Some(out))
+        }
+        "Expand" => {
+            let (Some(s), Some(shape)) = (x0, x.ints(1)) else {
+                return one(None);
+            };
+            let target: Shape = shape.iter().map(|&v| Dim::Value(v)).collect();
+            one(Some(broadcast(&[s, &target])?))
+        }
+        "Tile" => {
+            let (Some(s), Some(reps)) = (x0, x.ints(1)) else {
+                return one(None);
+            };
+            if reps.len() != s.len() {
+                return Err(format!(
+                    "Tile's repeats has {} entries for an input of rank {}",
+                    reps.len(),
+                    s.len()
+                ));
+            }
+            let out = s
+                .iter()
+                .zip(reps)
+                .map(|(d, &r)| match fixed(d).and_then(|v| v.checked_mul(r)) {
+                    Some(v) => Dim::Value(v),
+                    None => Dim::Unknown,
+                })
+                .collect();
+            one(Some(out))
+        }
+        "Pad" if opset >= 11 => {
+            let (Some(s), Some(pads)) = (x0, x.ints(1)) else {
+                return one(None);
+            };
+            // Opset 18's `axes` input pads only some axes: not followed here.
+            if node.input.get(3).is_some_and(|a| !a.is_empty()) || pads.len() != 2 * s.len() {
+                return one(None);
+            }
+            let r = s.len();
+            let out = (0..r)
+                .map(|i| {
+                    match fixed(&s[i])
+                        .and_then(|d| d.checked_add(pads[i])?.checked_add(pads[i + r]))
+                    {
+                        Some(v) => Dim::Value(v),
+                        None => Dim::Unknown,
+                    }
+                })
+                .collect();
+            one(Some(out))
+        }
+        "TopK" if opset >= 10 => {
+            let Some(s) = x0 else {
+                return Ok(vec![None; node.output.len()]);
+            };
+            let axis = axis_in(attr_i(node, "axis", -1), s.len(), "axis")?;
+            let mut out = s.clone();
+            out[axis] = match x.ints(1) {
+                Some([k]) => Dim::Value(*k),
+                _ => Dim::Unknown,
+            };
+            Ok(vec![Some(out.clone()), Some(out)])
+        }
+        "DepthToSpace" | "SpaceToDepth" => {
+            let Some(s) = x0 else { return one(None) };
+            if s.len() != 4 {
+                return Err(format!("{op} needs a 4-D input, it has {} dims", s.len()));
+            }
+            let b = attr_i(node, "blocksize", 0);
+            if b <= 0 {
+                return Err(format!("{op}'s blocksize must be positive, it is {b}"));
+            }
+            let scale = |d: &Dim, up: bool| match fixed(d) {
+                Some(v) if up => v.checked_mul(b).map_or(Dim::Unknown, Dim::Value),
+                Some(v) if v % b == 0 => Dim::Value(v / b),
+                _ => Dim::Unknown,
+            };
+            let down = |d: &Dim, n: i64| match fixed(d) {
+                Some(v) if v % n == 0 => Dim::Value(v / n),
+                _ => Dim::Unknown,
+            };
+            let Some(bb) = b.checked_mul(b) else {
+                return one(None);
+            };
+            one(Some(if op == "DepthToSpace" {
+                vec![
+                    s[0].clone(),
+                    down(&s[1], bb),
+                    scale(&s[2], true),
+                    scale(&s[3], true),
+                ]
+            } else {
+                vec![
+                    s[0].clone(),
+                    fixed(&s[1])
+                        .and_then(|c| c.checked_mul(bb))
+                        .map_or(Dim::Unknown, Dim::Value),
+                    scale(&s[2], false),
+                    scale(&s[3], false),
+                ]
+            }))
+        }
         "Constant" => one(constant_shape(node)),
         _ => Ok(vec![None; node.output.len()]),
     }
+}
+
+/// Elements of one axis of `dim` ≥ 0 a Slice keeps (ONNX's clamping of starts and ends).
+fn slice_len(dim: i64, start: i64, end: i64, step: i64) -> i64 {
+    if dim <= 0 {
+        return 0;
+    }
+    let clamp = |v: i64, lo: i64, hi: i64| {
+        let v = if v < 0 { v.saturating_add(dim) } else { v };
+        v.clamp(lo, hi)
+    };
+    let (start, end) = if step > 0 {
+        (clamp(start, 0, dim), clamp(end, 0, dim))
+    } else {
+        (clamp(start, 0, dim - 1), clamp(end, -1, dim - 1))
+    };
+    let span = i128::from(end) - i128::from(start);
+    let step = i128::from(step);
+    let n = if step > 0 {
+        (span + step - 1) / step
+    } else {
+        (span + step + 1) / step
+    };
+    n.clamp(0, i128::from(dim.max(0))) as i64
 }
 
 /// Output spatial dims of a convolution or pooling node, where the attributes and dims say.

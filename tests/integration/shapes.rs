@@ -236,3 +236,61 @@ fn weights_as_inputs_infer_what_reading_them_does() {
         "only {with_big_weights} models exercised it"
     );
 }
+
+/// onnx-lens's own shape engine against onnx's shape inference (strict, data_prop) on every
+/// output of onnx's operator test models (outputs' shapes removed first): where both know a
+/// shape they must agree, rank and every fixed dim. Prints how often each knows it.
+#[test]
+fn shape_engine_agrees_with_onnx_shape_inference_on_operator_test_models() {
+    use onnx_lens::model::types::Dim;
+    use onnx_lens::shapes::engine::infer_scope;
+    let dir = scratch("shape_cases");
+    let manifest = run_py_json("make_shape_cases.py", &[dir.to_str().unwrap()]);
+    let (mut both, mut only_onnx, mut only_ours, mut neither) = (0, 0, 0, 0);
+    let mut differ = Vec::new();
+    for c in manifest["cases"].as_array().unwrap() {
+        let name = c["case"].as_str().unwrap();
+        let model =
+            onnx_lens::model::load_path(std::path::Path::new(c["path"].as_str().unwrap())).unwrap();
+        let scope = infer_scope(&model, 0, model.opset(""), &[]);
+        for o in c["outputs"].as_array().unwrap() {
+            let out = o["name"].as_str().unwrap();
+            let ours = scope.shapes.get(out);
+            let theirs = o["dims"].as_array();
+            match (ours, theirs) {
+                (Some(a), Some(b)) => {
+                    both += 1;
+                    let same_rank = a.len() == b.len();
+                    let clash = !same_rank
+                        || a.iter().zip(b).any(
+                            |(x, y)| matches!((x, y.as_i64()), (Dim::Value(p), Some(q)) if *p != q),
+                        );
+                    if clash {
+                        let shown: Vec<String> = a.iter().map(|d| d.to_string()).collect();
+                        differ.push(format!(
+                            "{name}/{out}: onnx-lens [{}], onnx {b:?}",
+                            shown.join(", ")
+                        ));
+                    }
+                }
+                (None, Some(_)) => only_onnx += 1,
+                (Some(a), None) => {
+                    only_ours += 1;
+                    if std::env::var_os("ONNX_LENS_SHOW_ONLY_OURS").is_some() {
+                        let shown: Vec<String> = a.iter().map(|d| d.to_string()).collect();
+                        println!("  only onnx-lens: {name}/{out} [{}]", shown.join(", "));
+                    }
+                }
+                (None, None) => neither += 1,
+            }
+        }
+    }
+    println!(
+        "shape engine vs onnx on operator test outputs: both know {both}, only onnx {only_onnx}, only onnx-lens {only_ours}, neither {neither}; {} differ",
+        differ.len()
+    );
+    for d in &differ {
+        println!("  {d}");
+    }
+    assert!(differ.is_empty(), "{} outputs differ", differ.len());
+}

@@ -1,0 +1,62 @@
+"""onnx's operator test models with their outputs' shapes (and value_info) removed, and the shape
+onnx.shape_inference.infer_shapes(strict_mode=True, data_prop=True) gives each output: the
+reference onnx-lens's shape engine is compared with.
+
+usage: make_shape_cases.py OUT_DIR
+Prints JSON (last line): {"cases": [{"case", "path", "error", "outputs": [{"name", "dims"}]}]}
+"dims": null when onnx does not know the rank, else a list of int (fixed), str (named) or null.
+"""
+import contextlib
+import io
+import json
+import os
+import sys
+import warnings
+
+import onnx
+from onnx import shape_inference
+from onnx.backend.test.case.node import collect_testcases
+
+OUT = sys.argv[1]
+os.makedirs(OUT, exist_ok=True)
+warnings.filterwarnings("ignore")
+with contextlib.redirect_stdout(io.StringIO()):
+    tests = collect_testcases(None)
+
+
+def dims_of(t):
+    if not t.HasField("tensor_type") or not t.tensor_type.HasField("shape"):
+        return None
+    out = []
+    for d in t.tensor_type.shape.dim:
+        if d.HasField("dim_value"):
+            out.append(d.dim_value)
+        elif d.HasField("dim_param"):
+            out.append(d.dim_param)
+        else:
+            out.append(None)
+    return out
+
+
+cases = []
+seen = set()
+for c in tests:
+    if c.name in seen or c.model is None:
+        continue
+    seen.add(c.name)
+    m = onnx.ModelProto()
+    m.CopyFrom(c.model)
+    del m.graph.value_info[:]
+    for o in m.graph.output:
+        if o.type.HasField("tensor_type"):
+            o.type.tensor_type.ClearField("shape")
+    path = os.path.join(OUT, c.name + ".onnx")
+    onnx.save_model(m, path)
+    error, outputs = None, []
+    try:
+        inferred = shape_inference.infer_shapes(m, strict_mode=True, data_prop=True)
+        outputs = [{"name": o.name, "dims": dims_of(o.type)} for o in inferred.graph.output]
+    except Exception as e:  # noqa: BLE001 - onnx's verdict is data here
+        error = str(e).splitlines()[0][:200]
+    cases.append({"case": c.name, "path": path, "error": error, "outputs": outputs})
+print(json.dumps({"cases": cases}))
