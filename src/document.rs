@@ -82,8 +82,10 @@ pub fn load(source: Source, p: &Progress) -> Result<Loaded, OpenError> {
 
 /// The shape analysis of the main graph and its dynamic-axes report, made on a worker after load.
 pub struct ShapesResult {
-    /// Value name → edge label (`1×seq×64`), for inferred shapes.
+    /// Value name → edge label (`1×seq×64`), for inferred shapes of the main graph.
     pub labels: Arc<HashMap<String, String>>,
+    /// The same for each subgraph and local function (onnx-lens's engine).
+    pub scope_labels: HashMap<GraphId, HashMap<String, String>>,
     pub values: HashMap<String, ValueShape>,
     pub known_rate: f64,
     pub error: Option<TractFailure>,
@@ -106,8 +108,18 @@ impl ShapesResult {
             .filter(|v| v.origin == ShapeOrigin::Inferred || inputs.contains(v.name.as_str()))
             .map(|v| (v.name.clone(), v.label()))
             .collect();
+        let mut scope_labels: HashMap<GraphId, HashMap<String, String>> = HashMap::new();
+        for s in crate::shapes::scoped_values(model) {
+            if s.value.origin == ShapeOrigin::Inferred {
+                scope_labels
+                    .entry(s.graph_id)
+                    .or_default()
+                    .insert(s.value.name.clone(), s.value.label());
+            }
+        }
         ShapesResult {
             labels: Arc::new(labels),
+            scope_labels,
             known_rate: a.known_rate(),
             error: a.error.clone(),
             values: a.values.into_iter().map(|v| (v.name.clone(), v)).collect(),
@@ -604,6 +616,16 @@ impl Document {
                 _ => None,
             });
         scope.heat = Some(ItemMap::new(items.len(), heat));
+    }
+
+    /// Inferred edge labels of scope `g`, once shape inference is done.
+    pub fn shape_labels(&self, g: GraphId) -> Option<&HashMap<String, String>> {
+        let s = self.shapes.as_ref()?;
+        if g == MAIN_GRAPH {
+            Some(s.labels.as_ref())
+        } else {
+            s.scope_labels.get(&g)
+        }
     }
 
     /// Run-time share per item of scope `g` for the run shown, when heat is on (main graph

@@ -1,11 +1,12 @@
-//! `onnx-lens shapes FILE [--json]`: every value of the main graph with its type, shape and origin.
+//! `onnx-lens shapes FILE [--json]`: every value with its type, shape and origin: the main graph
+//! (tract, and onnx-lens's engine where tract cannot say), then subgraphs and local functions.
 
 use std::path::Path;
 
 use serde::Serialize;
 
 use crate::shapes::infer::type_text;
-use crate::shapes::{analyse, InputSymbol, ValueShape};
+use crate::shapes::{analyse, scoped_values, InputSymbol, ScopedShape, ValueShape};
 
 use super::info::open_or_report;
 use super::{print_json, EXIT_OK};
@@ -17,6 +18,8 @@ struct ShapesOutput<'a> {
     known_rate: f64,
     analysis_error: Option<&'a str>,
     unsupported_nodes: &'a [String],
+    /// Values of If/Loop/Scan bodies and local functions, each with its `graph` path.
+    subgraph_values: &'a [ScopedShape],
 }
 
 pub fn run(file: &Path, json: bool) -> i32 {
@@ -25,6 +28,7 @@ pub fn run(file: &Path, json: bool) -> i32 {
         Err(code) => return code,
     };
     let a = analyse(&model);
+    let scoped = scoped_values(&model);
     if json {
         print_json(&ShapesOutput {
             values: &a.values,
@@ -32,6 +36,7 @@ pub fn run(file: &Path, json: bool) -> i32 {
             known_rate: a.known_rate(),
             analysis_error: a.error.as_ref().map(|e| e.raw.as_str()),
             unsupported_nodes: &a.unsupported_nodes,
+            subgraph_values: &scoped,
         });
         return EXIT_OK;
     }
@@ -45,6 +50,14 @@ pub fn run(file: &Path, json: bool) -> i32 {
     for v in &a.values {
         let origin = format!("{:?}", v.origin).to_lowercase();
         println!("{:<width$}  {:<40} {origin}", v.name, type_text(v));
+    }
+    for s in &scoped {
+        let origin = format!("{:?}", s.value.origin).to_lowercase();
+        println!(
+            "{}  {:<40} {origin}",
+            format_args!("{} :: {}", s.graph, s.value.name),
+            type_text(&s.value)
+        );
     }
     println!(
         "{:.0}% of {} values have a fully known shape",

@@ -907,6 +907,8 @@ pub struct ScopeShapes<'m> {
     pub shapes: foldhash::HashMap<&'m str, Shape>,
     /// Small integer constants (Reshape shapes, axes), as values.
     pub ints: foldhash::HashMap<&'m str, Vec<i64>>,
+    /// Node outputs whose shape the engine inferred (the others in `shapes` are declared).
+    pub inferred: foldhash::HashSet<&'m str>,
     /// Nodes that break their op's shape rules: (node, why).
     pub violations: Vec<(usize, String)>,
     /// Outputs whose inferred shape contradicts the declared one.
@@ -1025,8 +1027,16 @@ pub fn infer_scope<'m>(
                     });
                 }
             }
-            if let Some(s) = inferred.or_else(|| decl.map(|d| d.to_vec())) {
-                out.shapes.insert(name, s);
+            match inferred {
+                Some(s) => {
+                    out.inferred.insert(name);
+                    out.shapes.insert(name, s);
+                }
+                None => {
+                    if let Some(d) = decl {
+                        out.shapes.insert(name, d.to_vec());
+                    }
+                }
             }
         }
     }

@@ -1,12 +1,14 @@
-//! Every value's type and shape in the main graph, from tract's symbolic analysis (`tract::analyse`)
-//! mapped back to ONNX value names. Value_info is ignored during analysis so "inferred" means
-//! inferred; it is the fallback ("declared") where tract cannot say.
+//! Every value's type and shape in the main graph: tract's symbolic analysis (`tract::analyse`)
+//! mapped back to ONNX value names, and where tract does not know a value (or a dim of it),
+//! onnx-lens's own engine (`engine.rs`), so the combination is never worse than either. tract
+//! ignores value_info, so "inferred" means inferred; a declaration is the fallback ("declared")
+//! where neither can say.
 
 use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 
-use crate::model::types::format_dims;
+use crate::model::types::{format_dims, Dim};
 use crate::model::{Body, Model, MAIN_GRAPH};
 use crate::tract::{InputSymbol, NodeFacts, SymDim, TractFailure, ValueFact, Weights};
 
@@ -27,6 +29,18 @@ pub struct ValueShape {
     /// Each dim as text: `64`, `batch_size`, `batch_size*16`, `?`; null when the rank is unknown.
     pub dims: Option<Vec<String>>,
     pub origin: ShapeOrigin,
+    /// Who inferred it, for inferred values: `tract`, or `onnx-lens` where tract could not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<ShapeSource>,
+}
+
+/// The shape engine an inferred shape comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum ShapeSource {
+    #[serde(rename = "tract")]
+    Tract,
+    #[serde(rename = "onnx-lens")]
+    Engine,
 }
 
 impl ValueShape {
@@ -98,8 +112,28 @@ pub fn analyse_with(model: &Model, weights: Weights) -> ShapeAnalysis {
         error: t.failure,
         unsupported_nodes: t.unsupported_nodes,
     };
-    fill_values(model, &t.values, &mut analysis);
+    let engine = super::engine::infer_scope(model, MAIN_GRAPH, model.opset(""), &[]);
+    fill_values(model, &t.values, &engine, &mut analysis);
     analysis
+}
+
+/// tract's dims, with dims tract left unknown taken from the engine where it knows them.
+fn combined(tract: Option<Vec<String>>, engine: Option<&Vec<Dim>>) -> Option<Vec<String>> {
+    let from_engine = |d: &Dim| match d {
+        Dim::Unknown => "?".to_string(),
+        other => other.to_string(),
+    };
+    match (tract, engine) {
+        (Some(t), Some(e)) if t.len() == e.len() => Some(
+            t.into_iter()
+                .zip(e)
+                .map(|(a, b)| if a == "?" { from_engine(b) } else { a })
+                .collect(),
+        ),
+        (Some(t), _) => Some(t),
+        (None, Some(e)) => Some(e.iter().map(from_engine).collect()),
+        (None, None) => None,
+    }
 }
 
 fn dim_text(d: &Option<SymDim>) -> String {
@@ -108,7 +142,12 @@ fn dim_text(d: &Option<SymDim>) -> String {
         .unwrap_or_else(|| "?".into())
 }
 
-fn fill_values(model: &Model, facts: &HashMap<String, ValueFact>, a: &mut ShapeAnalysis) {
+fn fill_values(
+    model: &Model,
+    facts: &HashMap<String, ValueFact>,
+    engine: &super::engine::ScopeShapes<'_>,
+    a: &mut ShapeAnalysis,
+) {
     let Some(Body::Graph(graph)) = model.body(MAIN_GRAPH) else {
         return;
     };
@@ -137,33 +176,132 @@ fn fill_values(model: &Model, facts: &HashMap<String, ValueFact>, a: &mut ShapeA
         if a.by_name.contains_key(name) {
             continue;
         }
-        let inferred = facts.get(name).filter(|f| f.dims.is_some());
-        let v = match (inferred, declared.get(name)) {
-            (Some(f), _) => ValueShape {
+        let tract = facts
+            .get(name)
+            .and_then(|f| f.dims.as_ref())
+            .map(|d| d.iter().map(|x| restore(dim_text(x))).collect::<Vec<_>>());
+        let by_engine = engine
+            .inferred
+            .contains(name)
+            .then(|| engine.shapes.get(name))
+            .flatten();
+        let dtype = facts
+            .get(name)
+            .and_then(|f| f.dtype.clone())
+            .or_else(|| declared.get(name).and_then(|t| t.elem()).map(|e| e.name()));
+        let source = match (&tract, by_engine) {
+            (Some(_), _) => Some(ShapeSource::Tract),
+            (None, Some(_)) => Some(ShapeSource::Engine),
+            (None, None) => None,
+        };
+        let v = match (combined(tract, by_engine), declared.get(name)) {
+            (Some(dims), _) => ValueShape {
                 name: name.to_string(),
-                dtype: f.dtype.clone(),
-                dims: f
-                    .dims
-                    .as_ref()
-                    .map(|d| d.iter().map(|x| restore(dim_text(x))).collect()),
+                dtype,
+                dims: Some(dims),
                 origin: ShapeOrigin::Inferred,
+                source,
             },
             (None, Some(t)) if t.shape().is_some() => ValueShape {
                 name: name.to_string(),
                 dtype: t.elem().map(|e| e.name()),
                 dims: t.shape().map(|d| d.iter().map(|x| x.to_string()).collect()),
                 origin: ShapeOrigin::Declared,
+                source: None,
             },
             _ => ValueShape {
                 name: name.to_string(),
-                dtype: facts.get(name).and_then(|f| f.dtype.clone()),
+                dtype,
                 dims: None,
                 origin: ShapeOrigin::Unknown,
+                source: None,
             },
         };
         a.by_name.insert(name.to_string(), a.values.len());
         a.values.push(v);
     }
+}
+
+/// A value of a subgraph (If/Loop/Scan body) or local function, with the path of its scope.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ScopedShape {
+    #[serde(skip)]
+    pub graph_id: crate::model::GraphId,
+    /// `If_0/then_branch`, `function local:F`.
+    pub graph: String,
+    #[serde(flatten)]
+    pub value: ValueShape,
+}
+
+/// Shapes of every value inside subgraphs and local functions, from onnx-lens's engine, with
+/// the outer scopes' shapes flowing in (tract analyses the main graph only).
+pub fn scoped_values(model: &Model) -> Vec<ScopedShape> {
+    let mut scopes: Vec<super::engine::ScopeShapes<'_>> = Vec::new();
+    let mut out = Vec::new();
+    for g in 0..model.index.graphs.len() {
+        let opset = scope_opset(model, g);
+        let s = super::engine::infer_scope(model, g, opset, &scopes);
+        if g != MAIN_GRAPH {
+            if let (Some(body), Some(index)) = (model.body(g), model.graph(g)) {
+                let declared = model.declared_types(g);
+                let names = index.inputs.iter().map(String::as_str).chain(
+                    body.nodes()
+                        .iter()
+                        .flat_map(|n| n.output.iter())
+                        .filter(|o| !o.is_empty())
+                        .map(String::as_str),
+                );
+                for name in names {
+                    let inferred = s.inferred.contains(name);
+                    let dims = s.shapes.get(name).map(|d| {
+                        d.iter()
+                            .map(|x| match x {
+                                Dim::Unknown => "?".to_string(),
+                                other => other.to_string(),
+                            })
+                            .collect()
+                    });
+                    let origin = match (&dims, inferred) {
+                        (Some(_), true) => ShapeOrigin::Inferred,
+                        (Some(_), false) => ShapeOrigin::Declared,
+                        (None, _) => ShapeOrigin::Unknown,
+                    };
+                    out.push(ScopedShape {
+                        graph_id: g,
+                        graph: index.path.clone(),
+                        value: ValueShape {
+                            name: name.to_string(),
+                            dtype: declared.get(name).and_then(|t| t.elem()).map(|e| e.name()),
+                            dims,
+                            origin,
+                            source: inferred.then_some(ShapeSource::Engine),
+                        },
+                    });
+                }
+            }
+        }
+        scopes.push(s);
+    }
+    out
+}
+
+/// The default-domain opset in force in scope `g`: a function's own import, else the model's.
+fn scope_opset(model: &Model, g: crate::model::GraphId) -> Option<i64> {
+    let root = model.index.ancestors(g).last().copied().unwrap_or(g);
+    if let Some(crate::model::GraphOwner::Function(f)) =
+        model.graph(root).and_then(|x| x.owner.clone())
+    {
+        let own = model.proto.functions.get(f).and_then(|func| {
+            func.opset_import
+                .iter()
+                .find(|o| o.domain.is_empty() || o.domain == "ai.onnx")
+                .map(|o| o.version)
+        });
+        if own.is_some() {
+            return own;
+        }
+    }
+    model.opset("")
 }
 
 /// `float[batch_size,3,224,224]`-style text.

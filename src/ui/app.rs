@@ -531,11 +531,7 @@ impl LensApp {
             highlighted: doc.search.marked(g).filter(|_| searching),
             problems: Some(&scope.problems),
             heat: doc.heat(g),
-            shape_labels: doc
-                .shapes
-                .as_ref()
-                .filter(|_| g == MAIN_GRAPH)
-                .map(|s| s.labels.as_ref()),
+            shape_labels: doc.shape_labels(g),
         };
         // An empty graph has no picture (and egui refuses empty textures).
         let o = &laid.overview;

@@ -294,3 +294,45 @@ fn shape_engine_agrees_with_onnx_shape_inference_on_operator_test_models() {
     }
     assert!(differ.is_empty(), "{} outputs differ", differ.len());
 }
+
+/// `shapes --json` lists the values of subgraphs with their graph path, with the outer scope's
+/// shapes flowing in (x is [2, 3] in the main graph; Neg(x) in each else branch is too).
+#[test]
+fn shapes_reach_into_subgraphs() {
+    let dir = scratch("scoped_shapes");
+    let manifest = run_py_json("make_invalid_models.py", &[dir.to_str().unwrap()]);
+    let nested = manifest["valid"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["case"] == "if_branches_with_untyped_outputs_three_deep")
+        .unwrap();
+    let (code, s) = cli_json(&["shapes", "--json", nested["path"].as_str().unwrap()]);
+    assert_eq!(code, 0);
+    let got: Vec<(String, String, String)> = s["subgraph_values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|v| v["origin"] == "inferred")
+        .map(|v| {
+            (
+                v["graph"].as_str().unwrap().to_string(),
+                v["name"].as_str().unwrap().to_string(),
+                v["dims"].to_string(),
+            )
+        })
+        .collect();
+    let want: Vec<(String, String, String)> = [
+        ("if/else_branch", "if_e"),
+        ("if/then_branch/ift/else_branch", "ift_e"),
+        ("if/then_branch/ift/then_branch/iftt/else_branch", "iftt_e"),
+        (
+            "if/then_branch/ift/then_branch/iftt/then_branch",
+            "ifttt_leaf",
+        ),
+    ]
+    .iter()
+    .map(|(g, n)| (g.to_string(), n.to_string(), r#"["2","3"]"#.to_string()))
+    .collect();
+    assert_eq!(got, want);
+}
