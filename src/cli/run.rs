@@ -38,6 +38,9 @@ pub struct RunArgs {
     /// Run tract's plain plan instead of the optimised one.
     #[arg(long)]
     pub no_optimize: bool,
+    /// Skip running the plain plan once to check the optimised plan's numbers against it.
+    #[arg(long)]
+    pub no_cross_check: bool,
     /// Threads for tract's kernels [default: every core, like onnxruntime]; 1 for single-threaded latency.
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
     pub threads: Option<u16>,
@@ -95,6 +98,9 @@ struct RunReport {
     /// The note in one line, for the human report.
     #[serde(skip)]
     plan_note_line: Option<String>,
+    /// Where tract's optimised plan gave other numbers than the plain plan (the outputs are
+    /// then the plain plan's), or null.
+    optimizer_mismatch: Option<crate::run::OptimizerMismatch>,
     threads: usize,
     /// The 20 slowest nodes of one profiled run.
     node_times_ms: Vec<NodeTime>,
@@ -110,6 +116,7 @@ fn request(args: &RunArgs) -> Result<RunRequest, String> {
     let mut req = RunRequest {
         runs: args.runs,
         optimize: !args.no_optimize,
+        cross_check: !args.no_cross_check,
         threads: args.threads.map_or_else(default_threads, usize::from),
         ..RunRequest::default()
     };
@@ -185,6 +192,7 @@ pub fn run(args: &RunArgs) -> i32 {
         optimized: outcome.optimized,
         plan_note: outcome.plan_note(),
         plan_note_line: outcome.plan_note_line(),
+        optimizer_mismatch: outcome.optimizer_mismatch.clone(),
         threads: outcome.threads,
         node_times_ms: outcome.node_times.iter().take(20).cloned().collect(),
         saved,
@@ -227,6 +235,9 @@ fn render(file: &Path, inputs: &[Tensor], req: &RunRequest, r: &RunReport) -> St
     );
     if let Some(note) = &r.plan_note_line {
         let _ = writeln!(s, "  note: {note}");
+    }
+    if let Some(m) = &r.optimizer_mismatch {
+        let _ = writeln!(s, "  WARNING: {}", m.message());
     }
     let _ = writeln!(s, "inputs");
     for t in inputs {

@@ -52,6 +52,8 @@ pub fn confirm(model: &Model, report: &mut AxesReport, progress: &Progress) {
                 dims: BTreeMap::from([(sym.clone(), v)]),
                 runs: 0,
                 profile: false,
+                // Only the output shapes matter here.
+                cross_check: false,
                 ..RunRequest::default()
             };
             run(model, &req, &Progress::detached())

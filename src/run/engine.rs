@@ -32,6 +32,10 @@ pub struct RunRequest {
     /// Threads tract's kernels may use (matrix products, depthwise convolutions); 1 runs on
     /// the calling thread alone.
     pub threads: usize,
+    /// Run the plain plan once too and compare: tract's optimiser has been seen to change the
+    /// numbers (a quantized model's QDQ → Softmax tail gave all ones), so an optimised run is
+    /// never trusted alone.
+    pub cross_check: bool,
 }
 
 /// Every core, as onnxruntime uses by default.
@@ -48,6 +52,7 @@ impl Default for RunRequest {
             optimize: true,
             profile: true,
             threads: default_threads(),
+            cross_check: true,
         }
     }
 }
@@ -80,6 +85,54 @@ pub struct RunOutcome {
     pub optimisation_failure: Option<TractFailure>,
     /// Threads the runs used.
     pub threads: usize,
+    /// Where the optimised plan's outputs left the plain plan's: the outputs shown are then the
+    /// plain plan's.
+    pub optimizer_mismatch: Option<OptimizerMismatch>,
+}
+
+/// The first output where tract's optimised plan gave other numbers than its plain plan.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct OptimizerMismatch {
+    pub output: String,
+    pub max_abs_error: f64,
+    pub max_rel_error: f64,
+    /// Elements outside the tolerance (1 % of the output's largest magnitude, rtol 1e-3).
+    pub mismatches: u64,
+}
+
+impl OptimizerMismatch {
+    pub fn message(&self) -> String {
+        format!(
+            "tract's optimised plan changed the numbers: output `{}` differs from the plain plan's by up to {:.3e} ({} elements); the outputs shown are the plain plan's",
+            self.output, self.max_abs_error, self.mismatches
+        )
+    }
+}
+
+/// Compares the optimised plan's outputs with the plain plan's, each against its own scale (a
+/// quantization step of rounding is not a mismatch, a wrong tail is).
+fn optimizer_mismatch(optimised: &[Tensor], plain: &[Tensor]) -> Option<OptimizerMismatch> {
+    for (o, p) in optimised.iter().zip(plain) {
+        let scale = (0..p.values.len())
+            .filter_map(|i| p.values.get_f64(i))
+            .filter(|v| v.is_finite())
+            .fold(0.0f64, |m, v| m.max(v.abs()));
+        let tol = super::compare::Tolerance {
+            rtol: 1e-3,
+            atol: 1e-2 * scale + 1e-6,
+        };
+        let c = super::compare::compare(std::slice::from_ref(o), std::slice::from_ref(p), tol);
+        if !c.passed {
+            let oc = &c.outputs[0];
+            return Some(OptimizerMismatch {
+                output: o.name.clone(),
+                max_abs_error: oc.max_abs_error,
+                max_rel_error: oc.max_rel_error,
+                mismatches: oc.mismatches,
+            });
+        }
+    }
+    None
 }
 
 impl RunOutcome {
@@ -258,7 +311,22 @@ fn run_inner(model: &Model, req: &RunRequest, progress: &Progress) -> Result<Run
         .graph(MAIN_GRAPH)
         .map(|g| g.outputs.clone())
         .unwrap_or_default();
-    let outputs = plan.outputs(&first, &output_names)?;
+    let mut outputs = plan.outputs(&first, &output_names)?;
+    let mut mismatch = None;
+    if req.cross_check && plan.optimized {
+        progress.set(0.95, "checking against the plain plan");
+        let plain_options = PlanOptions {
+            optimize: false,
+            threads: req.threads,
+        };
+        let plain = Plan::build(model, &proto, dir.as_deref(), plain_options, progress)?;
+        let plain_feed = plain.feed(&inputs).map_err(InputError::from)?;
+        let reference = plain.outputs(&plain.run(&plain_feed)?, &output_names)?;
+        mismatch = optimizer_mismatch(&outputs, &reference);
+        if mismatch.is_some() {
+            outputs = reference;
+        }
+    }
     progress.set(1.0, "done");
     let mut seen = HashSet::new();
     let symbol_values = symbols
@@ -274,6 +342,7 @@ fn run_inner(model: &Model, req: &RunRequest, progress: &Progress) -> Result<Run
         node_times,
         optimized: plan.optimized,
         optimisation_failure: plan.optimisation_failure.clone(),
+        optimizer_mismatch: mismatch,
         threads: plan.threads,
     })
 }

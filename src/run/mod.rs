@@ -8,7 +8,9 @@ pub mod inputs;
 pub mod save;
 
 pub use compare::{compare, top_k, Comparison, Tolerance};
-pub use engine::{default_threads, run, Latency, NodeTime, RunError, RunOutcome, RunRequest};
+pub use engine::{
+    default_threads, run, Latency, NodeTime, OptimizerMismatch, RunError, RunOutcome, RunRequest,
+};
 pub use inputs::{
     feed_test_set, input_specs, load_test_data_set, test_data_sets_beside, InputError, InputSource,
     InputSpec, TestDataSet,

@@ -313,3 +313,57 @@ fn threads_change_the_pool_not_the_results() {
     let zero = cli(&["run", sample.to_str().unwrap(), "--threads", "0"]);
     assert_eq!(zero.status.code(), Some(2), "zero threads is a usage error");
 }
+
+/// tract's optimised plan breaks a QDQ-quantized CNN's DequantizeLinear → Softmax →
+/// QuantizeLinear tail (every probability 1.0). The run checks it against the plain plan, says
+/// so, and shows the plain plan's numbers, which match onnxruntime within a quantization step.
+#[test]
+fn the_optimiser_changing_the_numbers_is_caught() {
+    let dir = scratch("quantized");
+    let q = run_py_json("make_quantized.py", &[dir.to_str().unwrap()]);
+    let input = format!("input={}", q["input"].as_str().unwrap());
+    let (code, r) = cli_json(&[
+        "run",
+        q["model"].as_str().unwrap(),
+        "--input",
+        &input,
+        "--runs",
+        "0",
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{r}");
+    let m = &r["optimizer_mismatch"];
+    assert_eq!(m["output"], "probabilities", "{r}");
+    assert!(m["max_abs_error"].as_f64().unwrap() > 0.5, "{m}");
+    let out_dir = scratch("quantized_out");
+    let (code, _) = cli_json(&[
+        "run",
+        q["model"].as_str().unwrap(),
+        "--input",
+        &input,
+        "--runs",
+        "0",
+        "--json",
+        "--output-dir",
+        out_dir.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0);
+    let ours = run::inputs::load_tensor_file(&out_dir.join("probabilities.npy")).unwrap();
+    let reference =
+        run::inputs::load_tensor_file(std::path::Path::new(q["reference"].as_str().unwrap()))
+            .unwrap();
+    // A quantization step of the uint8 output is 1/255.
+    let c = compare(
+        &[ours],
+        &[reference],
+        Tolerance {
+            rtol: 0.0,
+            atol: 1.5 / 255.0,
+        },
+    );
+    assert!(c.passed, "{c:?}");
+    // A float model's optimised plan agrees with its plain plan.
+    let sample = format!("{}/assets/sample.onnx", env!("CARGO_MANIFEST_DIR"));
+    let (_, r) = cli_json(&["run", &sample, "--runs", "0", "--json"]);
+    assert!(r["optimizer_mismatch"].is_null(), "{r}");
+}

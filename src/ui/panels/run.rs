@@ -238,6 +238,12 @@ fn results(ui: &mut Ui, r: &RunView, doc: &Document, out: &mut Vec<Command>) {
     if let Some(n) = o.plan_note_line() {
         ui.label(RichText::new(n).small().color(style::WARNING));
     }
+    if let Some(m) = &o.optimizer_mismatch {
+        ui.colored_label(
+            style::ERROR,
+            RichText::new(format!("⚠ {}", m.message())).strong(),
+        );
+    }
     ui.label(format!(
         "latency  min {:.3} ms · median {:.3} ms ({} runs)",
         o.latency_ms.min, o.latency_ms.median, o.latency_ms.runs
