@@ -18,6 +18,10 @@ use crate::jobs::{Job, JobStatus, Repaint};
 use crate::model::{NodeId, MAIN_GRAPH};
 
 const MAX_RECENT: usize = 10;
+/// Widest a side panel gets, as a share of the window: the canvas keeps at least half.
+pub const SIDE_PANEL_MAX_FRACTION: f32 = 0.25;
+/// Narrowest a side panel gets, in points.
+const SIDE_PANEL_MIN: f32 = 160.0;
 const RECENT_KEY: &str = "onnx-lens.recent";
 
 pub struct LensApp {
@@ -107,6 +111,10 @@ impl LensApp {
         if let Some(result) = self.load_job.take() {
             match result {
                 Ok(loaded) => {
+                    if let Some(ctx) = &self.ctx {
+                        let title = format!("{} — onnx-lens", loaded.model.origin.name);
+                        ctx.send_viewport_cmd(egui::ViewportCommand::Title(title));
+                    }
                     let mut doc = Document::new(loaded);
                     doc.start_shapes(self.repaint_fn());
                     self.open = Some(OpenDocument::new(doc));
@@ -318,13 +326,18 @@ impl LensApp {
         self.apply_all(commands);
         if self.open.is_some() {
             let mut commands = Vec::new();
+            // Side panels never take the canvas: a long metadata value or shape cannot widen them
+            // past a quarter of the window each, and a saved width is clamped the same way.
+            let most = (ui.available_width() * SIDE_PANEL_MAX_FRACTION).max(SIDE_PANEL_MIN);
             egui::Panel::left("left")
                 .default_size(330.0)
+                .size_range(SIDE_PANEL_MIN..=most)
                 .show(ui, |ui| self.left_panel(ui, &mut commands));
             self.apply_all(commands);
             let mut commands = Vec::new();
             egui::Panel::right("right")
                 .default_size(360.0)
+                .size_range(SIDE_PANEL_MIN..=most)
                 .show(ui, |ui| self.right_panel(ui, &mut commands));
             self.apply_all(commands);
         }

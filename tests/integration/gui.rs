@@ -477,3 +477,57 @@ fn regenerate_screenshots() {
     settle(&mut h);
     save_png(&mut h, &out.join("axes.png"));
 }
+
+/// A YOLO-like export with 2 KB of metadata and a 300-character output dim keeps the canvas at
+/// least half the window, and so does a saved panel width far wider than the window.
+#[test]
+fn long_metadata_and_saved_widths_never_take_the_canvas() {
+    use onnx_protobuf::Message;
+    let mut proto =
+        onnx_protobuf::ModelProto::parse_from_bytes(&std::fs::read(sample_model()).unwrap())
+            .unwrap();
+    let mut entry = onnx_protobuf::StringStringEntryProto::new();
+    entry.key = "names".into();
+    entry.value = (0..200)
+        .map(|i| format!("{i}: 'class_{i}'"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    assert!(entry.value.len() > 2000);
+    proto.metadata_props.push(entry);
+    let long_dim = format!("({})", vec!["batch_size*anchors+1"; 15].join("+"));
+    assert!(long_dim.len() >= 300);
+    let out = &mut proto.graph.as_mut().unwrap().output[0];
+    if let Some(onnx_protobuf::type_proto::Value::TensorType(t)) =
+        out.type_.as_mut().unwrap().value.as_mut()
+    {
+        t.shape.as_mut().unwrap().dim[0].value =
+            Some(onnx_protobuf::tensor_shape_proto::dimension::Value::DimParam(long_dim.clone()));
+    }
+    let path = scratch("gui_long_metadata").join("yolo_like.onnx");
+    std::fs::write(&path, proto.write_to_bytes().unwrap()).unwrap();
+
+    let mut h = harness(new_app());
+    drop_file(&mut h, &path);
+    let canvas = h.state().canvas_rect().expect("the canvas is drawn");
+    assert!(
+        canvas.width() >= 700.0,
+        "canvas {canvas:?} of a 1400-wide window"
+    );
+
+    // A saved width of 5000 points, as a settings file could hold: clamped on load.
+    let mut h = harness(new_app());
+    h.ctx.data_mut(|d| {
+        d.insert_persisted(
+            egui::Id::new("left"),
+            egui::containers::panel::PanelState {
+                outer_rect: egui::Rect::from_min_size(egui::Pos2::ZERO, egui::vec2(5000.0, 900.0)),
+            },
+        )
+    });
+    drop_file(&mut h, &path);
+    let canvas = h.state().canvas_rect().expect("the canvas is drawn");
+    assert!(
+        canvas.width() >= 700.0,
+        "canvas {canvas:?} after a 5000-wide saved panel"
+    );
+}

@@ -13,9 +13,11 @@ pub fn show(ui: &mut Ui, doc: &Document, out: &mut Vec<Command>) {
         .num_columns(2)
         .striped(true)
         .show(ui, |ui| {
+            // Long values (a YOLO export's class list) are cut to the panel; hovering shows them
+            // whole.
             let mut row = |k: &str, v: String| {
                 ui.label(RichText::new(k).strong());
-                ui.label(v);
+                ui.add(egui::Label::new(v).truncate());
                 ui.end_row();
             };
             row("file", doc.model.origin.name.clone());
@@ -52,15 +54,11 @@ pub fn show(ui: &mut Ui, doc: &Document, out: &mut Vec<Command>) {
     ui.separator();
     ui.heading("Inputs");
     for v in &i.inputs {
-        if ui.link(format!("{}  {}", v.name, v.type_text)).clicked() {
-            out.push(Command::SelectValue(MAIN_GRAPH, v.name.clone()));
-        }
+        value_link(ui, &v.name, &v.type_text, out);
     }
     ui.heading("Outputs");
     for v in &i.outputs {
-        if ui.link(format!("{}  {}", v.name, v.type_text)).clicked() {
-            out.push(Command::SelectValue(MAIN_GRAPH, v.name.clone()));
-        }
+        value_link(ui, &v.name, &v.type_text, out);
     }
     if !doc.model.proto.functions.is_empty() {
         ui.heading("Functions");
@@ -90,4 +88,15 @@ pub fn show(ui: &mut Ui, doc: &Document, out: &mut Vec<Command>) {
                 ui.end_row();
             }
         });
+}
+
+/// A graph input or output as a link, its type cut to the panel (whole on hover).
+fn value_link(ui: &mut Ui, name: &str, type_text: &str, out: &mut Vec<Command>) {
+    let text = format!("{name}  {type_text}");
+    let link = egui::Label::new(RichText::new(text).color(ui.visuals().hyperlink_color))
+        .truncate()
+        .sense(egui::Sense::click());
+    if ui.add(link).clicked() {
+        out.push(Command::SelectValue(MAIN_GRAPH, name.to_string()));
+    }
 }

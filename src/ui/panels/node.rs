@@ -59,7 +59,7 @@ pub fn node_panel(ui: &mut Ui, doc: &Document, g: GraphId, n: NodeId, out: &mut 
             .show(ui, |ui| {
                 for a in &node.attribute {
                     ui.label(&a.name);
-                    ui.label(attribute_text(a));
+                    ui.add(egui::Label::new(attribute_text(a)).truncate());
                     ui.end_row();
                 }
             });
