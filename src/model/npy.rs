@@ -29,14 +29,19 @@ pub enum NpyError {
     },
     #[error(transparent)]
     Tensor(#[from] TensorError),
-    #[error("string tensors cannot be saved as .npy")]
-    StringTensor,
+    #[error("a string in a tensor is not UTF-8 text, which .npy's unicode arrays hold")]
+    StringNotText,
+    #[error("numpy object arrays are pickled, which onnx-lens does not read; save strings with dtype str (e.g. np.array(texts, dtype=str))")]
+    ObjectArray,
 }
 
 /// numpy's dtype string for a tensor's values, and the bytes to store. Types numpy has no
 /// native dtype for (bfloat16, float8, 4/2/6-bit) are widened to float32 / int8 / uint8.
-fn descr_and_bytes(t: &Tensor) -> Result<(&'static str, Vec<u8>), NpyError> {
+fn descr_and_bytes(t: &Tensor) -> Result<(String, Vec<u8>), NpyError> {
     let v = &t.values;
+    if let TensorValues::Str(strings) = v {
+        return unicode_array(strings);
+    }
     Ok(match v {
         TensorValues::F32(_) => ("<f4", v.numpy_bytes()),
         TensorValues::F64(_) => ("<f8", v.numpy_bytes()),
@@ -71,7 +76,81 @@ fn descr_and_bytes(t: &Tensor) -> Result<(&'static str, Vec<u8>), NpyError> {
                 .flat_map(|i| (v.get_f64(i).unwrap_or(f64::NAN) as f32).to_le_bytes())
                 .collect(),
         ),
-        TensorValues::Str(_) => return Err(NpyError::StringTensor),
+        TensorValues::Str(_) => unreachable!("strings are written above"),
+    })
+    .map(|(d, b)| (d.to_string(), b))
+}
+
+/// Strings as numpy's fixed-width unicode (`<U{n}`: UTF-32LE, n code points, zero-padded).
+fn unicode_array(strings: &[Vec<u8>]) -> Result<(String, Vec<u8>), NpyError> {
+    let texts: Vec<&str> = strings
+        .iter()
+        .map(|s| std::str::from_utf8(s).map_err(|_| NpyError::StringNotText))
+        .collect::<Result<_, _>>()?;
+    let width = texts
+        .iter()
+        .map(|t| t.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    let mut bytes = Vec::with_capacity(texts.len() * width * 4);
+    for t in texts {
+        let mut n = 0;
+        for c in t.chars() {
+            bytes.extend_from_slice(&(c as u32).to_le_bytes());
+            n += 1;
+        }
+        bytes.resize(bytes.len() + (width - n) * 4, 0);
+    }
+    Ok((format!("<U{width}"), bytes))
+}
+
+/// A numpy string dtype: `<U7` (UTF-32LE code points) or `|S7` (bytes), with its width.
+#[derive(Clone, Copy)]
+enum StringDescr {
+    Unicode(usize),
+    Bytes(usize),
+}
+
+fn string_descr(descr: &str) -> Option<StringDescr> {
+    let kind_and_width = descr.trim_start_matches(['<', '|', '=']);
+    let width = |w: &str| w.parse::<usize>().ok();
+    if let Some(w) = kind_and_width.strip_prefix('U') {
+        return width(w).map(StringDescr::Unicode);
+    }
+    if let Some(w) = kind_and_width.strip_prefix('S') {
+        return width(w).map(StringDescr::Bytes);
+    }
+    None
+}
+
+/// Fixed-width numpy strings → one byte string per element (padding zeros dropped).
+fn decode_strings(kind: StringDescr, data: &[u8], count: usize) -> Option<Vec<Vec<u8>>> {
+    let size = match kind {
+        StringDescr::Unicode(w) => w.checked_mul(4)?,
+        StringDescr::Bytes(w) => w,
+    };
+    if data.len() != size.checked_mul(count)? {
+        return None;
+    }
+    let items = (0..count).map(|i| &data[i * size..(i + 1) * size]);
+    Some(match kind {
+        StringDescr::Unicode(_) => items
+            .map(|item| {
+                item.chunks_exact(4)
+                    .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                    .take_while(|&c| c != 0)
+                    .filter_map(char::from_u32)
+                    .collect::<String>()
+                    .into_bytes()
+            })
+            .collect(),
+        StringDescr::Bytes(_) => items
+            .map(|item| {
+                let end = item.iter().rposition(|&b| b != 0).map_or(0, |p| p + 1);
+                item[..end].to_vec()
+            })
+            .collect(),
     })
 }
 
@@ -123,7 +202,14 @@ pub fn from_npy(name: &str, bytes: &[u8]) -> Result<Tensor, NpyError> {
         .ok_or(NpyError::Header("is truncated"))?;
     let header = std::str::from_utf8(header).map_err(|_| NpyError::Header("is not text"))?;
     let descr = header_str(header, "descr").ok_or(NpyError::Header("has no 'descr'"))?;
-    let dtype = dtype_of_descr(descr).ok_or_else(|| NpyError::Dtype(descr.to_string()))?;
+    if descr.trim_start_matches(['<', '|', '=']) == "O" {
+        return Err(NpyError::ObjectArray);
+    }
+    let strings = string_descr(descr);
+    let dtype = match strings {
+        Some(_) => DataType::String,
+        None => dtype_of_descr(descr).ok_or_else(|| NpyError::Dtype(descr.to_string()))?,
+    };
     if header.contains("'fortran_order': True") {
         return Err(NpyError::FortranOrder);
     }
@@ -145,6 +231,26 @@ pub fn from_npy(name: &str, bytes: &[u8]) -> Result<Tensor, NpyError> {
         .collect::<Result<Vec<_>, _>>()?;
     let count = element_count(&dims)?;
     let data = &bytes[start + header_len..];
+    if let Some(kind) = strings {
+        let item = match kind {
+            StringDescr::Unicode(w) => (w as u64).saturating_mul(4),
+            StringDescr::Bytes(w) => w as u64,
+        };
+        let length_error = || NpyError::Length {
+            actual: data.len() as u64,
+            dims: dims.clone(),
+            descr: descr.to_string(),
+            expected: item.saturating_mul(count),
+        };
+        let count = usize::try_from(count).map_err(|_| NpyError::TooLarge)?;
+        let values = decode_strings(kind, data, count).ok_or_else(length_error)?;
+        return Ok(Tensor {
+            name: name.to_string(),
+            dtype,
+            dims: dims.iter().map(|&d| d as u64).collect(),
+            values: TensorValues::Str(values),
+        });
+    }
     let expected = dtype.raw_len(count).ok_or(NpyError::TooLarge)?;
     if data.len() as u64 != expected {
         return Err(NpyError::Length {
@@ -165,6 +271,7 @@ pub fn from_npy(name: &str, bytes: &[u8]) -> Result<Tensor, NpyError> {
 
 pub fn to_npy(t: &Tensor) -> Result<Vec<u8>, NpyError> {
     let (descr, data) = descr_and_bytes(t)?;
+    let descr = descr.as_str();
     let shape = match t.dims.len() {
         0 => "()".to_string(),
         1 => format!("({},)", t.dims[0]),

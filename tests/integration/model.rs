@@ -270,3 +270,35 @@ fn missing_external_file_is_named() {
         "{err}"
     );
 }
+
+/// String inputs from `.npy`: numpy's fixed-width unicode (`<U`) and bytes (`S`) arrays read as
+/// string tensors, an object array is refused with what to do instead, and a string tensor
+/// written as `.npy` reads back in numpy as the same strings.
+#[test]
+fn string_arrays_from_numpy() {
+    use onnx_lens::run::inputs::load_tensor_file;
+    let dir = scratch("npy_strings");
+    let made = run_py_json("npy_strings.py", &[dir.to_str().unwrap()]);
+    let want: Vec<Vec<u8>> = made["values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().as_bytes().to_vec())
+        .collect();
+    for kind in ["unicode", "bytes"] {
+        let t = load_tensor_file(Path::new(made[kind].as_str().unwrap())).unwrap();
+        assert_eq!(t.dtype, DataType::String, "{kind}");
+        assert_eq!(t.dims, vec![2, 2], "{kind}");
+        assert_eq!(t.values, TensorValues::Str(want.clone()), "{kind}");
+    }
+    let e = load_tensor_file(Path::new(made["object"].as_str().unwrap())).unwrap_err();
+    assert!(e.to_string().contains("dtype str"), "{e}");
+
+    let t = load_tensor_file(Path::new(made["unicode"].as_str().unwrap())).unwrap();
+    let out = dir.join("written.npy");
+    std::fs::write(&out, onnx_lens::model::npy::to_npy(&t).unwrap()).unwrap();
+    let back = run_py_json("npy_strings.py", &["check", out.to_str().unwrap()]);
+    assert_eq!(back["dtype"], "<U17");
+    assert_eq!(back["shape"], serde_json::json!([2, 2]));
+    assert_eq!(back["values"], made["values"]);
+}
