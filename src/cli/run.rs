@@ -101,6 +101,8 @@ struct RunReport {
     /// Where tract's optimised plan gave other numbers than the plain plan (the outputs are
     /// then the plain plan's), or null.
     optimizer_mismatch: Option<crate::run::OptimizerMismatch>,
+    /// The first node whose output holds NaN or an infinity, when an output does; else null.
+    first_nonfinite: Option<crate::tract::NonFinite>,
     threads: usize,
     /// The 20 slowest nodes of one profiled run.
     node_times_ms: Vec<NodeTime>,
@@ -193,6 +195,7 @@ pub fn run(args: &RunArgs) -> i32 {
         plan_note: outcome.plan_note(),
         plan_note_line: outcome.plan_note_line(),
         optimizer_mismatch: outcome.optimizer_mismatch.clone(),
+        first_nonfinite: outcome.first_nonfinite.clone(),
         threads: outcome.threads,
         node_times_ms: outcome.node_times.iter().take(20).cloned().collect(),
         saved,
@@ -238,6 +241,9 @@ fn render(file: &Path, inputs: &[Tensor], req: &RunRequest, r: &RunReport) -> St
     }
     if let Some(m) = &r.optimizer_mismatch {
         let _ = writeln!(s, "  WARNING: {}", m.message());
+    }
+    if let Some(n) = &r.first_nonfinite {
+        let _ = writeln!(s, "  WARNING: {}", n.message());
     }
     let _ = writeln!(s, "inputs");
     for t in inputs {

@@ -12,8 +12,8 @@ use super::inputs::{
 use crate::jobs::Progress;
 use crate::model::{Model, Tensor, MAIN_GRAPH};
 use crate::tract::{
-    bind_input_symbols, fix_input_dims, tract_proto, ConvertError, Plan, PlanError, PlanOptions,
-    TractFailure,
+    bind_input_symbols, fix_input_dims, tract_proto, ConvertError, NonFinite, Plan, PlanError,
+    PlanOptions, TractFailure,
 };
 
 /// What to run and how.
@@ -88,6 +88,8 @@ pub struct RunOutcome {
     /// Where the optimised plan's outputs left the plain plan's: the outputs shown are then the
     /// plain plan's.
     pub optimizer_mismatch: Option<OptimizerMismatch>,
+    /// When an output holds NaN or an infinity: the first node whose output does.
+    pub first_nonfinite: Option<NonFinite>,
 }
 
 /// The first output where tract's optimised plan gave other numbers than its plain plan.
@@ -313,20 +315,43 @@ fn run_inner(model: &Model, req: &RunRequest, progress: &Progress) -> Result<Run
         .unwrap_or_default();
     let mut outputs = plan.outputs(&first, &output_names)?;
     let mut mismatch = None;
+    let plain_options = PlanOptions {
+        optimize: false,
+        threads: req.threads,
+    };
+    // The plain plan, when one was built besides the optimised one.
+    let mut plain: Option<Plan> = None;
     if req.cross_check && plan.optimized {
         progress.set(0.95, "checking against the plain plan");
-        let plain_options = PlanOptions {
-            optimize: false,
-            threads: req.threads,
-        };
-        let plain = Plan::build(model, &proto, dir.as_deref(), plain_options, progress)?;
-        let plain_feed = plain.feed(&inputs).map_err(InputError::from)?;
-        let reference = plain.outputs(&plain.run(&plain_feed)?, &output_names)?;
+        let p = Plan::build(model, &proto, dir.as_deref(), plain_options, progress)?;
+        let plain_feed = p.feed(&inputs).map_err(InputError::from)?;
+        let reference = p.outputs(&p.run(&plain_feed)?, &output_names)?;
         mismatch = optimizer_mismatch(&outputs, &reference);
         if mismatch.is_some() {
             outputs = reference;
         }
+        plain = Some(p);
     }
+    // NaN or infinity in an output: find the node it starts at, on the plain plan's (ONNX) nodes.
+    let has_nonfinite = outputs
+        .iter()
+        .any(|t| t.stats().is_some_and(|s| s.nan_count + s.inf_count > 0));
+    let first_nonfinite = if has_nonfinite {
+        progress.set(0.97, "finding the first NaN or infinity");
+        let built;
+        let tracer: &Plan = match &plain {
+            Some(p) => p,
+            None if !plan.optimized => &plan,
+            None => {
+                built = Plan::build(model, &proto, dir.as_deref(), plain_options, progress)?;
+                &built
+            }
+        };
+        let tracer_feed = tracer.feed(&inputs).map_err(InputError::from)?;
+        tracer.first_nonfinite(&tracer_feed)?
+    } else {
+        None
+    };
     progress.set(1.0, "done");
     let mut seen = HashSet::new();
     let symbol_values = symbols
@@ -343,6 +368,7 @@ fn run_inner(model: &Model, req: &RunRequest, progress: &Progress) -> Result<Run
         optimized: plan.optimized,
         optimisation_failure: plan.optimisation_failure.clone(),
         optimizer_mismatch: mismatch,
+        first_nonfinite,
         threads: plan.threads,
     })
 }

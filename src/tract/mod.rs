@@ -13,6 +13,6 @@ pub mod symbols;
 pub use convert::ConvertError;
 pub use facts::{analyse, ConstInput, Dims, NodeFacts, SymDim, TractAnalysis, ValueFact, Weights};
 pub use failure::{FailureKind, FailureParts, TractFailure};
-pub use plan::{Plan, PlanError, PlanOptions};
+pub use plan::{NonFinite, Plan, PlanError, PlanOptions};
 pub use proto::{analysis_proto, tract_proto};
 pub use symbols::{bind_input_symbols, fix_input_dims, is_named_dim, InputSymbol};

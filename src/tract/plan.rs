@@ -198,6 +198,95 @@ impl Plan {
     }
 }
 
+/// The first node, in evaluation order, whose output holds NaN or an infinity.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct NonFinite {
+    /// The ONNX node (tract's name for it).
+    pub node: String,
+    /// The output value's name, when tract kept it.
+    pub output: Option<String>,
+    /// NaN and infinite elements of that output.
+    pub count: u64,
+    pub nan: u64,
+    /// Elements of the output.
+    pub len: u64,
+}
+
+impl NonFinite {
+    pub fn message(&self) -> String {
+        format!(
+            "the first non-finite value appears at node {}{}: {} of {} elements ({} NaN)",
+            self.node,
+            self.output
+                .as_ref()
+                .map(|o| format!(", output `{o}`"))
+                .unwrap_or_default(),
+            self.count,
+            self.len,
+            self.nan
+        )
+    }
+}
+
+fn non_finite(t: &tract_onnx::prelude::Tensor) -> Option<(u64, u64)> {
+    fn count<T: Copy>(v: &[T], nan: impl Fn(T) -> bool, finite: impl Fn(T) -> bool) -> (u64, u64) {
+        v.iter().fold((0, 0), |(bad, nans), &x| {
+            (bad + u64::from(!finite(x)), nans + u64::from(nan(x)))
+        })
+    }
+    let view = t.try_as_plain_ram().ok()?;
+    Some(match t.datum_type() {
+        DatumType::F32 => count(view.as_slice::<f32>().ok()?, f32::is_nan, f32::is_finite),
+        DatumType::F64 => count(view.as_slice::<f64>().ok()?, f64::is_nan, f64::is_finite),
+        DatumType::F16 => count(
+            view.as_slice::<half::f16>().ok()?,
+            |x| x.is_nan(),
+            |x| x.is_finite(),
+        ),
+        _ => return None,
+    })
+}
+
+impl Plan {
+    /// Runs once, looking at every node's outputs, and names the first that holds NaN or an
+    /// infinity (the plain plan's nodes are the ONNX ones; an optimised plan's are fused).
+    pub fn first_nonfinite(&self, feed: &Feed) -> Result<Option<NonFinite>, TractFailure> {
+        tract_linalg::multithread::multithread_tract_scope(self.pool.clone(), || {
+            let mut state = self.plan.spawn()?;
+            let mut first: Option<NonFinite> = None;
+            let model = self.plan.model();
+            state.run_plan_with_eval(feed.0.clone(), |ctx, op_state, node, inputs| {
+                let r = tract_onnx::tract_core::plan::eval(ctx, op_state, node, inputs);
+                if first.is_none() {
+                    if let Ok(outputs) = &r {
+                        for (k, v) in outputs.iter().enumerate() {
+                            let Some((bad, nan)) = non_finite(v) else {
+                                continue;
+                            };
+                            if bad > 0 {
+                                let onnx = self.names.onnx_name(&node.name).unwrap_or(&node.name);
+                                first = Some(NonFinite {
+                                    node: onnx.to_string(),
+                                    output: model
+                                        .outlet_label(OutletId::new(node.id, k))
+                                        .map(str::to_string),
+                                    count: bad,
+                                    nan,
+                                    len: v.len() as u64,
+                                });
+                                break;
+                            }
+                        }
+                    }
+                }
+                r
+            })?;
+            Ok(first)
+        })
+        .map_err(failed)
+    }
+}
+
 /// Maps tract node names (`/fc1/Gemm.matmul`, …) back to the ONNX node they came from
 /// (tract names an unnamed node after its first output), with its op type.
 struct NodeNames(HashMap<String, String>);

@@ -531,3 +531,28 @@ fn long_metadata_and_saved_widths_never_take_the_canvas() {
         "canvas {canvas:?} after a 5000-wide saved panel"
     );
 }
+
+/// A run whose output is NaN names the first non-finite node in the Run tab, and its link
+/// selects that node on the graph.
+#[test]
+fn the_run_tab_names_the_first_nonfinite_node() {
+    let dir = scratch("gui_nan");
+    let made = run_py_json("make_nan_model.py", &[dir.to_str().unwrap()]);
+    let mut h = harness(new_app());
+    drop_file(&mut h, Path::new(made["model"].as_str().unwrap()));
+    h.get_by_label("Run").click();
+    h.run_steps(2);
+    h.get_by_label("▶ Run").click();
+    h.run_steps(1);
+    settle(&mut h);
+    assert!(h
+        .query_by_label_contains("the first non-finite value appears at node /ratio/Div")
+        .is_some());
+    h.get_by_label("show node /ratio/Div").click();
+    h.run_steps(3);
+    let doc = h.state().doc().unwrap();
+    let Selection::Node(0, n) = doc.selection else {
+        panic!("a node is selected: {:?}", doc.selection)
+    };
+    assert_eq!(doc.model.node(0, n).unwrap().name, "/ratio/Div");
+}

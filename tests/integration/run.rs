@@ -367,3 +367,28 @@ fn the_optimiser_changing_the_numbers_is_caught() {
     let (_, r) = cli_json(&["run", &sample, "--runs", "0", "--json"]);
     assert!(r["optimizer_mismatch"].is_null(), "{r}");
 }
+
+/// An output full of NaN is traced to the node it starts at (the Div of a zero by itself), in
+/// the JSON and the text report; a finite run says nothing.
+#[test]
+fn the_first_nonfinite_node_is_named() {
+    let dir = scratch("nan_chain");
+    let made = run_py_json("make_nan_model.py", &[dir.to_str().unwrap()]);
+    let model = made["model"].as_str().unwrap();
+    let (code, r) = cli_json(&["run", model, "--runs", "0", "--json"]);
+    assert_eq!(code, 0, "{r}");
+    let n = &r["first_nonfinite"];
+    assert_eq!(n["node"], "/ratio/Div", "{r}");
+    assert_eq!(n["output"], "q", "{r}");
+    assert_eq!(n["count"], 4);
+    assert_eq!(n["nan"], 4);
+    let out = cli(&["run", model, "--runs", "0"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("the first non-finite value appears at node /ratio/Div, output `q`"),
+        "{text}"
+    );
+    let sample = format!("{}/assets/sample.onnx", env!("CARGO_MANIFEST_DIR"));
+    let (_, r) = cli_json(&["run", &sample, "--runs", "0", "--json"]);
+    assert!(r["first_nonfinite"].is_null(), "{r}");
+}

@@ -244,6 +244,14 @@ fn results(ui: &mut Ui, r: &RunView, doc: &Document, out: &mut Vec<Command>) {
             RichText::new(format!("⚠ {}", m.message())).strong(),
         );
     }
+    if let Some(n) = &o.first_nonfinite {
+        ui.colored_label(style::ERROR, RichText::new(n.message()).strong());
+        if let Some(node) = doc.node_by_name(&n.node) {
+            if ui.link(format!("show node {}", n.node)).clicked() {
+                out.push(Command::FocusNode(MAIN_GRAPH, node));
+            }
+        }
+    }
     ui.label(format!(
         "latency  min {:.3} ms · median {:.3} ms ({} runs)",
         o.latency_ms.min, o.latency_ms.median, o.latency_ms.runs
