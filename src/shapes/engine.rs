@@ -18,6 +18,9 @@ pub struct NodeInputs<'a> {
     pub shapes: Vec<Option<&'a Shape>>,
     /// Per input: its values, when it is a small constant integer tensor (shapes, axes).
     pub ints: Vec<Option<&'a [i64]>>,
+    /// Per input: its values as dims, fixed or named, when it is a computed shape (the output
+    /// of Shape, and Gather/Slice/Concat/… of one): data propagation, as onnx's `data_prop`.
+    pub values: Vec<Option<&'a [Dim]>>,
 }
 
 impl NodeInputs<'_> {
@@ -27,6 +30,102 @@ impl NodeInputs<'_> {
     fn ints(&self, i: usize) -> Option<&[i64]> {
         self.ints.get(i).copied().flatten()
     }
+    fn values(&self, i: usize) -> Option<&[Dim]> {
+        self.values.get(i).copied().flatten()
+    }
+}
+
+/// Elements a propagated shape value may have (a value is a shape: a handful of dims).
+const MAX_VALUE_LEN: usize = 64;
+
+/// The value of a node's output when it computes a shape from shapes (Shape, then Gather,
+/// Slice, Concat, Unsqueeze, Squeeze, Cast, arithmetic with constants): what onnx calls data
+/// propagation. `None` where the node is not such a computation or an input is not known.
+pub fn propagate(node: &NodeProto, opset: i64, x: &NodeInputs<'_>) -> Option<Vec<Dim>> {
+    let op = node.op_type.as_str();
+    let v0 = || x.values(0);
+    let out: Vec<Dim> = match op {
+        "Shape" => {
+            let s = x.shape(0)?;
+            let r = s.len() as i64;
+            let clamp = |v: i64| if v < 0 { (v + r).max(0) } else { v.min(r) } as usize;
+            let start = clamp(attr_i(node, "start", 0));
+            let end = clamp(attr(node, "end").map_or(r, |a| a.i));
+            s.get(start..end.max(start))?.to_vec()
+        }
+        "Size" => vec![product(x.shape(0)?).map_or(Dim::Unknown, Dim::Value)],
+        "Identity" | "Cast" | "Squeeze" | "Unsqueeze" => v0()?.to_vec(),
+        "Gather" if attr_i(node, "axis", 0) == 0 => {
+            let data = v0()?;
+            let n = data.len() as i64;
+            x.ints(1)?
+                .iter()
+                .map(|&i| {
+                    let i = if i < 0 { i + n } else { i };
+                    usize::try_from(i).ok().and_then(|i| data.get(i).cloned())
+                })
+                .collect::<Option<Vec<_>>>()?
+        }
+        "Slice" if opset >= 10 => {
+            let data = v0()?;
+            let (starts, ends) = (x.ints(1)?, x.ints(2)?);
+            if starts.len() != 1 || ends.len() != 1 {
+                return None;
+            }
+            if node.input.len() > 3 && x.ints(3).is_none_or(|a| a != [0] && a != [-1]) {
+                return None;
+            }
+            let step = if node.input.len() > 4 {
+                *x.ints(4)?.first()?
+            } else {
+                1
+            };
+            if step != 1 {
+                return None;
+            }
+            let n = data.len() as i64;
+            let len = slice_len(n, starts[0], ends[0], 1);
+            let start = if starts[0] < 0 {
+                (starts[0] + n).max(0)
+            } else {
+                starts[0].min(n)
+            };
+            data.get(start as usize..(start + len) as usize)?.to_vec()
+        }
+        "Concat" => {
+            let mut all = Vec::new();
+            for i in 0..node.input.len() {
+                all.extend_from_slice(x.values(i)?);
+            }
+            all
+        }
+        "Add" | "Sub" | "Mul" | "Div" => {
+            let (a, b) = (x.values(0)?, x.values(1)?);
+            let n = a.len().max(b.len());
+            if (a.len() != n && a.len() != 1) || (b.len() != n && b.len() != 1) {
+                return None;
+            }
+            let at = |v: &[Dim], i: usize| v[if v.len() == 1 { 0 } else { i }].clone();
+            (0..n)
+                .map(|i| match (at(a, i), at(b, i)) {
+                    (Dim::Value(p), Dim::Value(q)) => match op {
+                        "Add" => p.checked_add(q),
+                        "Sub" => p.checked_sub(q),
+                        "Mul" => p.checked_mul(q),
+                        _ => (q != 0).then(|| p.checked_div(q)).flatten(),
+                    }
+                    .map_or(Dim::Unknown, Dim::Value),
+                    // x * 1, x + 0 keep a named dim; anything else of one is unknown here.
+                    (d @ Dim::Param(_), Dim::Value(1)) if op == "Mul" || op == "Div" => d,
+                    (Dim::Value(1), d @ Dim::Param(_)) if op == "Mul" => d,
+                    (d @ Dim::Param(_), Dim::Value(0)) if op == "Add" || op == "Sub" => d,
+                    _ => Dim::Unknown,
+                })
+                .collect()
+        }
+        _ => return None,
+    };
+    (out.len() <= MAX_VALUE_LEN).then_some(out)
 }
 
 /// Output shapes of a node (unknown where `None`), or why its inputs break the op's rules.
@@ -465,14 +564,21 @@ pub fn infer(node: &NodeProto, opset: i64, x: &NodeInputs<'_>) -> Inferred {
             one(Some(out))
         }
         "Reshape" => {
-            let Some(target) = x.ints(1) else {
-                return one(None);
+            // A constant target, or one computed from shapes whose entries may be named dims.
+            let target: Vec<Dim> = match (x.ints(1), x.values(1)) {
+                (Some(t), _) => t.iter().map(|&v| Dim::Value(v)).collect(),
+                (None, Some(v)) => v.to_vec(),
+                (None, None) => return one(None),
             };
             let allow_zero = attr_i(node, "allowzero", 0) != 0;
             let data = x0;
             let mut out: Shape = Vec::with_capacity(target.len());
             let mut minus_one = None;
-            for (i, &t) in target.iter().enumerate() {
+            for (i, entry) in target.iter().enumerate() {
+                let Dim::Value(t) = *entry else {
+                    out.push(entry.clone());
+                    continue;
+                };
                 out.push(match t {
                     -1 => {
                         if minus_one.replace(i).is_some() {
@@ -671,12 +777,15 @@ pub fn infer(node: &NodeProto, opset: i64, x: &NodeInputs<'_>) -> Inferred {
             one(Some(out))
         }
         "Expand" => {
-            let (Some(s), Some(shape)) = (x0, x.ints(1)) else {
+            let (Some(s), Some(target)) = (x0, x.values(1)) else {
                 return one(None);
             };
-            let target: Shape = shape.iter().map(|&v| Dim::Value(v)).collect();
-            one(Some(broadcast(&[s, &target])?))
+            one(Some(broadcast(&[s, &target.to_vec()])?))
         }
+        "ConstantOfShape" => one(x
+            .values(0)
+            .filter(|v| !v.iter().any(|d| matches!(d, Dim::Value(n) if *n < 0)))
+            .map(<[Dim]>::to_vec)),
         "Tile" => {
             let (Some(s), Some(reps)) = (x0, x.ints(1)) else {
                 return one(None);
@@ -907,6 +1016,8 @@ pub struct ScopeShapes<'m> {
     pub shapes: foldhash::HashMap<&'m str, Shape>,
     /// Small integer constants (Reshape shapes, axes), as values.
     pub ints: foldhash::HashMap<&'m str, Vec<i64>>,
+    /// Computed shapes (Shape's output and what is computed from it) as dims: `propagate`.
+    pub values: foldhash::HashMap<&'m str, Vec<Dim>>,
     /// Node outputs whose shape the engine inferred (the others in `shapes` are declared).
     pub inferred: foldhash::HashSet<&'m str>,
     /// Nodes that break their op's shape rules: (node, why).
@@ -943,6 +1054,8 @@ pub fn infer_scope<'m>(
             out.shapes
                 .insert(&t.name, t.dims.iter().map(|&d| Dim::Value(d)).collect());
             if let Some(v) = small_ints(t) {
+                out.values
+                    .insert(&t.name, v.iter().map(|&d| Dim::Value(d)).collect());
                 out.ints.insert(&t.name, v);
             }
         }
@@ -979,6 +1092,14 @@ pub fn infer_scope<'m>(
                         .map(Vec::as_slice)
                 })
             };
+            let find_values = |name: &str| -> Option<&[Dim]> {
+                out.values.get(name).map(Vec::as_slice).or_else(|| {
+                    ancestors
+                        .iter()
+                        .find_map(|&a| outer.get(a).and_then(|o| o.values.get(name)))
+                        .map(Vec::as_slice)
+                })
+            };
             NodeInputs {
                 shapes: node
                     .input
@@ -990,8 +1111,14 @@ pub fn infer_scope<'m>(
                     .iter()
                     .map(|i| if i.is_empty() { None } else { find_ints(i) })
                     .collect(),
+                values: node
+                    .input
+                    .iter()
+                    .map(|i| if i.is_empty() { None } else { find_values(i) })
+                    .collect(),
             }
         };
+        let value = propagate(node, opset, &inputs);
         let outputs = match infer(node, opset, &inputs) {
             Ok(o) => o,
             Err(why) => {
@@ -1000,15 +1127,24 @@ pub fn infer_scope<'m>(
             }
         };
         if node.op_type == "Constant" {
-            let value = node.attribute.first().and_then(|a| match a.name.as_str() {
+            let constant = node.attribute.first().and_then(|a| match a.name.as_str() {
                 "value" => a.t.as_ref().and_then(small_ints),
                 "value_ints" => Some(a.ints.clone()),
                 "value_int" => Some(vec![a.i]),
                 _ => None,
             });
-            if let (Some(v), Some(o)) = (value, node.output.first()) {
+            if let (Some(v), Some(o)) = (constant, node.output.first()) {
+                out.values
+                    .insert(o, v.iter().map(|&d| Dim::Value(d)).collect());
                 out.ints.insert(o, v);
             }
+        }
+        if let (Some(v), Some(o)) = (value, node.output.first()) {
+            // An all-fixed computed shape is a constant to every rule that reads one.
+            if let Some(fixed) = v.iter().map(fixed).collect::<Option<Vec<i64>>>() {
+                out.ints.insert(o, fixed);
+            }
+            out.values.insert(o, v);
         }
         for (k, name) in node.output.iter().enumerate() {
             if name.is_empty() {
