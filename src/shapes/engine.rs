@@ -1044,6 +1044,135 @@ pub fn infer_scope<'m>(
     opset: Option<i64>,
     outer: &[ScopeShapes<'m>],
 ) -> ScopeShapes<'m> {
+    infer_scope_with(model, g, opset, outer, &Bodies::default())
+}
+
+/// The output shapes of each subgraph, by graph id, from an earlier pass.
+#[derive(Default)]
+pub struct Bodies(foldhash::HashMap<GraphId, Vec<Option<Shape>>>);
+
+impl Bodies {
+    fn of(model: &Model, scopes: &[ScopeShapes<'_>]) -> Bodies {
+        let mut m = foldhash::HashMap::default();
+        for (g, scope) in scopes.iter().enumerate() {
+            if g == crate::model::MAIN_GRAPH {
+                continue;
+            }
+            if let Some(index) = model.graph(g) {
+                let outs = index
+                    .outputs
+                    .iter()
+                    .map(|o| scope.shapes.get(o.as_str()).cloned())
+                    .collect();
+                m.insert(g, outs);
+            }
+        }
+        Bodies(m)
+    }
+}
+
+/// Every scope of the model, subgraphs included; an If's or Loop's outputs come from its
+/// bodies' (a second pass once the bodies are known, more for nested ones). `opset_of` gives a
+/// scope's default-domain opset.
+pub fn infer_model<'m>(
+    model: &'m Model,
+    opset_of: &dyn Fn(GraphId) -> Option<i64>,
+) -> Vec<ScopeShapes<'m>> {
+    let pass = |bodies: &Bodies| {
+        let mut scopes: Vec<ScopeShapes<'m>> = Vec::with_capacity(model.index.graphs.len());
+        for g in 0..model.index.graphs.len() {
+            let s = infer_scope_with(model, g, opset_of(g), &scopes, bodies);
+            scopes.push(s);
+        }
+        scopes
+    };
+    let mut scopes = pass(&Bodies::default());
+    // Each pass carries body outputs one nesting level further out.
+    let depth = model
+        .index
+        .graphs
+        .iter()
+        .map(|g| g.depth)
+        .max()
+        .unwrap_or(0);
+    for _ in 0..depth.min(MAX_BODY_PASSES) {
+        let bodies = Bodies::of(model, &scopes);
+        scopes = pass(&bodies);
+    }
+    scopes
+}
+
+/// Passes over nested bodies at most (each is a pass over the whole model).
+const MAX_BODY_PASSES: usize = 4;
+
+/// The outputs of an If (its branches agree dim by dim) or a Loop (its carried values; scan
+/// outputs gain a leading dim) from its bodies' outputs.
+fn control_flow_outputs(
+    model: &Model,
+    g: GraphId,
+    n: usize,
+    node: &NodeProto,
+    bodies: &Bodies,
+) -> Option<Vec<Option<Shape>>> {
+    let child = |attr_name: &str| {
+        model.index.graphs[g].children.iter().copied().find(|&c| {
+            matches!(&model.index.graphs[c].owner,
+                Some(crate::model::GraphOwner::Attribute { node: owner, attr, slot: None, .. })
+                    if *owner == n && node.attribute.get(*attr).is_some_and(|a| a.name == attr_name))
+        })
+    };
+    match node.op_type.as_str() {
+        "If" => {
+            let (t, e) = (
+                bodies.0.get(&child("then_branch")?)?,
+                bodies.0.get(&child("else_branch")?)?,
+            );
+            Some(
+                (0..node.output.len())
+                    .map(
+                        |i| match (t.get(i).cloned().flatten(), e.get(i).cloned().flatten()) {
+                            (Some(a), Some(b)) if a.len() == b.len() => Some(
+                                a.iter()
+                                    .zip(&b)
+                                    .map(|(x, y)| if x == y { x.clone() } else { Dim::Unknown })
+                                    .collect(),
+                            ),
+                            _ => None,
+                        },
+                    )
+                    .collect(),
+            )
+        }
+        "Loop" => {
+            let body = bodies.0.get(&child("body")?)?;
+            // Body outputs: condition, N carried values, then K scan outputs.
+            let carried = node.input.len().saturating_sub(2);
+            Some(
+                (0..node.output.len())
+                    .map(|i| {
+                        let out = body.get(1 + i).cloned().flatten()?;
+                        if i < carried {
+                            Some(out)
+                        } else {
+                            let mut scanned = vec![Dim::Unknown];
+                            scanned.extend(out);
+                            Some(scanned)
+                        }
+                    })
+                    .collect(),
+            )
+        }
+        _ => None,
+    }
+}
+
+fn infer_scope_with<'m>(
+    model: &'m Model,
+    g: GraphId,
+    opset: Option<i64>,
+    outer: &[ScopeShapes<'m>],
+    bodies: &Bodies,
+) -> ScopeShapes<'m> {
     let mut out = ScopeShapes::default();
     let Some(body) = model.body(g) else {
         return out;
@@ -1062,6 +1191,34 @@ pub fn infer_scope<'m>(
         for v in &graph.input {
             if let Some(s) = declared.get(&v.name).and_then(|t| t.shape()) {
                 out.shapes.entry(&v.name).or_insert_with(|| s.to_vec());
+            }
+        }
+        // A Loop body's undeclared inputs are what the Loop hands it: the iteration count and
+        // condition (scalars), then the loop-carried values as they enter.
+        if let Some(crate::model::GraphOwner::Attribute { parent, node, .. }) =
+            model.index.graphs[g].owner.as_ref()
+        {
+            let owner = model.body(*parent).and_then(|b| b.nodes().get(*node));
+            if let (Some(owner), Some(outer_scope)) = (owner, outer.get(*parent)) {
+                if owner.op_type == "Loop" && owner.domain.is_empty() {
+                    for (k, v) in graph.input.iter().enumerate() {
+                        let given = if k < 2 {
+                            Some(vec![])
+                        } else {
+                            owner
+                                .input
+                                .get(k)
+                                .and_then(|i| outer_scope.shapes.get(i.as_str()))
+                                .cloned()
+                        };
+                        if let Some(shape) = given {
+                            if !out.shapes.contains_key(v.name.as_str()) {
+                                out.inferred.insert(&v.name);
+                                out.shapes.insert(&v.name, shape);
+                            }
+                        }
+                    }
+                }
             }
         }
     }
@@ -1119,7 +1276,11 @@ pub fn infer_scope<'m>(
             }
         };
         let value = propagate(node, opset, &inputs);
-        let outputs = match infer(node, opset, &inputs) {
+        let inferred = match control_flow_outputs(model, g, n, node, bodies) {
+            Some(o) => Ok(o),
+            None => infer(node, opset, &inputs),
+        };
+        let outputs = match inferred {
             Ok(o) => o,
             Err(why) => {
                 out.violations.push((n, why));

@@ -112,7 +112,9 @@ pub fn analyse_with(model: &Model, weights: Weights) -> ShapeAnalysis {
         error: t.failure,
         unsupported_nodes: t.unsupported_nodes,
     };
-    let engine = super::engine::infer_scope(model, MAIN_GRAPH, model.opset(""), &[]);
+    // Every scope, so an If's or Loop's outputs in the main graph come from its bodies.
+    let scopes = super::engine::infer_model(model, &|g| scope_opset(model, g));
+    let engine = scopes.into_iter().next().unwrap_or_default();
     fill_values(model, &t.values, &engine, &mut analysis);
     analysis
 }
@@ -236,11 +238,9 @@ pub struct ScopedShape {
 /// Shapes of every value inside subgraphs and local functions, from onnx-lens's engine, with
 /// the outer scopes' shapes flowing in (tract analyses the main graph only).
 pub fn scoped_values(model: &Model) -> Vec<ScopedShape> {
-    let mut scopes: Vec<super::engine::ScopeShapes<'_>> = Vec::new();
+    let scopes = super::engine::infer_model(model, &|g| scope_opset(model, g));
     let mut out = Vec::new();
-    for g in 0..model.index.graphs.len() {
-        let opset = scope_opset(model, g);
-        let s = super::engine::infer_scope(model, g, opset, &scopes);
+    for (g, s) in scopes.iter().enumerate() {
         if g != MAIN_GRAPH {
             if let (Some(body), Some(index)) = (model.body(g), model.graph(g)) {
                 let declared = model.declared_types(g);
@@ -280,7 +280,6 @@ pub fn scoped_values(model: &Model) -> Vec<ScopedShape> {
                 }
             }
         }
-        scopes.push(s);
     }
     out
 }

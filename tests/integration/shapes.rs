@@ -322,9 +322,12 @@ fn shapes_reach_into_subgraphs() {
             )
         })
         .collect();
+    // Each If's output comes from its branches, nested three deep.
     let want: Vec<(String, String, String)> = [
         ("if/else_branch", "if_e"),
+        ("if/then_branch", "ift_out"),
         ("if/then_branch/ift/else_branch", "ift_e"),
+        ("if/then_branch/ift/then_branch", "iftt_out"),
         ("if/then_branch/ift/then_branch/iftt/else_branch", "iftt_e"),
         (
             "if/then_branch/ift/then_branch/iftt/then_branch",
@@ -335,4 +338,42 @@ fn shapes_reach_into_subgraphs() {
     .map(|(g, n)| (g.to_string(), n.to_string(), r#"["2","3"]"#.to_string()))
     .collect();
     assert_eq!(got, want);
+    let if_out = s["values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["name"] == "if_out")
+        .unwrap();
+    assert_eq!(if_out["dims"], serde_json::json!(["2", "3"]));
+
+    // A Loop body's untyped inputs get what the Loop hands them.
+    let looped = manifest["valid"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["case"] == "loop_body_with_untyped_inputs_and_outputs")
+        .unwrap();
+    let (_, s) = cli_json(&["shapes", "--json", looped["path"].as_str().unwrap()]);
+    let body: Vec<(String, String)> = s["subgraph_values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| {
+            (
+                v["name"].as_str().unwrap().to_string(),
+                v["dims"].to_string(),
+            )
+        })
+        .collect();
+    let want: Vec<(String, String)> = [
+        ("i", "[]"),
+        ("cond", "[]"),
+        ("v", r#"["2","3"]"#),
+        ("v2", r#"["2","3"]"#),
+        ("cond2", "[]"),
+    ]
+    .iter()
+    .map(|(n, d)| (n.to_string(), d.to_string()))
+    .collect();
+    assert_eq!(body, want);
 }

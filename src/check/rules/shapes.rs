@@ -4,14 +4,15 @@
 
 use crate::check::{At, Code, Ctx};
 use crate::model::types::format_dims;
-use crate::shapes::engine::{self, ScopeShapes};
+use crate::shapes::engine;
 
 pub(crate) fn check(ctx: &mut Ctx<'_>) {
     let model = ctx.model;
-    let mut scopes: Vec<ScopeShapes<'_>> = Vec::with_capacity(model.index.graphs.len());
-    for g in 0..model.index.graphs.len() {
-        let opset = ctx.opsets(g).get("");
-        let s = engine::infer_scope(model, g, opset, &scopes);
+    let opsets: Vec<Option<i64>> = (0..model.index.graphs.len())
+        .map(|g| ctx.opsets(g).get(""))
+        .collect();
+    let scopes = engine::infer_model(model, &|g| opsets.get(g).copied().flatten());
+    for (g, s) in scopes.iter().enumerate() {
         for (n, why) in &s.violations {
             ctx.report(Code::ShapeInference, At::Node(g, *n), why.clone());
         }
@@ -32,6 +33,5 @@ pub(crate) fn check(ctx: &mut Ctx<'_>) {
                 ),
             );
         }
-        scopes.push(s);
     }
 }
