@@ -884,6 +884,39 @@ pub fn infer(node: &NodeProto, opset: i64, x: &NodeInputs<'_>) -> Inferred {
     }
 }
 
+/// The ai.onnx.ml ops whose output shapes onnx infers (the others set types only).
+fn infer_ml(node: &NodeProto, x: &NodeInputs<'_>) -> Inferred {
+    let x0 = x.shape(0);
+    let one = |s: Option<Shape>| Ok(vec![s]);
+    match node.op_type.as_str() {
+        "Binarizer" | "CategoryMapper" | "LabelEncoder" => one(x0.cloned()),
+        "OneHotEncoder" => {
+            let cats = attr_ints(node, "cats_int64s")
+                .map(<[i64]>::len)
+                .or_else(|| attr(node, "cats_strings").map(|a| a.strings.len()));
+            let (Some(s), Some(n)) = (x0, cats) else {
+                return one(None);
+            };
+            let mut out = s.clone();
+            out.push(Dim::Value(n as i64));
+            one(Some(out))
+        }
+        "ArrayFeatureExtractor" => {
+            // A rank-1 input is left unknown, as onnx does.
+            let Some(s) = x0.filter(|s| s.len() > 1) else {
+                return one(None);
+            };
+            let mut out = s[..s.len() - 1].to_vec();
+            out.push(match x.shape(1) {
+                Some(i) if !i.is_empty() => product(i).map_or(Dim::Unknown, Dim::Value),
+                _ => Dim::Unknown,
+            });
+            one(Some(out))
+        }
+        _ => Ok(vec![None; node.output.len()]),
+    }
+}
+
 /// Elements of one axis of `dim` ≥ 0 a Slice keeps (ONNX's clamping of starts and ends).
 fn slice_len(dim: i64, start: i64, end: i64, step: i64) -> i64 {
     if dim <= 0 {
@@ -1230,8 +1263,14 @@ fn infer_scope_with<'m>(
                 out.violations.push((n, why));
             }
         }
-        let (Some(opset), true) = (opset, domain.is_empty() || domain == "ai.onnx") else {
-            continue;
+        let is_ml = domain == "ai.onnx.ml";
+        let default_domain = domain.is_empty() || domain == "ai.onnx";
+        // ai.onnx.ml rules do not depend on the default domain's opset (a model may import
+        // ai.onnx.ml alone).
+        let opset = match opset {
+            Some(v) if default_domain || is_ml => v,
+            None if is_ml => 0,
+            _ => continue,
         };
         let inputs = {
             let find_shape = |name: &str| -> Option<&Shape> {
@@ -1278,6 +1317,7 @@ fn infer_scope_with<'m>(
         let value = propagate(node, opset, &inputs);
         let inferred = match control_flow_outputs(model, g, n, node, bodies) {
             Some(o) => Ok(o),
+            None if is_ml => infer_ml(node, &inputs),
             None => infer(node, opset, &inputs),
         };
         let outputs = match inferred {
