@@ -238,8 +238,9 @@ fn weights_as_inputs_infer_what_reading_them_does() {
 }
 
 /// onnx-lens's own shape engine against onnx's shape inference (strict, data_prop) on every
-/// output of onnx's operator test models (outputs' shapes removed first): where both know a
-/// shape they must agree, rank and every fixed dim. Prints how often each knows it.
+/// value of onnx's operator test models (outputs and intermediate values; declared shapes
+/// removed first): where both know a shape they must agree, rank and every fixed dim. Prints
+/// how often each knows it.
 #[test]
 fn shape_engine_agrees_with_onnx_shape_inference_on_operator_test_models() {
     use onnx_lens::model::types::Dim;
@@ -286,7 +287,7 @@ fn shape_engine_agrees_with_onnx_shape_inference_on_operator_test_models() {
         }
     }
     println!(
-        "shape engine vs onnx on operator test outputs: both know {both}, only onnx {only_onnx}, only onnx-lens {only_ours}, neither {neither}; {} differ",
+        "shape engine vs onnx on operator test values: both know {both}, only onnx {only_onnx}, only onnx-lens {only_ours}, neither {neither}; {} differ",
         differ.len()
     );
     for d in &differ {

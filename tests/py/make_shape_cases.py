@@ -1,6 +1,6 @@
 """onnx's operator test models with their outputs' shapes (and value_info) removed, and the shape
-onnx.shape_inference.infer_shapes(strict_mode=True, data_prop=True) gives each output: the
-reference onnx-lens's shape engine is compared with.
+onnx.shape_inference.infer_shapes(strict_mode=True, data_prop=True) gives each output and each
+intermediate value: the reference onnx-lens's shape engine is compared with.
 
 usage: make_shape_cases.py OUT_DIR
 Prints JSON (last line): {"cases": [{"case", "path", "error", "outputs": [{"name", "dims"}]}]}
@@ -55,7 +55,9 @@ for c in tests:
     error, outputs = None, []
     try:
         inferred = shape_inference.infer_shapes(m, strict_mode=True, data_prop=True)
+        # Every value onnx infers: the graph's outputs, then its intermediate values.
         outputs = [{"name": o.name, "dims": dims_of(o.type)} for o in inferred.graph.output]
+        outputs += [{"name": v.name, "dims": dims_of(v.type)} for v in inferred.graph.value_info]
     except Exception as e:  # noqa: BLE001 - onnx's verdict is data here
         error = str(e).splitlines()[0][:200]
     cases.append({"case": c.name, "path": path, "error": error, "outputs": outputs})
