@@ -476,8 +476,57 @@ pub fn infer(node: &NodeProto, opset: i64, x: &NodeInputs<'_>) -> Inferred {
             let Some(s) = x0 else {
                 return Ok(vec![None; node.output.len()]);
             };
-            axis_in(attr_i(node, "axis", 0), s.len(), "axis")?;
-            Ok(vec![None; node.output.len()])
+            let axis = axis_in(attr_i(node, "axis", 0), s.len(), "axis")?;
+            let n = node.output.len();
+            // The sizes along the axis: given (an input from opset 13, an attribute before),
+            // else equal parts (opset 18's num_outputs puts the remainder in the last).
+            let given = if opset >= 13 {
+                x.ints(1)
+            } else {
+                attr_ints(node, "split")
+            };
+            let split_input = opset >= 13 && node.input.get(1).is_some_and(|i| !i.is_empty());
+            if split_input && given.is_none() {
+                // Sizes given as a value not known here: the rank is known, the axis is not.
+                let mut out = s.clone();
+                out[axis] = Dim::Unknown;
+                return Ok(vec![Some(out); n]);
+            }
+            let sizes: Vec<Dim> = match (given, fixed(&s[axis])) {
+                (Some(sizes), _) if sizes.len() == n => {
+                    sizes.iter().map(|&v| Dim::Value(v)).collect()
+                }
+                (Some(sizes), _) => {
+                    return Err(format!(
+                        "Split has {n} outputs but its split sizes have {} entries",
+                        sizes.len()
+                    ))
+                }
+                (None, Some(d)) if n > 0 && d % n as i64 == 0 => vec![Dim::Value(d / n as i64); n],
+                (None, Some(d)) if n > 0 && opset >= 18 => {
+                    // Dims come from the file: overflow leaves them unknown.
+                    let k = n as i64;
+                    let part = d.checked_add(k - 1).map(|v| v / k);
+                    let last = part.and_then(|p| d.checked_sub(p.checked_mul(k - 1)?));
+                    match (part, last) {
+                        (Some(p), Some(l)) if l > 0 => {
+                            let mut v = vec![Dim::Value(p); n - 1];
+                            v.push(Dim::Value(l));
+                            v
+                        }
+                        _ => vec![Dim::Unknown; n],
+                    }
+                }
+                _ => vec![Dim::Unknown; n],
+            };
+            Ok(sizes
+                .into_iter()
+                .map(|d| {
+                    let mut out = s.clone();
+                    out[axis] = d;
+                    Some(out)
+                })
+                .collect())
         }
         "Flatten" => {
             let Some(s) = x0 else { return one(None) };
@@ -525,9 +574,12 @@ pub fn infer(node: &NodeProto, opset: i64, x: &NodeInputs<'_>) -> Inferred {
             let Some(s) = x0 else {
                 return Ok(vec![None; node.output.len().max(1)]);
             };
-            axis_in(attr_i(node, "axis", -1), s.len(), "axis")?;
-            let mut outs = vec![Some(s.clone())];
-            outs.resize(node.output.len().max(1), None);
+            let axis = axis_in(attr_i(node, "axis", -1), s.len(), "axis")?;
+            // Mean and InvStdDev keep the dims before the axis, and 1 from it on.
+            let mut stats = s[..axis].to_vec();
+            stats.resize(s.len(), Dim::Value(1));
+            let mut outs = vec![Some(s.clone()), Some(stats.clone()), Some(stats)];
+            outs.truncate(node.output.len().max(1));
             Ok(outs)
         }
         "STFT" => {
@@ -777,10 +829,31 @@ pub fn infer(node: &NodeProto, opset: i64, x: &NodeInputs<'_>) -> Inferred {
             one(Some(out))
         }
         "Expand" => {
-            let (Some(s), Some(target)) = (x0, x.values(1)) else {
-                return one(None);
+            let Some(s) = x0 else { return one(None) };
+            match (x.values(1), x.shape(1).map(|t| t.as_slice())) {
+                (Some(target), _) => one(Some(broadcast(&[s, &target.to_vec()])?)),
+                // The target's values are not known, its length is: so is the output's rank.
+                (None, Some([Dim::Value(k)])) if *k >= 0 => {
+                    let rank = s.len().max(*k as usize);
+                    one(Some(vec![Dim::Unknown; rank]))
+                }
+                _ => one(None),
+            }
+        }
+        "Range" => {
+            // Always 1-D; its length where start, limit and delta are known integers.
+            let scalar = |i: usize| match x.ints(i) {
+                Some([v]) => Some(i128::from(*v)),
+                _ => None,
             };
-            one(Some(broadcast(&[s, &target.to_vec()])?))
+            let len = match (scalar(0), scalar(1), scalar(2)) {
+                (Some(start), Some(limit), Some(delta)) if delta != 0 => {
+                    let n = (limit - start + delta - delta.signum()) / delta;
+                    i64::try_from(n.max(0)).map_or(Dim::Unknown, Dim::Value)
+                }
+                _ => Dim::Unknown,
+            };
+            one(Some(vec![len]))
         }
         "ConstantOfShape" => one(x
             .values(0)

@@ -274,7 +274,18 @@ fn shape_engine_agrees_with_onnx_shape_inference_on_operator_test_models() {
                         ));
                     }
                 }
-                (None, Some(_)) => only_onnx += 1,
+                (None, Some(_)) => {
+                    only_onnx += 1;
+                    if std::env::var_os("ONNX_LENS_SHOW_ONLY_ONNX").is_some() {
+                        let op = model
+                            .body(0)
+                            .and_then(|b| {
+                                b.nodes().iter().find(|n| n.output.iter().any(|o| o == out))
+                            })
+                            .map_or("input", |n| n.op_type.as_str());
+                        println!("  only onnx: {op}");
+                    }
+                }
                 (Some(a), None) => {
                     only_ours += 1;
                     if std::env::var_os("ONNX_LENS_SHOW_ONLY_OURS").is_some() {
