@@ -1,4 +1,5 @@
-//! `onnx-lens run FILE [--input NAME=SRC]… [--dim SYM=N]… [--expected DIR] [--runs N] [--json]`
+//! `onnx-lens run FILE [--input NAME=SRC]… [--dim SYM=N]… [--expected DIR | --expect NAME=FILE…]
+//! [--runs N] [--json]`
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -28,6 +29,10 @@ pub struct RunArgs {
     /// output_N.pb are compared with the outputs.
     #[arg(long, value_name = "DIR")]
     pub expected: Option<PathBuf>,
+    /// NAME=FILE: compare output NAME with a saved reference (.npy or .pb), e.g. PyTorch's
+    /// output saved with np.save (repeatable; within --rtol/--atol; exit 1 when it differs).
+    #[arg(long = "expect", value_name = "NAME=FILE", conflicts_with = "expected")]
+    pub expect: Vec<String>,
     /// Timed runs after one warm-up run.
     #[arg(long, default_value_t = 5)]
     pub runs: usize,
@@ -174,9 +179,37 @@ pub fn run(args: &RunArgs) -> i32 {
         rtol: args.rtol,
         atol: args.atol,
     };
-    let comparison = expected
+    let mut comparison = expected
         .as_ref()
         .map(|set| compare(&outcome.outputs, &set.expected, tol));
+    if !args.expect.is_empty() {
+        // Each named output against its reference file, in the order given.
+        let mut actual = Vec::new();
+        let mut references = Vec::new();
+        for pair in &args.expect {
+            let (name, file) = match split_pair(pair, "expect") {
+                Ok(p) => p,
+                Err(e) => return fail(args.json, &e, None, EXIT_UNREADABLE),
+            };
+            let Some(out) = outcome.outputs.iter().find(|o| o.name == name) else {
+                let names: Vec<&str> = outcome.outputs.iter().map(|o| o.name.as_str()).collect();
+                let e = format!(
+                    "--expect {name}: the model has no output '{name}' (it has: {})",
+                    names.join(", ")
+                );
+                return fail(args.json, &e, None, EXIT_UNREADABLE);
+            };
+            match crate::run::inputs::load_tensor_file(Path::new(file)) {
+                Ok(mut t) => {
+                    t.name = name.to_string();
+                    actual.push(out.clone());
+                    references.push(t);
+                }
+                Err(e) => return fail(args.json, &e.to_string(), None, EXIT_UNREADABLE),
+            }
+        }
+        comparison = Some(compare(&actual, &references, tol));
+    }
     let saved = match &args.output_dir {
         Some(dir) => {
             match crate::run::save::write_outputs(dir, &outcome.outputs, &args.save_format) {

@@ -382,3 +382,60 @@ fn the_first_nonfinite_node_is_named() {
     let (_, r) = cli_json(&["run", &sample, "--runs", "0", "--json"]);
     assert!(r["first_nonfinite"].is_null(), "{r}");
 }
+
+/// `--expect NAME=FILE` compares an output with a reference saved as .npy (here onnxruntime's,
+/// as one would save PyTorch's): within tolerance it passes; against another input's reference
+/// it fails with exit 1; an output the model lacks is a usage error.
+#[test]
+fn expect_compares_an_output_with_a_saved_reference() {
+    let sample = format!("{}/assets/sample.onnx", env!("CARGO_MANIFEST_DIR"));
+    let two = run_py_json(
+        "ort_reference.py",
+        &[&sample, scratch("expect_2").to_str().unwrap(), "2"],
+    );
+    let three = run_py_json(
+        "ort_reference.py",
+        &[&sample, scratch("expect_3").to_str().unwrap(), "3"],
+    );
+    let input = format!("input={}", two["input_path"].as_str().unwrap());
+    let expect = |r: &serde_json::Value| {
+        format!(
+            "probabilities={}",
+            r["outputs"]["probabilities"].as_str().unwrap()
+        )
+    };
+    let (code, r) = cli_json(&[
+        "run",
+        &sample,
+        "--input",
+        &input,
+        "--expect",
+        &expect(&two),
+        "--rtol",
+        "1e-4",
+        "--atol",
+        "1e-5",
+        "--runs",
+        "0",
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{r}");
+    assert_eq!(r["expected"]["passed"], true, "{r}");
+    assert_eq!(r["expected"]["outputs"][0]["name"], "probabilities");
+    let (code, r) = cli_json(&[
+        "run",
+        &sample,
+        "--input",
+        &input,
+        "--expect",
+        &expect(&three),
+        "--runs",
+        "0",
+        "--json",
+    ]);
+    assert_eq!(code, 1, "{r}");
+    assert_eq!(r["expected"]["passed"], false, "{r}");
+    let out = cli(&["run", &sample, "--expect", "logits=x.npy", "--runs", "0"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("has no output 'logits'"));
+}
