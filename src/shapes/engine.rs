@@ -16,8 +16,9 @@ pub type Shape = Vec<Dim>;
 pub struct NodeInputs<'a> {
     /// Per input: its shape, when the rank is known (`None` for an omitted input too).
     pub shapes: Vec<Option<&'a Shape>>,
-    /// Per input: its values, when it is a small constant integer tensor (shapes, axes).
-    pub ints: Vec<Option<&'a [i64]>>,
+    /// Per input: its values, when they are known integers (a constant, or a computed shape
+    /// whose dims are all fixed: Reshape's shape, axes).
+    pub ints: Vec<Option<Vec<i64>>>,
     /// Per input: its values as dims, fixed or named, when it is a computed shape (the output
     /// of Shape, and Gather/Slice/Concat/… of one): data propagation, as onnx's `data_prop`.
     pub values: Vec<Option<&'a [Dim]>>,
@@ -28,11 +29,36 @@ impl NodeInputs<'_> {
         self.shapes.get(i).copied().flatten()
     }
     fn ints(&self, i: usize) -> Option<&[i64]> {
-        self.ints.get(i).copied().flatten()
+        self.ints.get(i)?.as_deref()
     }
     fn values(&self, i: usize) -> Option<&[Dim]> {
         self.values.get(i).copied().flatten()
     }
+}
+
+/// An op's `axes`: an input from opset `input_since` on (Squeeze and Unsqueeze at 13), an
+/// attribute before.
+fn axes_at<'a>(
+    node: &'a NodeProto,
+    opset: i64,
+    input_since: i64,
+    x: &'a NodeInputs<'_>,
+) -> Option<&'a [i64]> {
+    if opset >= input_since {
+        x.ints(1)
+    } else {
+        attr_ints(node, "axes")
+    }
+}
+
+/// The dims a Shape node reports of an input of rank `rank` (opset 15's start and end, clamped
+/// as onnx does).
+fn shape_span(node: &NodeProto, rank: usize) -> std::ops::Range<usize> {
+    let r = rank as i64;
+    let clamp = |v: i64| if v < 0 { (v + r).max(0) } else { v.min(r) } as usize;
+    let start = clamp(attr_i(node, "start", 0));
+    let end = clamp(attr(node, "end").map_or(r, |a| a.i));
+    start..end.max(start)
 }
 
 /// Elements a propagated shape value may have (a value is a shape: a handful of dims).
@@ -47,11 +73,7 @@ pub fn propagate(node: &NodeProto, opset: i64, x: &NodeInputs<'_>) -> Option<Vec
     let out: Vec<Dim> = match op {
         "Shape" => {
             let s = x.shape(0)?;
-            let r = s.len() as i64;
-            let clamp = |v: i64| if v < 0 { (v + r).max(0) } else { v.min(r) } as usize;
-            let start = clamp(attr_i(node, "start", 0));
-            let end = clamp(attr(node, "end").map_or(r, |a| a.i));
-            s.get(start..end.max(start))?.to_vec()
+            s[shape_span(node, s.len())].to_vec()
         }
         "Size" => vec![product(x.shape(0)?).map_or(Dim::Unknown, Dim::Value)],
         "Identity" | "Cast" | "Squeeze" | "Unsqueeze" => v0()?.to_vec(),
@@ -595,11 +617,9 @@ pub fn infer(node: &NodeProto, opset: i64, x: &NodeInputs<'_>) -> Inferred {
         }
         "Shape" => {
             let Some(s) = x0 else { return one(None) };
-            let r = s.len() as i64;
-            let clamp = |v: i64| if v < 0 { (v + r).max(0) } else { v.min(r) };
-            let start = clamp(attr_i(node, "start", 0));
-            let end = clamp(attr(node, "end").map_or(r, |a| a.i));
-            one(Some(vec![Dim::Value((end - start).max(0))]))
+            one(Some(vec![Dim::Value(
+                shape_span(node, s.len()).len() as i64
+            )]))
         }
         "Size" => one(Some(vec![])),
         "Gather" => {
@@ -673,11 +693,7 @@ pub fn infer(node: &NodeProto, opset: i64, x: &NodeInputs<'_>) -> Inferred {
             one(Some(out))
         }
         "Unsqueeze" => {
-            let axes = if opset >= 13 {
-                x.ints(1)
-            } else {
-                attr_ints(node, "axes")
-            };
+            let axes = axes_at(node, opset, 13, x);
             let (Some(s), Some(axes)) = (x0, axes) else {
                 return one(None);
             };
@@ -703,11 +719,7 @@ pub fn infer(node: &NodeProto, opset: i64, x: &NodeInputs<'_>) -> Inferred {
             one(Some(out))
         }
         "Squeeze" => {
-            let axes = if opset >= 13 {
-                x.ints(1)
-            } else {
-                attr_ints(node, "axes")
-            };
+            let axes = axes_at(node, opset, 13, x);
             let Some(s) = x0 else { return one(None) };
             let Some(axes) = axes else {
                 // Axes given as a value not known here: the rank is unknown.
@@ -957,6 +969,25 @@ pub fn infer(node: &NodeProto, opset: i64, x: &NodeInputs<'_>) -> Inferred {
     }
 }
 
+/// What scope `own` (being built) or the nearest enclosing scope that has it knows of `name`
+/// in one of its maps; `None` for an omitted input.
+fn in_scope<'s, 'm, T>(
+    own: &'s ScopeShapes<'m>,
+    outer: &'s [ScopeShapes<'m>],
+    ancestors: &[GraphId],
+    name: &str,
+    field: impl Fn(&'s ScopeShapes<'m>) -> &'s foldhash::HashMap<&'m str, T>,
+) -> Option<&'s T> {
+    if name.is_empty() {
+        return None;
+    }
+    field(own).get(name).or_else(|| {
+        ancestors
+            .iter()
+            .find_map(|&a| outer.get(a).and_then(|o| field(o).get(name)))
+    })
+}
+
 /// The ai.onnx.ml ops whose output shapes onnx infers (the others set types only).
 fn infer_ml(node: &NodeProto, x: &NodeInputs<'_>) -> Inferred {
     let x0 = x.shape(0);
@@ -1120,9 +1151,8 @@ pub fn small_ints(t: &onnx_protobuf::TensorProto) -> Option<Vec<i64>> {
 pub struct ScopeShapes<'m> {
     /// Every value with a known rank (inferred, else declared, else an initializer's dims).
     pub shapes: foldhash::HashMap<&'m str, Shape>,
-    /// Small integer constants (Reshape shapes, axes), as values.
-    pub ints: foldhash::HashMap<&'m str, Vec<i64>>,
-    /// Computed shapes (Shape's output and what is computed from it) as dims: `propagate`.
+    /// Small integer tensors' values as dims: constants (Reshape shapes, axes) and computed
+    /// shapes (Shape's output and what is computed from it: `propagate`).
     pub values: foldhash::HashMap<&'m str, Vec<Dim>>,
     /// Node outputs whose shape the engine inferred (the others in `shapes` are declared).
     pub inferred: foldhash::HashSet<&'m str>,
@@ -1291,7 +1321,6 @@ fn infer_scope_with<'m>(
             if let Some(v) = small_ints(t) {
                 out.values
                     .insert(&t.name, v.iter().map(|&d| Dim::Value(d)).collect());
-                out.ints.insert(&t.name, v);
             }
         }
         for v in &graph.input {
@@ -1346,45 +1375,24 @@ fn infer_scope_with<'m>(
             _ => continue,
         };
         let inputs = {
-            let find_shape = |name: &str| -> Option<&Shape> {
-                out.shapes.get(name).or_else(|| {
-                    ancestors
-                        .iter()
-                        .find_map(|&a| outer.get(a).and_then(|o| o.shapes.get(name)))
-                })
-            };
-            let find_ints = |name: &str| -> Option<&[i64]> {
-                out.ints.get(name).map(Vec::as_slice).or_else(|| {
-                    ancestors
-                        .iter()
-                        .find_map(|&a| outer.get(a).and_then(|o| o.ints.get(name)))
-                        .map(Vec::as_slice)
-                })
-            };
-            let find_values = |name: &str| -> Option<&[Dim]> {
-                out.values.get(name).map(Vec::as_slice).or_else(|| {
-                    ancestors
-                        .iter()
-                        .find_map(|&a| outer.get(a).and_then(|o| o.values.get(name)))
-                        .map(Vec::as_slice)
-                })
-            };
+            let shapes: Vec<Option<&Shape>> = node
+                .input
+                .iter()
+                .map(|i| in_scope(&out, outer, &ancestors, i, |s| &s.shapes))
+                .collect();
+            let values: Vec<Option<&[Dim]>> = node
+                .input
+                .iter()
+                .map(|i| in_scope(&out, outer, &ancestors, i, |s| &s.values).map(Vec::as_slice))
+                .collect();
+            let ints = values
+                .iter()
+                .map(|v| v.and_then(|v| v.iter().map(fixed).collect::<Option<Vec<i64>>>()))
+                .collect();
             NodeInputs {
-                shapes: node
-                    .input
-                    .iter()
-                    .map(|i| if i.is_empty() { None } else { find_shape(i) })
-                    .collect(),
-                ints: node
-                    .input
-                    .iter()
-                    .map(|i| if i.is_empty() { None } else { find_ints(i) })
-                    .collect(),
-                values: node
-                    .input
-                    .iter()
-                    .map(|i| if i.is_empty() { None } else { find_values(i) })
-                    .collect(),
+                shapes,
+                ints,
+                values,
             }
         };
         let value = propagate(node, opset, &inputs);
@@ -1410,14 +1418,10 @@ fn infer_scope_with<'m>(
             if let (Some(v), Some(o)) = (constant, node.output.first()) {
                 out.values
                     .insert(o, v.iter().map(|&d| Dim::Value(d)).collect());
-                out.ints.insert(o, v);
             }
         }
+        // An all-fixed computed shape is then a constant to every rule that reads one.
         if let (Some(v), Some(o)) = (value, node.output.first()) {
-            // An all-fixed computed shape is a constant to every rule that reads one.
-            if let Some(fixed) = v.iter().map(fixed).collect::<Option<Vec<i64>>>() {
-                out.ints.insert(o, fixed);
-            }
             out.values.insert(o, v);
         }
         for (k, name) in node.output.iter().enumerate() {
