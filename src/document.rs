@@ -109,7 +109,7 @@ impl ShapesResult {
             .map(|v| (v.name.clone(), v.label()))
             .collect();
         let mut scope_labels: HashMap<GraphId, HashMap<String, String>> = HashMap::new();
-        for s in crate::shapes::scoped_values(model) {
+        for s in &a.scoped {
             if s.value.origin == ShapeOrigin::Inferred {
                 scope_labels
                     .entry(s.graph_id)

@@ -13,7 +13,7 @@ pub use code::Code;
 pub use diagnostic::{At, Diagnostic, Report, Severity};
 pub use schema::{Lookup, Schema, SchemaTable};
 
-use crate::model::{GraphId, GraphOwner, Model};
+use crate::model::{GraphId, Model};
 
 /// The opset version imported for each (normalised) domain of a scope. Nearly every node is in
 /// the default domain, which is looked up without hashing.
@@ -62,12 +62,7 @@ impl<'a> Ctx<'a> {
         for o in &self.model.proto.opset_import {
             m.entry(norm(&o.domain)).or_insert(o.version);
         }
-        let root = std::iter::once(g)
-            .chain(self.model.index.ancestors(g))
-            .last()
-            .unwrap_or(g);
-        if let Some(GraphOwner::Function(f)) = self.model.graph(root).and_then(|x| x.owner.clone())
-        {
+        if let Some(f) = self.model.index.function_of(g) {
             for o in &self.model.proto.functions[f].opset_import {
                 m.insert(norm(&o.domain), o.version);
             }
@@ -80,14 +75,7 @@ impl<'a> Ctx<'a> {
 
     /// Is graph `g` a function body (or nested inside one)?
     pub fn in_function(&self, g: GraphId) -> bool {
-        let root = std::iter::once(g)
-            .chain(self.model.index.ancestors(g))
-            .last()
-            .unwrap_or(g);
-        matches!(
-            self.model.graph(root).and_then(|x| x.owner.as_ref()),
-            Some(GraphOwner::Function(_))
-        )
+        self.model.index.function_of(g).is_some()
     }
 }
 

@@ -6,7 +6,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::shapes::infer::type_text;
-use crate::shapes::{analyse, scoped_values, InputSymbol, ScopedShape, ValueShape};
+use crate::shapes::{analyse, InputSymbol, ScopedShape, ValueShape};
 
 use super::info::open_or_report;
 use super::{print_json, EXIT_OK};
@@ -28,7 +28,7 @@ pub fn run(file: &Path, json: bool) -> i32 {
         Err(code) => return code,
     };
     let a = analyse(&model);
-    let scoped = scoped_values(&model);
+    let scoped = &a.scoped;
     if json {
         print_json(&ShapesOutput {
             values: &a.values,
@@ -36,7 +36,7 @@ pub fn run(file: &Path, json: bool) -> i32 {
             known_rate: a.known_rate(),
             analysis_error: a.error.as_ref().map(|e| e.raw.as_str()),
             unsupported_nodes: &a.unsupported_nodes,
-            subgraph_values: &scoped,
+            subgraph_values: scoped,
         });
         return EXIT_OK;
     }
@@ -51,7 +51,7 @@ pub fn run(file: &Path, json: bool) -> i32 {
         let origin = format!("{:?}", v.origin).to_lowercase();
         println!("{:<width$}  {:<40} {origin}", v.name, type_text(v));
     }
-    for s in &scoped {
+    for s in scoped {
         let origin = format!("{:?}", s.value.origin).to_lowercase();
         println!(
             "{}  {:<40} {origin}",

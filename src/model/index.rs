@@ -273,6 +273,15 @@ impl ModelIndex {
         out
     }
 
+    /// The local function scope `id` belongs to (its body, or a subgraph nested in it).
+    pub fn function_of(&self, id: GraphId) -> Option<usize> {
+        let root = self.ancestors(id).last().copied().unwrap_or(id);
+        match self.graphs.get(root)?.owner {
+            Some(GraphOwner::Function(f)) => Some(f),
+            _ => None,
+        }
+    }
+
     /// The graph in scope (this one or an ancestor) that defines `name`.
     pub fn resolve(&self, id: GraphId, name: &str) -> Option<GraphId> {
         std::iter::once(id)

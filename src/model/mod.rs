@@ -231,6 +231,28 @@ impl Model {
             .map(|o| o.version)
     }
 
+    /// The opset version of `domain` in force in scope `g`: a local function's own import
+    /// (the last, as the validator reads them) over the model's.
+    pub fn opset_in(&self, g: GraphId, domain: &str) -> Option<i64> {
+        fn norm(d: &str) -> &str {
+            if d == "ai.onnx" {
+                ""
+            } else {
+                d
+            }
+        }
+        let own = self.index.function_of(g).and_then(|f| {
+            self.proto
+                .functions
+                .get(f)?
+                .opset_import
+                .iter()
+                .rfind(|o| norm(&o.domain) == norm(domain))
+                .map(|o| o.version)
+        });
+        own.or_else(|| self.opset(domain))
+    }
+
     /// Main-graph op types keyed by `tract_name`: how tract's errors and timings are mapped back
     /// to ONNX nodes.
     pub fn main_node_ops(&self) -> std::collections::HashMap<String, String> {

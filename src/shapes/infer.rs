@@ -67,6 +67,9 @@ pub struct ShapeAnalysis {
     pub error: Option<TractFailure>,
     /// Nodes tract has no implementation for.
     pub unsupported_nodes: Vec<String>,
+    /// Values of subgraphs and local functions (onnx-lens's engine; tract analyses the main
+    /// graph only).
+    pub scoped: Vec<ScopedShape>,
 }
 
 impl ShapeAnalysis {
@@ -111,9 +114,12 @@ pub fn analyse_with(model: &Model, weights: Weights) -> ShapeAnalysis {
             .collect(),
         error: t.failure,
         unsupported_nodes: t.unsupported_nodes,
+        scoped: vec![],
     };
-    // Every scope, so an If's or Loop's outputs in the main graph come from its bodies.
-    let scopes = super::engine::infer_model(model, &|g| scope_opset(model, g));
+    // Every scope in one engine run: the main graph's gaps (an If's or Loop's outputs come
+    // from its bodies) and the subgraphs' values.
+    let scopes = super::engine::infer_model(model, &|g| model.opset_in(g, ""));
+    analysis.scoped = scoped_values(model, &scopes);
     let engine = scopes.into_iter().next().unwrap_or_default();
     fill_values(model, &t.values, &engine, &mut analysis);
     analysis
@@ -235,10 +241,9 @@ pub struct ScopedShape {
     pub value: ValueShape,
 }
 
-/// Shapes of every value inside subgraphs and local functions, from onnx-lens's engine, with
-/// the outer scopes' shapes flowing in (tract analyses the main graph only).
-pub fn scoped_values(model: &Model) -> Vec<ScopedShape> {
-    let scopes = super::engine::infer_model(model, &|g| scope_opset(model, g));
+/// Shapes of every value inside subgraphs and local functions, from the engine's scopes, with
+/// the outer scopes' shapes flowing in.
+fn scoped_values(model: &Model, scopes: &[super::engine::ScopeShapes<'_>]) -> Vec<ScopedShape> {
     let mut out = Vec::new();
     for (g, s) in scopes.iter().enumerate() {
         if g != MAIN_GRAPH {
@@ -282,25 +287,6 @@ pub fn scoped_values(model: &Model) -> Vec<ScopedShape> {
         }
     }
     out
-}
-
-/// The default-domain opset in force in scope `g`: a function's own import, else the model's.
-fn scope_opset(model: &Model, g: crate::model::GraphId) -> Option<i64> {
-    let root = model.index.ancestors(g).last().copied().unwrap_or(g);
-    if let Some(crate::model::GraphOwner::Function(f)) =
-        model.graph(root).and_then(|x| x.owner.clone())
-    {
-        let own = model.proto.functions.get(f).and_then(|func| {
-            func.opset_import
-                .iter()
-                .find(|o| o.domain.is_empty() || o.domain == "ai.onnx")
-                .map(|o| o.version)
-        });
-        if own.is_some() {
-            return own;
-        }
-    }
-    model.opset("")
 }
 
 /// `float[batch_size,3,224,224]`-style text.

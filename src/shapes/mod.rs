@@ -7,6 +7,6 @@ pub mod infer;
 pub use crate::tract::{InputSymbol, Weights};
 pub use axes::{report as axes_report, AxesReport, AxisEntry, AxisEvidence, AxisStatus};
 pub use infer::{
-    analyse, analyse_with, scoped_values, type_text, ScopedShape, ShapeAnalysis, ShapeOrigin,
-    ShapeSource, ValueShape,
+    analyse, analyse_with, type_text, ScopedShape, ShapeAnalysis, ShapeOrigin, ShapeSource,
+    ValueShape,
 };

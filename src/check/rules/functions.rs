@@ -87,8 +87,7 @@ fn recursion(ctx: &mut Ctx<'_>, body_of: &HashMap<usize, GraphId>) {
     }
     let mut calls: Vec<Vec<usize>> = vec![Vec::new(); n];
     for g in &model.index.graphs {
-        let root = model.index.ancestors(g.id).last().copied().unwrap_or(g.id);
-        let Some(GraphOwner::Function(caller)) = model.index.graphs[root].owner else {
+        let Some(caller) = model.index.function_of(g.id) else {
             continue;
         };
         let Some(body) = model.body(g.id) else {
