@@ -22,6 +22,35 @@ def backend_models():
     return sorted(found)
 
 
+def operator_test_models():
+    """(name, model) for every case of onnx's operator tests (onnx.backend.test.case.node),
+    each name once, in onnx's order."""
+    import contextlib
+    import io
+    import warnings
+
+    from onnx.backend.test.case.node import collect_testcases
+
+    warnings.filterwarnings("ignore")
+    with contextlib.redirect_stdout(io.StringIO()):
+        cases = collect_testcases(None)
+    seen = set()
+    for c in cases:
+        if c.name in seen or c.model is None:
+            continue
+        seen.add(c.name)
+        yield c.name, c.model
+
+
+def checker_verdict(model):
+    """onnx.checker.check_model(full_check=True) on a model or a path: (rejects, first line)."""
+    try:
+        onnx.checker.check_model(model, full_check=True)
+        return False, ""
+    except Exception as e:  # ValidationError, or InferenceError under full_check
+        return True, str(e).splitlines()[0][:300]
+
+
 def emit(obj):
     json.dump(obj, sys.stdout)
     sys.stdout.write("\n")

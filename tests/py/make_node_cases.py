@@ -5,33 +5,20 @@ validator can be held to the same verdicts on files nobody here wrote.
 usage: make_node_cases.py OUT_DIR
 Prints JSON (last line): {"models": [{"case", "path", "checker_rejects", "checker_message"}]}
 """
-import contextlib
-import io
 import json
 import os
 import sys
-import warnings
 
 import onnx
-from onnx.backend.test.case.node import collect_testcases
+
+from common import checker_verdict, operator_test_models
 
 OUT = sys.argv[1]
 os.makedirs(OUT, exist_ok=True)
-warnings.filterwarnings("ignore")
-with contextlib.redirect_stdout(io.StringIO()):
-    cases = collect_testcases(None)
 models = []
-seen = set()
-for c in cases:
-    if c.name in seen or c.model is None:
-        continue
-    seen.add(c.name)
-    path = os.path.join(OUT, c.name + ".onnx")
-    onnx.save_model(c.model, path)
-    try:
-        onnx.checker.check_model(c.model, full_check=True)
-        rejects, message = False, ""
-    except Exception as e:  # ValidationError, or InferenceError under full_check
-        rejects, message = True, str(e).splitlines()[0][:300]
-    models.append({"case": c.name, "path": path, "checker_rejects": rejects, "checker_message": message})
+for name, model in operator_test_models():
+    path = os.path.join(OUT, name + ".onnx")
+    onnx.save_model(model, path)
+    rejects, message = checker_verdict(model)
+    models.append({"case": name, "path": path, "checker_rejects": rejects, "checker_message": message})
 print(json.dumps({"models": models}))
