@@ -7,7 +7,6 @@ Prints JSON: {"cases": [{"case", "path", "code", "node", "graph", "extra",
 "extra": false when onnx.checker must reject the model too (onnx-lens reports an error); "warning" or
 "error" for checks beyond onnx.checker, which must accept the model while onnx-lens reports that severity.
 """
-import json
 import os
 import sys
 
@@ -15,7 +14,7 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-from common import checker_verdict
+from common import checker_verdict, emit
 
 OUT = sys.argv[1]
 os.makedirs(OUT, exist_ok=True)
@@ -716,6 +715,6 @@ for c in VALID:
     rejects, message = checker_verdict(path)
     valid_results.append({"case": c["case"], "path": path, "checker_rejects": rejects,
                           "checker_message": message})
-print(json.dumps({"cases": results, "valid": valid_results, "three_problems": {
+emit({"cases": results, "valid": valid_results, "three_problems": {
     "path": multi, "codes": ["unknown-op", "missing-required-attribute", "dangling-input"],
-    "nodes": ["p1_unknown", "p2_cast", "p3_dangling"]}}))
+    "nodes": ["p1_unknown", "p2_cast", "p3_dangling"]}})

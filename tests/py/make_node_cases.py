@@ -5,13 +5,12 @@ validator can be held to the same verdicts on files nobody here wrote.
 usage: make_node_cases.py OUT_DIR
 Prints JSON (last line): {"models": [{"case", "path", "checker_rejects", "checker_message"}]}
 """
-import json
 import os
 import sys
 
 import onnx
 
-from common import checker_verdict, operator_test_models
+from common import checker_verdict, emit, operator_test_models
 
 OUT = sys.argv[1]
 os.makedirs(OUT, exist_ok=True)
@@ -21,4 +20,4 @@ for name, model in operator_test_models():
     onnx.save_model(model, path)
     rejects, message = checker_verdict(model)
     models.append({"case": name, "path": path, "checker_rejects": rejects, "checker_message": message})
-print(json.dumps({"models": models}))
+emit({"models": models})

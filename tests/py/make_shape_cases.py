@@ -6,14 +6,13 @@ usage: make_shape_cases.py OUT_DIR
 Prints JSON (last line): {"cases": [{"case", "path", "error", "outputs": [{"name", "dims"}]}]}
 "dims": null when onnx does not know the rank, else a list of int (fixed), str (named) or null.
 """
-import json
 import os
 import sys
 
 import onnx
 from onnx import shape_inference
 
-from common import operator_test_models
+from common import emit, operator_test_models
 
 OUT = sys.argv[1]
 os.makedirs(OUT, exist_ok=True)
@@ -52,4 +51,4 @@ for name, model in operator_test_models():
     except Exception as e:  # noqa: BLE001 - onnx's verdict is data here
         error = str(e).splitlines()[0][:200]
     cases.append({"case": name, "path": path, "error": error, "outputs": outputs})
-print(json.dumps({"cases": cases}))
+emit({"cases": cases})
