@@ -3,18 +3,23 @@
 
 use crate::common::*;
 
+/// The error-severity diagnostics of a `check --json` report.
+fn errors_in(report: &serde_json::Value) -> Vec<&serde_json::Value> {
+    report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["severity"] == "error")
+        .collect()
+}
+
 #[test]
 fn every_backend_test_model_passes_with_zero_errors() {
     let mut warnings = 0;
     let paths = backend_model_paths();
     for path in &paths {
         let (code, report) = cli_json(&["check", "--json", path.to_str().unwrap()]);
-        let errors: Vec<_> = report["diagnostics"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|d| d["severity"] == "error")
-            .collect();
+        let errors = errors_in(&report);
         assert!(errors.is_empty(), "{}: {errors:#?}", path.display());
         assert_eq!(code, 0, "{}", path.display());
         warnings += report["warnings"].as_u64().unwrap();
@@ -27,8 +32,7 @@ fn every_backend_test_model_passes_with_zero_errors() {
 
 #[test]
 fn each_invalid_model_gets_its_code_on_its_node_and_onnx_checker_agrees() {
-    let dir = scratch("invalid_models");
-    let manifest = run_py_json("make_invalid_models.py", &[dir.to_str().unwrap()]);
+    let manifest = invalid_models();
     let cases = manifest["cases"].as_array().unwrap();
     let mut codes = std::collections::BTreeSet::new();
     for c in cases {
@@ -102,17 +106,13 @@ fn each_invalid_model_gets_its_code_on_its_node_and_onnx_checker_agrees() {
 
 #[test]
 fn three_independent_problems_give_three_errors() {
-    let dir = scratch("three_problems");
-    let manifest = run_py_json("make_invalid_models.py", &[dir.to_str().unwrap()]);
+    let manifest = invalid_models();
     let t = &manifest["three_problems"];
     let (exit, report) = cli_json(&["check", "--json", t["path"].as_str().unwrap()]);
     assert_eq!(exit, 1);
     assert_eq!(report["errors"], 3, "{report:#}");
-    let found: Vec<(String, String)> = report["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|d| d["severity"] == "error")
+    let found: Vec<(String, String)> = errors_in(&report)
+        .into_iter()
         .map(|d| {
             (
                 d["code"].as_str().unwrap().into(),
@@ -151,8 +151,7 @@ fn unreadable_file_still_prints_a_json_report_and_exits_2() {
 /// standard, a map of tensors into DictVectorizer, shapes that agree with their declarations.
 #[test]
 fn valid_models_that_exporters_write_get_no_error() {
-    let dir = scratch("valid_models");
-    let manifest = run_py_json("make_invalid_models.py", &[dir.to_str().unwrap()]);
+    let manifest = invalid_models();
     let cases = manifest["valid"].as_array().unwrap();
     let mut names = Vec::new();
     for c in cases {
@@ -163,12 +162,7 @@ fn valid_models_that_exporters_write_get_no_error() {
             c["checker_message"]
         );
         let (exit, report) = cli_json(&["check", "--json", c["path"].as_str().unwrap()]);
-        let errors: Vec<&serde_json::Value> = report["diagnostics"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|d| d["severity"] == "error")
-            .collect();
+        let errors = errors_in(&report);
         assert!(errors.is_empty(), "{name}: {errors:#?}");
         assert_eq!(exit, 0, "{name}");
         names.push(name);
@@ -205,11 +199,8 @@ fn same_verdict_as_onnx_checker_on_onnx_operator_test_models() {
     for m in models {
         let name = m["case"].as_str().unwrap();
         let (exit, report) = cli_json(&["check", "--json", m["path"].as_str().unwrap()]);
-        let errors: Vec<String> = report["diagnostics"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|d| d["severity"] == "error")
+        let errors: Vec<String> = errors_in(&report)
+            .into_iter()
             .map(|d| format!("{}: {}", d["code"], d["message"]))
             .collect();
         assert_eq!(exit, i32::from(!errors.is_empty()), "{name}: exit code");

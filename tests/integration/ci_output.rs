@@ -9,7 +9,7 @@ use crate::shapes::axes_fixtures;
 #[test]
 fn check_sarif_is_valid_and_holds_every_diagnostic() {
     let dir = scratch("sarif");
-    let manifest = run_py_json("make_invalid_models.py", &[dir.join("m").to_str().unwrap()]);
+    let manifest = invalid_models();
     let mut models: Vec<String> = vec![manifest["three_problems"]["path"]
         .as_str()
         .unwrap()
@@ -71,8 +71,7 @@ fn check_sarif_is_valid_and_holds_every_diagnostic() {
 /// `--format github` prints one workflow command per diagnostic, in report order.
 #[test]
 fn check_github_annotations_follow_the_report_line_by_line() {
-    let dir = scratch("github");
-    let manifest = run_py_json("make_invalid_models.py", &[dir.to_str().unwrap()]);
+    let manifest = invalid_models();
     let m = manifest["three_problems"]["path"].as_str().unwrap();
     let out = cli(&["check", "--format", "github", m]);
     assert_eq!(out.status.code(), Some(1));

@@ -48,6 +48,16 @@ pub fn scratch(name: &str) -> PathBuf {
     d
 }
 
+/// make_invalid_models.py's manifest (the invalid cases, the valid ones, the three-problem
+/// model), written once per test run for every test that reads it.
+pub fn invalid_models() -> &'static serde_json::Value {
+    static MANIFEST: OnceLock<serde_json::Value> = OnceLock::new();
+    MANIFEST.get_or_init(|| {
+        let dir = scratch("invalid_models");
+        run_py_json("make_invalid_models.py", &[dir.to_str().unwrap()])
+    })
+}
+
 /// What the onnx package reports for every backend test model (computed once per test run).
 pub fn backend_facts() -> &'static serde_json::Value {
     static FACTS: OnceLock<serde_json::Value> = OnceLock::new();

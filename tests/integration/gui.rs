@@ -121,8 +121,7 @@ fn clicking_a_node_shows_its_attributes() {
 
 #[test]
 fn clicking_a_diagnostic_selects_its_node() {
-    let dir = scratch("gui_diagnostics");
-    let manifest = run_py_json("make_invalid_models.py", &[dir.to_str().unwrap()]);
+    let manifest = invalid_models();
     let path = PathBuf::from(manifest["three_problems"]["path"].as_str().unwrap());
     let mut h = harness(new_app());
     drop_file(&mut h, &path);
@@ -430,7 +429,7 @@ fn regenerate_screenshots() {
 
     // 4. Diagnostics of a broken model.
     let dir = scratch("screenshot_models");
-    let manifest = run_py_json("make_invalid_models.py", &[dir.to_str().unwrap()]);
+    let manifest = invalid_models();
     let mut h = harness(new_app());
     drop_file(
         &mut h,

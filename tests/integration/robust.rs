@@ -382,8 +382,7 @@ fn fuzz_loop_finds_no_panics() {
 /// it, and shapes and run refuse it with that reason.
 #[test]
 fn an_initializer_contradicting_its_input_is_refused_before_tract() {
-    let dir = scratch("fuzz_found");
-    let manifest = run_py_json("make_invalid_models.py", &[dir.to_str().unwrap()]);
+    let manifest = invalid_models();
     let path = manifest["cases"]
         .as_array()
         .unwrap()

@@ -311,8 +311,7 @@ fn shape_engine_agrees_with_onnx_shape_inference_on_operator_test_models() {
 /// shapes flowing in (x is [2, 3] in the main graph; Neg(x) in each else branch is too).
 #[test]
 fn shapes_reach_into_subgraphs() {
-    let dir = scratch("scoped_shapes");
-    let manifest = run_py_json("make_invalid_models.py", &[dir.to_str().unwrap()]);
+    let manifest = invalid_models();
     let nested = manifest["valid"]
         .as_array()
         .unwrap()
