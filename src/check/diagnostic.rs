@@ -133,4 +133,18 @@ impl Report {
     pub fn has_errors(&self) -> bool {
         self.errors > 0
     }
+
+    /// `2 errors, 1 warning`: the verdict line the CLI and the window both print.
+    pub fn tally(&self) -> String {
+        format!(
+            "{}, {}",
+            count(self.errors, "error", "errors"),
+            count(self.warnings, "warning", "warnings")
+        )
+    }
+}
+
+/// `n thing` / `n things`.
+pub fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }

@@ -80,14 +80,7 @@ pub fn run(files: &[std::path::PathBuf], format: Format) -> i32 {
                 for d in &report.diagnostics {
                     println!("{}", d.render());
                 }
-                println!(
-                    "{}: {} error{}, {} warning{}",
-                    file.display(),
-                    report.errors,
-                    if report.errors == 1 { "" } else { "s" },
-                    report.warnings,
-                    if report.warnings == 1 { "" } else { "s" }
-                );
+                println!("{}: {}", file.display(), report.tally());
             }
         }
     }

@@ -414,14 +414,7 @@ impl LensApp {
                 ui.label(RichText::new(&doc.model.origin.name).strong());
                 let r = &doc.report;
                 let (c, text) = if r.errors > 0 {
-                    (
-                        style::ERROR,
-                        format!(
-                            "{}, {}",
-                            count(r.errors, "error", "errors"),
-                            count(r.warnings, "warning", "warnings")
-                        ),
-                    )
+                    (style::ERROR, r.tally())
                 } else if r.warnings > 0 {
                     (
                         style::WARNING,

@@ -4,6 +4,7 @@ use egui::{RichText, Ui};
 
 use super::commands::Command;
 use super::style;
+pub use crate::check::diagnostic::count;
 use crate::check::{Diagnostic, Severity};
 use crate::jobs::JobStatus;
 use crate::model::{GraphId, NodeId};
@@ -66,9 +67,4 @@ pub fn diagnostic_text(d: &Diagnostic, place: Option<&str>) -> RichText {
         None => format!("[{}] {}", d.code, d.message),
     };
     RichText::new(text).color(severity_color(d.severity))
-}
-
-/// `n thing` / `n things`.
-pub fn count(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
 }

@@ -5,6 +5,7 @@ use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 use onnx_protobuf::ValueInfoProto;
 
+use crate::check::diagnostic::count;
 use crate::check::{At, Code, Ctx};
 use crate::model::index::display_label;
 use crate::model::types::ValueType;
@@ -270,7 +271,7 @@ fn subgraph_inputs(
             at,
             format!(
                 "subgraph {path} declares {} but {} provides {provided}",
-                count_of(declared, "input"),
+                count(declared, "input", "inputs"),
                 owner.op_type
             ),
         );
@@ -305,10 +306,6 @@ fn subgraph_inputs(
             );
         }
     }
-}
-
-fn count_of(n: usize, what: &str) -> String {
-    format!("{n} {what}{}", if n == 1 { "" } else { "s" })
 }
 
 /// What a declared value must carry.

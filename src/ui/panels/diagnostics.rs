@@ -5,15 +5,11 @@ use egui::{ScrollArea, Ui};
 
 use crate::document::Document;
 use crate::ui::commands::Command;
-use crate::ui::widgets::{count, diagnostic_text};
+use crate::ui::widgets::diagnostic_text;
 
 pub fn show(ui: &mut Ui, doc: &Document, out: &mut Vec<Command>) {
     let r = &doc.report;
-    ui.label(format!(
-        "{}, {}",
-        count(r.errors, "error", "errors"),
-        count(r.warnings, "warning", "warnings")
-    ));
+    ui.label(r.tally());
     ScrollArea::vertical()
         .id_salt("diagnostics")
         .show(ui, |ui| {
