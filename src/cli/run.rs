@@ -108,6 +108,10 @@ struct RunReport {
     optimizer_mismatch: Option<crate::run::OptimizerMismatch>,
     /// The first node whose output holds NaN or an infinity, when an output does; else null.
     first_nonfinite: Option<crate::tract::NonFinite>,
+    /// Nodes rewritten into ops tract runs right before the run (`tract::lower`).
+    ran_as: Vec<crate::tract::Rewrite>,
+    /// Outputs whose shape contradicts the model's declared output type.
+    shape_mismatches: Vec<crate::run::ShapeMismatch>,
     threads: usize,
     /// The 20 slowest nodes of one profiled run.
     node_times_ms: Vec<NodeTime>,
@@ -229,6 +233,8 @@ pub fn run(args: &RunArgs) -> i32 {
         plan_note_line: outcome.plan_note_line(),
         optimizer_mismatch: outcome.optimizer_mismatch.clone(),
         first_nonfinite: outcome.first_nonfinite.clone(),
+        ran_as: outcome.rewrites.clone(),
+        shape_mismatches: outcome.shape_mismatches.clone(),
         threads: outcome.threads,
         node_times_ms: outcome.node_times.iter().take(20).cloned().collect(),
         saved,
@@ -277,6 +283,12 @@ fn render(file: &Path, inputs: &[Tensor], req: &RunRequest, r: &RunReport) -> St
     }
     if let Some(n) = &r.first_nonfinite {
         let _ = writeln!(s, "  WARNING: {}", n.message());
+    }
+    for m in &r.shape_mismatches {
+        let _ = writeln!(s, "  WARNING: {}", m.message());
+    }
+    for w in &r.ran_as {
+        let _ = writeln!(s, "  ran as: {} ({}) → {}; {}", w.node, w.op, w.into, w.why);
     }
     let _ = writeln!(s, "inputs");
     for t in inputs {

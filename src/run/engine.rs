@@ -12,8 +12,8 @@ use super::inputs::{
 use crate::jobs::Progress;
 use crate::model::{Model, Tensor, MAIN_GRAPH};
 use crate::tract::{
-    bind_input_symbols, fix_input_dims, tract_proto, ConvertError, NonFinite, Plan, PlanError,
-    PlanOptions, TractFailure,
+    bind_input_symbols, fix_input_dims, lower, tract_proto, ConvertError, NonFinite, Plan,
+    PlanError, PlanOptions, Rewrite, TractFailure,
 };
 
 /// What to run and how.
@@ -90,6 +90,50 @@ pub struct RunOutcome {
     pub optimizer_mismatch: Option<OptimizerMismatch>,
     /// When an output holds NaN or an infinity: the first node whose output does.
     pub first_nonfinite: Option<NonFinite>,
+    /// Nodes rewritten before tract saw them (`tract::lower`): what the model ran as.
+    pub rewrites: Vec<Rewrite>,
+    /// Outputs whose shape contradicts the model's declared output type.
+    pub shape_mismatches: Vec<ShapeMismatch>,
+}
+
+/// An output that came out in another shape than the model declares for it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ShapeMismatch {
+    pub output: String,
+    /// As declared (`[?, 1]`).
+    pub declared: String,
+    pub got: Vec<u64>,
+}
+
+impl ShapeMismatch {
+    pub fn message(&self) -> String {
+        format!(
+            "output `{}` came out {:?}, the model declares {}",
+            self.output, self.got, self.declared
+        )
+    }
+}
+
+/// Outputs whose rank or fixed dims differ from the declared type (symbols match anything:
+/// which value they take is the run's business).
+fn shape_mismatches(model: &Model, outputs: &[Tensor]) -> Vec<ShapeMismatch> {
+    use crate::model::types::{format_dims, Dim};
+    outputs
+        .iter()
+        .filter_map(|t| {
+            let declared = model.declared_type(MAIN_GRAPH, &t.name)?.shape()?;
+            let fits = declared.len() == t.dims.len()
+                && declared.iter().zip(&t.dims).all(|(d, &v)| match d {
+                    Dim::Value(x) => *x < 0 || *x as u64 == v,
+                    _ => true,
+                });
+            (!fits).then(|| ShapeMismatch {
+                output: t.name.clone(),
+                declared: format_dims(Some(declared)),
+                got: t.dims.clone(),
+            })
+        })
+        .collect()
 }
 
 /// The first output where tract's optimised plan gave other numbers than its plain plan.
@@ -156,7 +200,7 @@ impl RunOutcome {
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum RunError {
     /// Ops tract has no implementation for, or cannot type here, as (op, node).
-    #[error("unsupported: {}{}", .nodes.iter().map(|(op, node)| format!("{op} at {node}")).collect::<Vec<_>>().join(", "), .detail.as_ref().map(|d| format!(" (tract: {})", d.cause)).unwrap_or_default())]
+    #[error("unsupported: {}{}", .nodes.iter().map(|(op, node)| format!("{op} at {node}")).collect::<Vec<_>>().join(", "), .detail.as_ref().map(unsupported_detail).unwrap_or_default())]
     Unsupported {
         nodes: Vec<(String, String)>,
         detail: Option<TractFailure>,
@@ -172,6 +216,14 @@ pub enum RunError {
     Job(String),
     #[error("cancelled")]
     Cancelled,
+}
+
+/// Why tract cannot run it: tract's own words, or our refusal (which names tract itself).
+fn unsupported_detail(d: &TractFailure) -> String {
+    match d.kind {
+        crate::tract::FailureKind::Refused => format!(" ({})", d.cause),
+        _ => format!(" (tract: {})", d.cause),
+    }
 }
 
 impl From<TractFailure> for RunError {
@@ -245,6 +297,20 @@ fn run_inner(model: &Model, req: &RunRequest, progress: &Progress) -> Result<Run
 
     progress.set(0.05, "parsing for tract");
     let (mut proto, dir) = tract_proto(model)?;
+    let lowering = lower(&mut proto);
+    if let Some(first) = lowering.refused.first() {
+        return Err(RunError::Unsupported {
+            nodes: lowering
+                .refused
+                .iter()
+                .map(|r| (r.op.clone(), r.node.clone()))
+                .collect(),
+            detail: Some(TractFailure::refused(
+                Some(first.node.clone()),
+                first.why.clone(),
+            )),
+        });
+    }
     let symbols = bind_input_symbols(&mut proto);
     let values = resolve_symbols(&specs, &symbols, &given, &req.dims)?;
     fix_input_dims(&mut proto, &symbols, &values);
@@ -362,7 +428,6 @@ fn run_inner(model: &Model, req: &RunRequest, progress: &Progress) -> Result<Run
     Ok(RunOutcome {
         inputs,
         symbol_values,
-        outputs,
         latency_ms,
         node_times,
         optimized: plan.optimized,
@@ -370,5 +435,8 @@ fn run_inner(model: &Model, req: &RunRequest, progress: &Progress) -> Result<Run
         optimizer_mismatch: mismatch,
         first_nonfinite,
         threads: plan.threads,
+        rewrites: lowering.rewrites,
+        shape_mismatches: shape_mismatches(model, &outputs),
+        outputs,
     })
 }

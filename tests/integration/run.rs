@@ -439,3 +439,134 @@ fn expect_compares_an_output_with_a_saved_reference() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("has no output 'logits'"));
 }
+
+/// The ai.onnx.ml models converters write (skl2onnx output committed under tests/models/sklearn)
+/// and the attribute variants of the ops onnx-lens rewrites for tract (make_ml_variants.py), each
+/// run with onnx-lens and onnxruntime on the same rows: every output equal (within 1e-4 of its
+/// scale, labels exactly), or the exact "unsupported" list below — never a wrong answer.
+#[test]
+fn ml_models_match_onnxruntime() {
+    let committed = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/models/sklearn");
+    let variants = scratch("ml_variants");
+    run_py("make_ml_variants.py", &[variants.to_str().unwrap()]);
+    let mut models: Vec<std::path::PathBuf> = [committed, variants]
+        .iter()
+        .flat_map(|dir| std::fs::read_dir(dir).unwrap())
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "onnx"))
+        .collect();
+    models.sort_by_key(|p| p.file_stem().unwrap().to_os_string());
+    let (mut passed, mut rewritten, mut unsupported) = (vec![], vec![], vec![]);
+    for path in &models {
+        let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+        let x = path.with_extension("X.npy");
+        let refs = run_py_json(
+            "ort_outputs.py",
+            &[
+                path.to_str().unwrap(),
+                x.to_str().unwrap(),
+                scratch(&format!("ml_ort_{name}")).to_str().unwrap(),
+            ],
+        );
+        let model = load_path(path).unwrap();
+        let mut req = RunRequest {
+            runs: 0,
+            profile: false,
+            ..RunRequest::default()
+        };
+        req.inputs
+            .insert(refs["input"].as_str().unwrap().into(), InputSource::File(x));
+        match run::run(&model, &req, &Progress::detached()) {
+            Ok(outcome) => {
+                let expected: Vec<_> = refs["outputs"]
+                    .as_object()
+                    .unwrap()
+                    .iter()
+                    .map(|(out, p)| {
+                        let mut t = run::load_tensor_file(Path::new(p.as_str().unwrap())).unwrap();
+                        t.name = out.clone();
+                        t
+                    })
+                    .collect();
+                let tolerance = Tolerance {
+                    rtol: 1e-4,
+                    atol: 1e-6,
+                };
+                let c = compare(&outcome.outputs, &expected, tolerance);
+                assert!(c.passed, "{name}: {c:?}");
+                assert!(outcome.shape_mismatches.is_empty(), "{name}");
+                if !outcome.rewrites.is_empty() {
+                    rewritten.push(name.clone());
+                }
+                passed.push(name);
+            }
+            Err(e @ RunError::Unsupported { .. }) => {
+                assert!(e.node().is_some(), "{name}: {e}");
+                let RunError::Unsupported { nodes, .. } = &e else {
+                    unreachable!()
+                };
+                println!("  {name}: {e}");
+                unsupported.push((name, nodes[0].0.clone()));
+            }
+            Err(e) => panic!("{name}: {e}"),
+        }
+    }
+    println!(
+        "{} of {} ml models match onnxruntime ({} through a rewrite); unsupported: {unsupported:?}",
+        passed.len(),
+        models.len(),
+        rewritten.len()
+    );
+    let names = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    assert_eq!(
+        unsupported,
+        [
+            ("binary_trees_probit_mixed", "TreeEnsembleClassifier"),
+            ("binary_trees_probit_mixed_base", "TreeEnsembleClassifier"),
+            ("binary_trees_probit_positive", "TreeEnsembleClassifier"),
+            (
+                "binary_trees_probit_positive_base",
+                "TreeEnsembleClassifier"
+            ),
+            ("random_forest_zipmap", "ZipMap"),
+            ("regressor_max_1target", "TreeEnsembleRegressor"),
+            ("regressor_max_2target_base", "TreeEnsembleRegressor"),
+            ("svc_rbf_3class", "SVMClassifier"),
+            ("svr_rbf", "SVMRegressor"),
+        ]
+        .map(|(m, op)| (m.to_string(), op.to_string()))
+    );
+    assert_eq!(
+        rewritten,
+        names(&[
+            "array_feature_extractor_1",
+            "array_feature_extractor_2",
+            "binary_trees_logistic_mixed",
+            "binary_trees_logistic_mixed_base",
+            "binary_trees_logistic_positive",
+            "binary_trees_logistic_positive_base",
+            "binary_trees_none_mixed",
+            "binary_trees_none_mixed_base",
+            "binary_trees_none_positive",
+            "binary_trees_none_positive_base",
+            "decision_tree_binary",
+            "decision_tree_regressor",
+            "gaussian_nb_3class",
+            "gradient_boosting_binary",
+            "knn_3class",
+            "linear_svc_binary",
+            "random_forest_binary",
+            "random_forest_regressor",
+            "regressor_average_1target",
+            "regressor_average_2target_base",
+            "regressor_sum_1target",
+            "regressor_sum_2target_base",
+            "scaler_broadcast",
+            "scaler_double",
+            "scaler_float",
+            "scaler_int64",
+            "scaler_logistic_pipeline",
+        ])
+    );
+    assert_eq!(passed.len() + unsupported.len(), models.len());
+}

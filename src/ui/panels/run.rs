@@ -244,6 +244,34 @@ fn results(ui: &mut Ui, r: &RunView, doc: &Document, out: &mut Vec<Command>) {
             RichText::new(format!("⚠ {}", m.message())).strong(),
         );
     }
+    for m in &o.shape_mismatches {
+        ui.colored_label(
+            style::ERROR,
+            RichText::new(format!("⚠ {}", m.message())).strong(),
+        );
+    }
+    if !o.rewrites.is_empty() {
+        ui.collapsing(
+            format!("ran as: {} node(s) rewritten for tract", o.rewrites.len()),
+            |ui| {
+                for w in &o.rewrites {
+                    ui.horizontal_wrapped(|ui| {
+                        match doc.node_by_name(&w.node) {
+                            Some(node) if ui.link(&w.node).clicked() => {
+                                out.push(Command::FocusNode(MAIN_GRAPH, node));
+                            }
+                            Some(_) => {}
+                            None => {
+                                ui.label(&w.node);
+                            }
+                        }
+                        ui.label(format!("({}) → {}", w.op, w.into));
+                    });
+                    ui.label(RichText::new(w.why).small().weak());
+                }
+            },
+        );
+    }
     if let Some(n) = &o.first_nonfinite {
         ui.colored_label(style::ERROR, RichText::new(n.message()).strong());
         if let Some(node) = doc.node_by_name(&n.node) {

@@ -1,0 +1,545 @@
+//! Rewrites in front of tract, one small rule per op: an ai.onnx.ml op tract lacks, or
+//! implements with other results than onnxruntime for some attributes, becomes standard ops
+//! (or the form of the op tract gets right) with onnxruntime's semantics. Each rule is tested
+//! against onnxruntime on real converter output (tests/models/sklearn, made by skl2onnx) and on
+//! every attribute variant it accepts; a variant it does not handle is refused, naming the
+//! node, rather than run wrong.
+
+use tract_onnx::pb;
+
+/// One node rewritten before tract saw it: what the run "ran as".
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Rewrite {
+    pub node: String,
+    pub op: String,
+    /// What it became, e.g. "TreeEnsembleClassifier (scores) + Add + Sigmoid + Greater + Where".
+    pub into: String,
+    /// Why: what tract does with the original.
+    pub why: &'static str,
+}
+
+/// A node tract would run wrong and no rule here handles in this configuration.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Refusal {
+    pub node: String,
+    pub op: String,
+    pub why: String,
+}
+
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Lowering {
+    pub rewrites: Vec<Rewrite>,
+    pub refused: Vec<Refusal>,
+}
+
+const ML: &str = "ai.onnx.ml";
+
+/// The default-domain opset the emitted ops need (Slice with inputs, negative Gather axes).
+const MIN_DEFAULT_OPSET: i64 = 11;
+
+/// Applies every rule to the main graph of tract's proto.
+pub fn lower(proto: &mut pb::ModelProto) -> Lowering {
+    let mut out = Lowering::default();
+    let default_opset = proto
+        .opset_import
+        .iter()
+        .find(|o| o.domain.is_empty() || o.domain == "ai.onnx")
+        .map(|o| o.version);
+    if default_opset.is_some_and(|v| v < MIN_DEFAULT_OPSET) {
+        return out;
+    }
+    let Some(graph) = proto.graph.as_mut() else {
+        return out;
+    };
+    let mut builder = Builder::default();
+    let mut nodes = Vec::with_capacity(graph.node.len());
+    for node in std::mem::take(&mut graph.node) {
+        let before = builder.nodes.len();
+        let result = if node.domain != ML {
+            Ok(None)
+        } else {
+            match node.op_type.as_str() {
+                "TreeEnsembleClassifier" => binary_tree_classifier(&node, &mut builder),
+                "TreeEnsembleRegressor" => tree_regressor(&node, &mut builder),
+                "Scaler" => scaler(&node, &mut builder),
+                "ArrayFeatureExtractor" => array_feature_extractor(&node, &mut builder),
+                _ => Ok(None),
+            }
+        };
+        match result {
+            Ok(Some((into, why))) => {
+                out.rewrites.push(Rewrite {
+                    node: name_of(&node).to_string(),
+                    op: node.op_type.clone(),
+                    into,
+                    why,
+                });
+                nodes.append(&mut builder.nodes.split_off(before));
+            }
+            Ok(None) => nodes.push(node),
+            Err(why) => {
+                builder.nodes.truncate(before);
+                out.refused.push(Refusal {
+                    node: name_of(&node).to_string(),
+                    op: node.op_type.clone(),
+                    why,
+                });
+                nodes.push(node);
+            }
+        }
+    }
+    graph.node = nodes;
+    graph.initializer.append(&mut builder.constants);
+    if !out.rewrites.is_empty() && !proto.opset_import.iter().any(|o| o.domain.is_empty()) {
+        // The standard ops the rules emit need the default domain imported.
+        proto.opset_import.push(pb::OperatorSetIdProto {
+            domain: String::new(),
+            version: 17,
+        });
+    }
+    out
+}
+
+/// A rule's result: `None` leaves the node to tract; `Some((into, why))` replaced it.
+type RuleResult = Result<Option<(String, &'static str)>, String>;
+
+fn name_of(node: &pb::NodeProto) -> &str {
+    if node.name.is_empty() {
+        node.output.first().map(String::as_str).unwrap_or("")
+    } else {
+        &node.name
+    }
+}
+
+fn attr<'a>(node: &'a pb::NodeProto, name: &str) -> Option<&'a pb::AttributeProto> {
+    node.attribute.iter().find(|a| a.name == name)
+}
+
+fn ints(node: &pb::NodeProto, name: &str) -> Vec<i64> {
+    attr(node, name).map(|a| a.ints.clone()).unwrap_or_default()
+}
+
+fn floats(node: &pb::NodeProto, name: &str) -> Vec<f32> {
+    attr(node, name)
+        .map(|a| a.floats.clone())
+        .unwrap_or_default()
+}
+
+fn string(node: &pb::NodeProto, name: &str) -> Option<String> {
+    attr(node, name).map(|a| String::from_utf8_lossy(&a.s).into_owned())
+}
+
+fn has_tensor_variant(node: &pb::NodeProto) -> Option<&str> {
+    node.attribute
+        .iter()
+        .find(|a| a.name.ends_with("_as_tensor"))
+        .map(|a| a.name.as_str())
+}
+
+/// Nodes and constants a rule emits, named after the node they replace so tract's failures and
+/// the profile still point at it.
+#[derive(Default)]
+struct Builder {
+    nodes: Vec<pb::NodeProto>,
+    constants: Vec<pb::TensorProto>,
+}
+
+mod attr_type {
+    pub const INT: i32 = 2;
+    pub const FLOATS: i32 = 6;
+    pub const INTS: i32 = 7;
+}
+
+const FLOAT: i32 = 1;
+const INT64: i32 = 7;
+
+impl Builder {
+    fn node(
+        &mut self,
+        op: &str,
+        domain: &str,
+        name: String,
+        inputs: &[&str],
+        outputs: &[&str],
+        attribute: Vec<pb::AttributeProto>,
+    ) {
+        self.nodes.push(pb::NodeProto {
+            name,
+            op_type: op.to_string(),
+            domain: domain.to_string(),
+            input: inputs.iter().map(|s| s.to_string()).collect(),
+            output: outputs.iter().map(|s| s.to_string()).collect(),
+            attribute,
+            ..Default::default()
+        });
+    }
+
+    fn floats(&mut self, name: String, dims: &[i64], values: Vec<f32>) -> String {
+        self.constants.push(pb::TensorProto {
+            name: name.clone(),
+            dims: dims.to_vec(),
+            data_type: FLOAT,
+            float_data: values,
+            ..Default::default()
+        });
+        name
+    }
+
+    fn int64s(&mut self, name: String, dims: &[i64], values: Vec<i64>) -> String {
+        self.constants.push(pb::TensorProto {
+            name: name.clone(),
+            dims: dims.to_vec(),
+            data_type: INT64,
+            int64_data: values,
+            ..Default::default()
+        });
+        name
+    }
+}
+
+fn ints_attr(name: &str, v: Vec<i64>) -> pb::AttributeProto {
+    pb::AttributeProto {
+        name: name.into(),
+        r#type: attr_type::INTS,
+        ints: v,
+        ..Default::default()
+    }
+}
+
+fn floats_attr(name: &str, v: Vec<f32>) -> pb::AttributeProto {
+    pb::AttributeProto {
+        name: name.into(),
+        r#type: attr_type::FLOATS,
+        floats: v,
+        ..Default::default()
+    }
+}
+
+fn int_attr(name: &str, v: i64) -> pb::AttributeProto {
+    pb::AttributeProto {
+        name: name.into(),
+        r#type: attr_type::INT,
+        i: v,
+        ..Default::default()
+    }
+}
+
+/// `[N, C] → [N, len]`: columns `start..start + len` of a score matrix.
+fn columns(b: &mut Builder, base: &str, input: &str, start: i64, len: i64) -> String {
+    let starts = b.int64s(format!("{base}/lens_starts"), &[1], vec![start]);
+    let ends = b.int64s(format!("{base}/lens_ends"), &[1], vec![start + len]);
+    let axes = b.int64s(format!("{base}/lens_axes"), &[1], vec![1]);
+    let out = format!("{base}/lens_columns");
+    b.node(
+        "Slice",
+        "",
+        out.clone(),
+        &[input, &starts, &ends, &axes],
+        &[&out],
+        vec![],
+    );
+    out
+}
+
+/// A TreeEnsembleClassifier emitting only its score matrix, with `labels` dummy classes (three
+/// or more, so tract applies no binary layout of its own), no base values and no transform:
+/// the trees' summed leaf weights per class id.
+fn raw_tree_scores(
+    b: &mut Builder,
+    node: &pb::NodeProto,
+    base: &str,
+    weight_prefix: &str,
+    classes: i64,
+) -> String {
+    let mut attribute: Vec<pb::AttributeProto> = node
+        .attribute
+        .iter()
+        .filter(|a| a.name.starts_with("nodes_"))
+        .cloned()
+        .collect();
+    // tract wants the votes ordered by tree (converters may list them per target).
+    let field = |f: &str| ints(node, &format!("{weight_prefix}_{f}"));
+    let (trees, leaves, ids) = (field("treeids"), field("nodeids"), field("ids"));
+    let weights = floats(node, &format!("{weight_prefix}_weights"));
+    let mut order: Vec<usize> = (0..trees
+        .len()
+        .min(leaves.len())
+        .min(ids.len())
+        .min(weights.len()))
+        .collect();
+    order.sort_by_key(|&i| (trees[i], leaves[i]));
+    let pick = |v: &[i64]| order.iter().map(|&i| v[i]).collect::<Vec<_>>();
+    attribute.push(ints_attr("class_treeids", pick(&trees)));
+    attribute.push(ints_attr("class_nodeids", pick(&leaves)));
+    attribute.push(ints_attr("class_ids", pick(&ids)));
+    attribute.push(floats_attr(
+        "class_weights",
+        order.iter().map(|&i| weights[i]).collect(),
+    ));
+    attribute.push(ints_attr(
+        "classlabels_int64s",
+        (0..classes.max(3)).collect(),
+    ));
+    let (labels, scores) = (format!("{base}/lens_labels"), format!("{base}/lens_scores"));
+    b.node(
+        "TreeEnsembleClassifier",
+        ML,
+        base.to_string(),
+        &[&node.input[0]],
+        &[&labels, &scores],
+        attribute,
+    );
+    scores
+}
+
+const TRACT_BINARY: &str = "tract labels a one-column binary classifier with its first class";
+
+/// A binary TreeEnsembleClassifier whose leaves vote for one class column only (skl2onnx's
+/// binary trees and forests, gradient boosting): onnxruntime reads that column as the positive
+/// class's score `s` and labels by `s > 0.5` (all weights positive) or `s > 0`, while tract takes
+/// the argmax of the single column (always the first label) and refuses base values.
+fn binary_tree_classifier(node: &pb::NodeProto, b: &mut Builder) -> RuleResult {
+    let labels = ints(node, "classlabels_int64s");
+    let class_ids = ints(node, "class_ids");
+    let single_column = class_ids.windows(2).all(|w| w[0] == w[1]);
+    let string_labels = attr(node, "classlabels_strings").is_some_and(|a| a.strings.len() == 2);
+    if !single_column || !(labels.len() == 2 || string_labels) || class_ids.is_empty() {
+        return Ok(None);
+    }
+    if string_labels {
+        return Err(format!("{TRACT_BINARY}; no rewrite for string labels"));
+    }
+    if let Some(a) = has_tensor_variant(node) {
+        return Err(format!("{TRACT_BINARY}; no rewrite for `{a}`"));
+    }
+    let base_values = floats(node, "base_values");
+    if base_values.len() > 1 {
+        return Err(format!(
+            "{TRACT_BINARY}; no rewrite for {} base values",
+            base_values.len()
+        ));
+    }
+    let transform = string(node, "post_transform").unwrap_or_else(|| "NONE".into());
+    let logistic = match transform.as_str() {
+        "NONE" => false,
+        "LOGISTIC" => true,
+        other => {
+            return Err(format!(
+                "{TRACT_BINARY}; no rewrite for post_transform {other}"
+            ))
+        }
+    };
+    let all_positive = floats(node, "class_weights").iter().all(|w| *w >= 0.0);
+    let base = name_of(node).to_string();
+    let scores = raw_tree_scores(b, node, &base, "class", 3);
+    let mut s = columns(b, &base, &scores, 0, 1);
+    let mut into = vec!["TreeEnsembleClassifier (scores)", "Slice"];
+    if let Some(&v) = base_values.first() {
+        let c = b.floats(format!("{base}/lens_base"), &[1], vec![v]);
+        let out = format!("{base}/lens_score");
+        b.node("Add", "", out.clone(), &[&s, &c], &[&out], vec![]);
+        s = out;
+        into.push("Add");
+    }
+    // onnxruntime's probabilities: [σ(−s), σ(s)] with LOGISTIC, else [1 − s, s] for positive
+    // votes and [−s, s] otherwise; its label threshold on the raw score: 0.5 for positive votes.
+    let negative = format!("{base}/lens_negative");
+    let (positive, other) = if logistic {
+        b.node("Neg", "", negative.clone(), &[&s], &[&negative], vec![]);
+        let (p, q) = (format!("{base}/lens_p1"), format!("{base}/lens_p0"));
+        b.node("Sigmoid", "", p.clone(), &[&s], &[&p], vec![]);
+        b.node("Sigmoid", "", q.clone(), &[&negative], &[&q], vec![]);
+        into.extend(["Neg", "Sigmoid ×2"]);
+        (p, q)
+    } else if all_positive {
+        let one = b.floats(format!("{base}/lens_one"), &[1], vec![1.0]);
+        b.node(
+            "Sub",
+            "",
+            negative.clone(),
+            &[&one, &s],
+            &[&negative],
+            vec![],
+        );
+        into.push("Sub");
+        (s.clone(), negative)
+    } else {
+        b.node("Neg", "", negative.clone(), &[&s], &[&negative], vec![]);
+        into.push("Neg");
+        (s.clone(), negative)
+    };
+    let threshold = if all_positive { 0.5 } else { 0.0 };
+    b.node(
+        "Concat",
+        "",
+        format!("{base}/lens_probabilities"),
+        &[&other, &positive],
+        &[&node.output[1]],
+        vec![int_attr("axis", 1)],
+    );
+    // Labels: labels[1] where s > threshold, else labels[0].
+    let t = b.floats(format!("{base}/lens_threshold"), &[1], vec![threshold]);
+    let above = format!("{base}/lens_above");
+    b.node("Greater", "", above.clone(), &[&s, &t], &[&above], vec![]);
+    let flat = b.int64s(format!("{base}/lens_flat"), &[1], vec![-1]);
+    let above_flat = format!("{base}/lens_above_flat");
+    b.node(
+        "Reshape",
+        "",
+        above_flat.clone(),
+        &[&above, &flat],
+        &[&above_flat],
+        vec![],
+    );
+    let yes = b.int64s(format!("{base}/lens_label1"), &[], vec![labels[1]]);
+    let no = b.int64s(format!("{base}/lens_label0"), &[], vec![labels[0]]);
+    b.node(
+        "Where",
+        "",
+        format!("{base}/lens_label"),
+        &[&above_flat, &yes, &no],
+        &[&node.output[0]],
+        vec![],
+    );
+    into.extend(["Concat", "Greater", "Reshape", "Where"]);
+    Ok(Some((into.join(" + "), TRACT_BINARY)))
+}
+
+const TRACT_REGRESSOR: &str = "tract has no TreeEnsembleRegressor";
+
+/// TreeEnsembleRegressor, which tract lacks: the same trees as a classifier's score matrix (a
+/// sum of leaf weights per target), averaged and offset by the base values.
+fn tree_regressor(node: &pb::NodeProto, b: &mut Builder) -> RuleResult {
+    if let Some(a) = has_tensor_variant(node) {
+        return Err(format!("{TRACT_REGRESSOR}; no rewrite for `{a}`"));
+    }
+    let transform = string(node, "post_transform").unwrap_or_else(|| "NONE".into());
+    if transform != "NONE" {
+        return Err(format!(
+            "{TRACT_REGRESSOR}; no rewrite for post_transform {transform}"
+        ));
+    }
+    let aggregate = string(node, "aggregate_function").unwrap_or_else(|| "SUM".into());
+    if aggregate != "SUM" && aggregate != "AVERAGE" {
+        return Err(format!(
+            "{TRACT_REGRESSOR}; no rewrite for aggregate_function {aggregate}"
+        ));
+    }
+    let targets = attr(node, "n_targets").map_or(1, |a| a.i).max(1);
+    let base = name_of(node).to_string();
+    let scores = raw_tree_scores(b, node, &base, "target", targets);
+    let mut y = columns(b, &base, &scores, 0, targets);
+    if aggregate == "AVERAGE" {
+        let mut trees = ints(node, "nodes_treeids");
+        trees.sort_unstable();
+        trees.dedup();
+        let n = b.floats(
+            format!("{base}/lens_trees"),
+            &[1],
+            vec![trees.len().max(1) as f32],
+        );
+        let out = format!("{base}/lens_average");
+        b.node("Div", "", out.clone(), &[&y, &n], &[&out], vec![]);
+        y = out;
+    }
+    let base_values = floats(node, "base_values");
+    let out = &node.output[0];
+    if base_values.is_empty() {
+        b.node(
+            "Identity",
+            "",
+            format!("{base}/lens_out"),
+            &[&y],
+            &[out],
+            vec![],
+        );
+    } else {
+        let len = base_values.len() as i64;
+        let c = b.floats(format!("{base}/lens_base"), &[len], base_values);
+        b.node(
+            "Add",
+            "",
+            format!("{base}/lens_out"),
+            &[&y, &c],
+            &[out],
+            vec![],
+        );
+    }
+    Ok(Some((
+        format!(
+            "TreeEnsembleClassifier (scores) + Slice{}{}",
+            if aggregate == "AVERAGE" { " + Div" } else { "" },
+            if floats(node, "base_values").is_empty() {
+                ""
+            } else {
+                " + Add"
+            }
+        ),
+        TRACT_REGRESSOR,
+    )))
+}
+
+/// Scaler, which tract lacks: `(X − offset) · scale` in float.
+fn scaler(node: &pb::NodeProto, b: &mut Builder) -> RuleResult {
+    let base = name_of(node).to_string();
+    let offset = floats(node, "offset");
+    let scale = floats(node, "scale");
+    let x = format!("{base}/lens_float");
+    b.node(
+        "Cast",
+        "",
+        x.clone(),
+        &[&node.input[0]],
+        &[&x],
+        vec![int_attr("to", FLOAT as i64)],
+    );
+    let mut y = x;
+    if !offset.is_empty() {
+        let len = offset.len() as i64;
+        let c = b.floats(format!("{base}/lens_offset"), &[len], offset);
+        let out = format!("{base}/lens_centered");
+        b.node("Sub", "", out.clone(), &[&y, &c], &[&out], vec![]);
+        y = out;
+    }
+    let len = scale.len().max(1) as i64;
+    let values = if scale.is_empty() { vec![1.0] } else { scale };
+    let c = b.floats(format!("{base}/lens_scale"), &[len], values);
+    b.node(
+        "Mul",
+        "",
+        format!("{base}/lens_scaled"),
+        &[&y, &c],
+        &[&node.output[0]],
+        vec![],
+    );
+    Ok(Some(("Cast + Sub + Mul".into(), "tract has no Scaler")))
+}
+
+/// ArrayFeatureExtractor: tract drops the last axis when one column is picked ([N] where
+/// onnxruntime, and the spec, give [N, 1]); a Gather along the last axis keeps it. Only for
+/// 1-D index tensors (what converters write) on inputs of rank 2 or more.
+fn array_feature_extractor(node: &pb::NodeProto, b: &mut Builder) -> RuleResult {
+    let base = name_of(node).to_string();
+    let flat = b.int64s(format!("{base}/lens_flat"), &[1], vec![-1]);
+    let indices = format!("{base}/lens_indices");
+    b.node(
+        "Reshape",
+        "",
+        indices.clone(),
+        &[&node.input[1], &flat],
+        &[&indices],
+        vec![],
+    );
+    b.node(
+        "Gather",
+        "",
+        format!("{base}/lens_gather"),
+        &[&node.input[0], &indices],
+        &[&node.output[0]],
+        vec![int_attr("axis", -1)],
+    );
+    Ok(Some((
+        "Reshape + Gather(axis −1)".into(),
+        "tract drops the picked axis when one column is extracted",
+    )))
+}

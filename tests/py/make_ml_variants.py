@@ -1,0 +1,100 @@
+"""Attribute variants of the ai.onnx.ml ops onnx-lens rewrites for tract (src/tract/lower.rs),
+built with onnx.helper: every post_transform / weight-sign / base-values combination of a
+one-column binary TreeEnsembleClassifier, TreeEnsembleRegressor with SUM and AVERAGE, several
+targets and base values, Scaler on doubles and ints, ArrayFeatureExtractor picking one and two
+columns. onnxruntime is the judge of what each should output (tests/py/ort_outputs.py).
+
+usage: make_ml_variants.py OUT_DIR
+Writes OUT_DIR/<name>.onnx and OUT_DIR/<name>.X.npy; prints JSON {"models": [names]}.
+"""
+import os
+import sys
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper
+
+from common import emit
+
+OUT = sys.argv[1]
+os.makedirs(OUT, exist_ok=True)
+rng = np.random.default_rng(0)
+X = rng.standard_normal((10, 3)).astype(np.float32)
+
+# Two trees of depth 1 on features 0 and 2; leaves 1 and 2 of each. The positive weights put
+# some scores in (0, 0.5], where onnxruntime's two labelling thresholds disagree.
+TREES = dict(
+    nodes_treeids=[0, 0, 0, 1, 1, 1],
+    nodes_nodeids=[0, 1, 2, 0, 1, 2],
+    nodes_featureids=[0, 0, 0, 2, 0, 0],
+    nodes_values=[0.1, 0, 0, -0.3, 0, 0],
+    nodes_modes=["BRANCH_LEQ", "LEAF", "LEAF", "BRANCH_LEQ", "LEAF", "LEAF"],
+    nodes_truenodeids=[1, 0, 0, 1, 0, 0],
+    nodes_falsenodeids=[2, 0, 0, 2, 0, 0],
+)
+LEAVES = dict(treeids=[0, 0, 1, 1], nodeids=[1, 2, 1, 2])
+
+
+def save(name, node, x, outputs, in_type=TensorProto.FLOAT):
+    graph = helper.make_graph(
+        [node], name, [helper.make_tensor_value_info("X", in_type, [None, x.shape[1]])], outputs)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17),
+                                                    helper.make_opsetid("ai.onnx.ml", 3)])
+    onnx.checker.check_model(model, full_check=True)
+    onnx.save(model, os.path.join(OUT, f"{name}.onnx"))
+    np.save(os.path.join(OUT, f"{name}.X.npy"), x)
+    names.append(name)
+
+
+names = []
+label = helper.make_tensor_value_info("label", TensorProto.INT64, [None])
+probabilities = helper.make_tensor_value_info("probabilities", TensorProto.FLOAT, [None, 2])
+for transform in ["NONE", "LOGISTIC", "PROBIT"]:
+    for sign, weights in [("positive", [0.05, 0.9, 0.1, 0.7]), ("mixed", [-0.6, 0.5, 0.3, -0.2])]:
+        for base in [None, [0.25]]:
+            attrs = dict(TREES, class_treeids=LEAVES["treeids"], class_nodeids=LEAVES["nodeids"],
+                         class_ids=[0] * 4, class_weights=weights, classlabels_int64s=[3, 7],
+                         post_transform=transform)
+            if base:
+                attrs["base_values"] = base
+            node = helper.make_node("TreeEnsembleClassifier", ["X"], ["label", "probabilities"],
+                                    domain="ai.onnx.ml", **attrs)
+            save(f"binary_trees_{transform.lower()}_{sign}{'_base' if base else ''}", node, X,
+                 [label, probabilities])
+
+for aggregate in ["SUM", "AVERAGE", "MAX"]:
+    for targets, base in [(1, None), (2, [1.5, -2.0])]:
+        attrs = dict(TREES, target_treeids=LEAVES["treeids"] * targets,
+                     target_nodeids=LEAVES["nodeids"] * targets,
+                     target_ids=[t for t in range(targets) for _ in range(4)],
+                     target_weights=list(np.linspace(-1, 2, 4 * targets)), n_targets=targets,
+                     aggregate_function=aggregate)
+        if base:
+            attrs["base_values"] = base
+        node = helper.make_node("TreeEnsembleRegressor", ["X"], ["variable"], domain="ai.onnx.ml",
+                                **attrs)
+        save(f"regressor_{aggregate.lower()}_{targets}target{'_base' if base else ''}", node, X,
+             [helper.make_tensor_value_info("variable", TensorProto.FLOAT, [None, targets])])
+
+scaled = helper.make_tensor_value_info("scaled", TensorProto.FLOAT, [None, 3])
+for kind, x, t in [("float", X, TensorProto.FLOAT), ("double", X.astype(np.float64), TensorProto.DOUBLE),
+                   ("int64", (X * 10).astype(np.int64), TensorProto.INT64)]:
+    node = helper.make_node("Scaler", ["X"], ["scaled"], domain="ai.onnx.ml",
+                            offset=[0.5, -1.0, 2.0], scale=[2.0, 0.5, -1.0])
+    save(f"scaler_{kind}", node, x, [scaled], t)
+node = helper.make_node("Scaler", ["X"], ["scaled"], domain="ai.onnx.ml", offset=[0.5], scale=[3.0])
+save("scaler_broadcast", node, X, [scaled])
+
+for picked in [[1], [2, 0]]:
+    idx = helper.make_node("Constant", [], ["idx"],
+                           value=helper.make_tensor("idx", TensorProto.INT64, [len(picked)], picked))
+    afe = helper.make_node("ArrayFeatureExtractor", ["X", "idx"], ["columns"], domain="ai.onnx.ml")
+    graph = helper.make_graph([idx, afe], "afe", [helper.make_tensor_value_info("X", TensorProto.FLOAT, [None, 3])],
+                              [helper.make_tensor_value_info("columns", TensorProto.FLOAT, [None, len(picked)])])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17), helper.make_opsetid("ai.onnx.ml", 3)])
+    name = f"array_feature_extractor_{len(picked)}"
+    onnx.save(model, os.path.join(OUT, f"{name}.onnx"))
+    np.save(os.path.join(OUT, f"{name}.X.npy"), X)
+    names.append(name)
+
+emit({"models": names})

@@ -1,0 +1,31 @@
+"""onnxruntime's outputs for a model with one input fed from a .npy file.
+
+usage: ort_outputs.py MODEL INPUT.npy OUT_DIR
+Writes OUT_DIR/ort_<output name sanitised>.npy per tensor output; prints JSON
+{"input": name, "outputs": {name: path}, "non_tensor": [names]} (a ZipMap's seq(map) is not a
+tensor: it is listed, not saved).
+"""
+import os
+import re
+import sys
+
+import numpy as np
+import onnxruntime as ort
+
+from common import emit
+
+model, input_path, out_dir = sys.argv[1], sys.argv[2], sys.argv[3]
+os.makedirs(out_dir, exist_ok=True)
+opts = ort.SessionOptions()
+opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+sess = ort.InferenceSession(model, opts, providers=["CPUExecutionProvider"])
+(inp,) = sess.get_inputs()
+outputs, non_tensor = {}, []
+for o, v in zip(sess.get_outputs(), sess.run(None, {inp.name: np.load(input_path)})):
+    if not isinstance(v, np.ndarray):
+        non_tensor.append(o.name)
+        continue
+    p = os.path.join(out_dir, "ort_" + re.sub(r"[^A-Za-z0-9._-]", "_", o.name) + ".npy")
+    np.save(p, v)
+    outputs[o.name] = p
+emit({"input": inp.name, "outputs": outputs, "non_tensor": non_tensor})
