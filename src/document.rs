@@ -4,11 +4,12 @@
 //! selection. Work proportional to the model is done here, once per input that changes it, so
 //! the window only paints.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::check::{check_model, Report, Severity};
+use crate::cost::ModelCost;
 use crate::jobs::{Job, JobFailure, Progress, Repaint};
 use crate::layout::{lay_out, ItemId, ItemKind, ItemMap, LaidOutGraph, LayoutRequest};
 use crate::model::info::ModelInfo;
@@ -90,12 +91,15 @@ pub struct ShapesResult {
     pub known_rate: f64,
     pub error: Option<TractFailure>,
     pub axes: AxesReport,
+    /// MACs/FLOPs/parameters/activations per node, symbolic (`cost`), from these shapes.
+    pub cost: Arc<ModelCost>,
 }
 
 impl ShapesResult {
     pub fn compute(model: &Model) -> ShapesResult {
         let a = analyse(model);
         let axes = axes_report(model, &a);
+        let cost = Arc::new(crate::cost::cost(model, &a, &Default::default()));
         // Graph inputs are declared by definition: their label is as good as an inferred one.
         let inputs: HashSet<&str> = model
             .graph(MAIN_GRAPH)
@@ -124,6 +128,7 @@ impl ShapesResult {
             error: a.error.clone(),
             values: a.values.into_iter().map(|v| (v.name.clone(), v)).collect(),
             axes,
+            cost,
         }
     }
 }
@@ -385,6 +390,41 @@ impl Search {
     }
 }
 
+/// Each node item's MACs as a share of the heaviest node's in scope `g`, at `values`.
+fn macs_heat(
+    cost: &ModelCost,
+    g: GraphId,
+    laid: &LaidOutGraph,
+    values: &BTreeMap<String, f64>,
+) -> ItemMap<f32> {
+    let at = |c: &crate::cost::NodeCost| c.macs.eval(&with_defaults(cost, values));
+    let per_node: HashMap<usize, f64> = cost
+        .nodes
+        .iter()
+        .filter(|c| c.graph == g)
+        .map(|c| (c.index, at(c)))
+        .collect();
+    let max = per_node.values().copied().fold(0.0, f64::max);
+    let items = &laid.view.items;
+    let found = items
+        .iter()
+        .enumerate()
+        .filter_map(|(i, it)| match it.kind {
+            ItemKind::Node(n) if max > 0.0 => {
+                per_node.get(&n.0).map(|m| (ItemId(i), (m / max) as f32))
+            }
+            _ => None,
+        });
+    ItemMap::new(items.len(), found)
+}
+
+/// The cost's symbol values (1 each) with the user's choices over them.
+pub fn with_defaults(cost: &ModelCost, values: &BTreeMap<String, f64>) -> BTreeMap<String, f64> {
+    let mut v = cost.symbols.clone();
+    v.extend(values.iter().map(|(k, x)| (k.clone(), *x)));
+    v
+}
+
 /// A laid-out scope and its per-item marks, built once when the layout arrives (heat once per
 /// run result).
 pub struct Scope {
@@ -393,6 +433,8 @@ pub struct Scope {
     pub problems: ItemMap<Severity>,
     /// Run-time share per item, for the run shown (`None` until asked for).
     heat: Option<ItemMap<f32>>,
+    /// Share of the heaviest node's MACs per item (`None` until asked for).
+    macs_heat: Option<ItemMap<f32>>,
 }
 
 impl Scope {
@@ -412,6 +454,7 @@ impl Scope {
             laid,
             problems,
             heat: None,
+            macs_heat: None,
         }
     }
 }
@@ -453,6 +496,10 @@ pub struct Document {
     confirm_job: Job<AxesReport>,
     pub search: Search,
     pub run: RunState,
+    /// Tint nodes by their MACs (the cost's heat), instead of the run's times.
+    pub macs_heat_shown: bool,
+    /// Symbol values the user chose for the cost figures (others count as 1).
+    pub cost_values: BTreeMap<String, f64>,
 }
 
 impl Document {
@@ -484,6 +531,8 @@ impl Document {
             confirm_job: Job::default(),
             search: Search::default(),
             run: RunState::default(),
+            macs_heat_shown: false,
+            cost_values: BTreeMap::new(),
         }
     }
 
@@ -560,6 +609,7 @@ impl Document {
             Some(Ok(v)) => {
                 self.run.result = Some(v);
                 self.run.heat_shown = true;
+                self.macs_heat_shown = false;
                 for s in self.scopes.values_mut() {
                     s.heat = None;
                 }
@@ -597,6 +647,11 @@ impl Document {
             return;
         };
         self.search.mark_items(&self.model, &scope.laid);
+        if self.macs_heat_shown && scope.macs_heat.is_none() {
+            if let Some(cost) = self.shapes.as_ref().map(|s| &s.cost) {
+                scope.macs_heat = Some(macs_heat(cost, g, &scope.laid, &self.cost_values));
+            }
+        }
         if g != MAIN_GRAPH || scope.heat.is_some() {
             return;
         }
@@ -631,10 +686,29 @@ impl Document {
     /// Run-time share per item of scope `g` for the run shown, when heat is on (main graph
     /// only: tract runs the main graph), once `prepare_marks` built it.
     pub fn heat(&self, g: GraphId) -> Option<&ItemMap<f32>> {
+        if self.macs_heat_shown {
+            return self.scope(g)?.macs_heat.as_ref();
+        }
         if !self.run.heat_shown {
             return None;
         }
         self.scope(g)?.heat.as_ref().filter(|h| !h.is_empty())
+    }
+
+    /// Tints the graph by MACs (turning the run heat off), or not.
+    pub fn show_macs_heat(&mut self, on: bool) {
+        self.macs_heat_shown = on;
+        if on {
+            self.run.heat_shown = false;
+        }
+    }
+
+    /// Sets the value a symbol takes in the cost figures (the MACs heat follows).
+    pub fn set_cost_value(&mut self, symbol: String, value: f64) {
+        self.cost_values.insert(symbol, value);
+        for scope in self.scopes.values_mut() {
+            scope.macs_heat = None;
+        }
     }
 
     /// A main-graph node by its tract name (what runs and reports name).

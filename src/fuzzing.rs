@@ -102,6 +102,7 @@ pub fn exercise(bytes: &[u8], depth: Depth, times: &mut StageTimes) -> Reached {
     if depth.shapes {
         let a = crate::shapes::analyse(&model);
         let _ = crate::shapes::axes_report(&model, &a);
+        let _ = crate::cost::cost(&model, &a, &Default::default());
     }
     lap(&mut times.shapes);
     if depth.layout

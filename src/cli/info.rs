@@ -26,18 +26,109 @@ pub fn open_or_report(file: &Path, json: bool) -> Result<Model, i32> {
     })
 }
 
-pub fn run(file: &Path, json: bool) -> i32 {
+pub fn run(file: &Path, json: bool, dims: &[String], per_node: bool) -> i32 {
+    let mut values = std::collections::BTreeMap::new();
+    for d in dims {
+        match d.split_once('=').map(|(k, v)| (k, v.parse::<f64>())) {
+            Some((k, Ok(v))) => {
+                values.insert(k.to_string(), v);
+            }
+            _ => {
+                eprintln!("error: --dim {d}: expected NAME=NUMBER");
+                return EXIT_UNREADABLE;
+            }
+        }
+    }
     let model = match open_or_report(file, json) {
         Ok(m) => m,
         Err(code) => return code,
     };
     let info = ModelInfo::of(&model);
+    let cost = crate::cost::cost(&model, &crate::shapes::analyse(&model), &values);
     if json {
-        print_json(&info);
+        let mut v = serde_json::to_value(&info).unwrap_or_default();
+        let mut c = serde_json::to_value(&cost).unwrap_or_default();
+        if per_node {
+            c["per_node"] = serde_json::to_value(&cost.nodes).unwrap_or_default();
+            c["groups"] = serde_json::to_value(&cost.groups).unwrap_or_default();
+        }
+        v["cost"] = c;
+        print_json(&v);
     } else {
         print!("{}", render(&info));
+        print!("{}", render_cost(&cost, if per_node { 20 } else { 5 }));
     }
     EXIT_OK
+}
+
+/// The cost block of `info`: totals (symbolic, and at the chosen values), peak, heaviest nodes.
+pub fn render_cost(c: &crate::cost::ModelCost, heaviest: usize) -> String {
+    use crate::cost::si;
+    use std::fmt::Write;
+    let mut s = String::new();
+    let at = |fixed: bool, v: f64| {
+        if fixed {
+            String::new()
+        } else {
+            let vals: Vec<String> = c.symbols.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            format!("  (= {} at {})", si(v), vals.join(" "))
+        }
+    };
+    let _ = writeln!(s, "cost             1 MAC = 1 multiply-add = 2 FLOPs");
+    let _ = writeln!(
+        s,
+        "  MACs           {}{}",
+        c.macs,
+        at(c.macs.fixed().is_some(), c.macs_at)
+    );
+    if !c.integer_macs.is_zero() {
+        let _ = writeln!(s, "    integer      {}", c.integer_macs);
+    }
+    let _ = writeln!(
+        s,
+        "  FLOPs          {}{}",
+        c.flops,
+        at(c.flops.fixed().is_some(), c.flops_at)
+    );
+    let _ = writeln!(
+        s,
+        "  parameters     {} ({})",
+        si(c.params as f64),
+        human_bytes(c.param_bytes)
+    );
+    if let Some(p) = &c.activation_peak {
+        let _ = writeln!(
+            s,
+            "  peak activations {} after {}",
+            human_bytes(p.bytes as u64),
+            p.after_node
+        );
+    }
+    if !c.not_counted.is_empty() {
+        let _ = writeln!(s, "  not counted    {} node(s):", c.not_counted.len());
+        for n in c.not_counted.iter().take(10) {
+            let _ = writeln!(s, "    {n}");
+        }
+        if c.not_counted.len() > 10 {
+            let _ = writeln!(s, "    … {} more (see --json)", c.not_counted.len() - 10);
+        }
+    }
+    let _ = writeln!(s, "  heaviest nodes");
+    for n in c.heaviest(heaviest) {
+        let share = if c.macs_at > 0.0 {
+            format!("{:>5.1} %", 100.0 * n.macs.eval(&c.symbols) / c.macs_at)
+        } else {
+            String::new()
+        };
+        let _ = writeln!(
+            s,
+            "    {share}  {:<12} {:<16} MACs {}",
+            n.op,
+            n.node,
+            si(n.macs.eval(&c.symbols))
+        );
+    }
+    s
 }
 
 /// Human-readable summary.

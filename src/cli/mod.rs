@@ -73,19 +73,32 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
-    /// Summarise a model: IR, opsets, inputs/outputs, op counts, parameters, external data.
+    /// Summarise a model: IR, opsets, inputs/outputs, op counts, parameters, external data,
+    /// and its cost (MACs/FLOPs: 1 multiply-add = 1 MAC = 2 FLOPs; peak activation memory).
     Info {
         file: PathBuf,
         /// Print JSON (stable contract, see README).
         #[arg(long)]
         json: bool,
+        /// A symbolic dim's value for the cost figures, e.g. `--dim batch=8` (repeatable;
+        /// others count as 1).
+        #[arg(long = "dim", value_name = "NAME=VALUE")]
+        dims: Vec<String>,
+        /// Every node's cost (text: the 20 heaviest; JSON: `cost.per_node`).
+        #[arg(long)]
+        per_node: bool,
     },
 }
 
 /// Runs a CLI subcommand and returns the process exit code.
 pub fn run(command: Command) -> i32 {
     match command {
-        Command::Info { file, json } => info::run(&file, json),
+        Command::Info {
+            file,
+            json,
+            dims,
+            per_node,
+        } => info::run(&file, json, &dims, per_node),
         Command::Check {
             files,
             json,

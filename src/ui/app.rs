@@ -613,7 +613,14 @@ fn apply_to_document(open: &mut OpenDocument, command: Command, repaint: Repaint
         Command::CloseTensor => open.tensor = None,
         Command::StartRun { request, test_set } => doc.start_run(request, test_set, repaint),
         Command::CancelRun => doc.run.job().cancel(),
-        Command::ShowHeat(on) => doc.run.heat_shown = on,
+        Command::ShowHeat(on) => {
+            doc.run.heat_shown = on;
+            if on {
+                doc.macs_heat_shown = false;
+            }
+        }
+        Command::ShowMacsHeat(on) => doc.show_macs_heat(on),
+        Command::SetCostValue(symbol, v) => doc.set_cost_value(symbol, v),
         Command::StartConfirm => doc.start_confirm(repaint),
         Command::CancelConfirm => doc.confirm_job().cancel(),
         // Window-level commands are the app's (`LensApp::apply`).

@@ -63,6 +63,10 @@ pub enum Command {
     CancelRun,
     /// Tint the graph by the run's node times, or not.
     ShowHeat(bool),
+    /// Tint the graph by each node's MACs, or not.
+    ShowMacsHeat(bool),
+    /// The value a symbolic dim takes in the cost figures.
+    SetCostValue(String, f64),
     /// Confirm the axes report by running at two values per symbol.
     StartConfirm,
     CancelConfirm,

@@ -555,3 +555,56 @@ fn the_run_tab_names_the_first_nonfinite_node() {
     };
     assert_eq!(doc.model.node(0, n).unwrap().name, "/ratio/Div");
 }
+
+/// The Model tab shows the cost: toggling "colour graph by MACs" tints the nodes by their share
+/// of the heaviest node's MACs (the heaviest at full share), the heaviest-nodes list starts with
+/// the node the cost library names, and clicking it selects that node.
+#[test]
+fn the_model_tab_colours_by_macs_and_lists_the_heaviest_node() {
+    // Tall enough that the whole Model tab is on screen (egui only describes visible widgets).
+    let mut h = Harness::builder()
+        .with_size(egui::Vec2::new(1400.0, 1800.0))
+        .build_ui_state(|ui, app: &mut LensApp| app.show(ui), new_app());
+    drop_file(&mut h, &sample_model());
+    let (model, expected) = {
+        let doc = h.state().doc().unwrap();
+        let cost = &doc.shapes.as_ref().unwrap().cost;
+        let top = cost.heaviest(1)[0].clone();
+        (doc.model.clone(), (top, cost.symbols.clone()))
+    };
+    let (expected, symbols) = expected;
+    assert!(h
+        .query_by_label_contains("1 MAC = 1 multiply-add = 2 FLOPs")
+        .is_some());
+    h.get_by_label("colour graph by MACs").click();
+    h.run_steps(3);
+    let doc = h.state().doc().unwrap();
+    assert!(doc.macs_heat_shown);
+    let heat = doc.heat(0).expect("MACs heat built");
+    let laid = &doc.scope(0).unwrap().laid;
+    let top_item = laid
+        .view
+        .items
+        .iter()
+        .position(|it| it.kind == onnx_lens::layout::ItemKind::Node(NodeId(expected.index)))
+        .unwrap();
+    assert_eq!(
+        heat.get(onnx_lens::layout::ItemId(top_item)),
+        Some(&1.0),
+        "the heaviest node is tinted at full share"
+    );
+    // The list's first entry, and only it, is that node.
+    let prefix = format!("{}  {}  ", expected.op, expected.node);
+    assert_eq!(h.query_all_by_label_contains(&prefix).count(), 1);
+    h.get_by_label_contains(&prefix).click();
+    h.run_steps(3);
+    let doc = h.state().doc().unwrap();
+    assert_eq!(doc.selection, Selection::Node(0, NodeId(expected.index)));
+    assert_eq!(
+        model.node(0, NodeId(expected.index)).unwrap().name,
+        expected.node
+    );
+    // The node panel shows the selected node's MACs (the list shows them inside longer text).
+    let macs = onnx_lens::cost::si(expected.macs.eval(&symbols));
+    assert_eq!(h.query_all_by_label(&macs).count(), 1, "{macs}");
+}

@@ -166,9 +166,7 @@ pub fn draw_item(
             };
             painter.rect_filled(header, header_radius, fill);
             if let Some(h) = marks.heat.and_then(|h| h.get(i)) {
-                let tint =
-                    Color32::from_rgba_unmultiplied(255, 80, 0, (h.clamp(0.0, 1.0) * 200.0) as u8);
-                painter.rect_filled(r, CornerRadius::same(round), tint);
+                painter.rect_filled(r, CornerRadius::same(round), super::heat_tint(*h));
             }
             painter.rect_stroke(r, CornerRadius::same(round), outline, StrokeKind::Inside);
             if !lod.text() {

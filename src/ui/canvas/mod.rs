@@ -220,3 +220,8 @@ pub fn show(
     }
     (commands, stats)
 }
+
+/// The heat overlay's tint for a share in [0, 1] (run times and MACs alike).
+pub fn heat_tint(share: f32) -> egui::Color32 {
+    egui::Color32::from_rgba_unmultiplied(255, 80, 0, (share.clamp(0.0, 1.0) * 200.0) as u8)
+}

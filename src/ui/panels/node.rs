@@ -36,6 +36,7 @@ pub fn node_panel(ui: &mut Ui, doc: &Document, g: GraphId, n: NodeId, out: &mut 
             ui.end_row();
         }
     });
+    node_cost(ui, doc, g, n);
     if let Some(version) = model.opset(domain) {
         if let Lookup::Found(s) = SchemaTable::global().lookup(domain, &node.op_type, version) {
             ui.label(format!("{}-{} (opset {version})", s.name, s.since_version));
@@ -233,4 +234,63 @@ pub fn value_panel(ui: &mut Ui, doc: &Document, g: GraphId, name: &str, out: &mu
         true,
         out,
     );
+}
+
+/// The node's cost (symbols at the chosen values) and, after a run, its achieved GFLOP/s.
+fn node_cost(ui: &mut Ui, doc: &Document, g: GraphId, n: NodeId) {
+    use crate::cost::si;
+    let Some(cost) = doc.shapes.as_ref().map(|s| &s.cost) else {
+        return;
+    };
+    let Some(c) = cost.node(g, n.0) else { return };
+    if let Some(why) = &c.not_counted {
+        ui.label(RichText::new(format!("cost not counted: {why}")).weak());
+        return;
+    }
+    let values = crate::document::with_defaults(cost, &doc.cost_values);
+    let flops = c.flops.eval(&values);
+    egui::Grid::new("node-cost").num_columns(2).show(ui, |ui| {
+        let mut row = |k: &str, v: String| {
+            ui.label(RichText::new(k).strong());
+            ui.label(v);
+            ui.end_row();
+        };
+        row(
+            if c.integer { "MACs (integer)" } else { "MACs" },
+            si(c.macs.eval(&values)),
+        );
+        row("FLOPs", si(flops));
+        if c.params > 0 {
+            row(
+                "parameters",
+                format!(
+                    "{} ({})",
+                    si(c.params as f64),
+                    crate::cli::info::human_bytes(c.param_bytes)
+                ),
+            );
+        }
+        row(
+            "writes",
+            crate::cli::info::human_bytes(c.activation_bytes.eval(&values) as u64),
+        );
+        let ms = doc
+            .run
+            .result
+            .as_ref()
+            .filter(|_| g == MAIN_GRAPH)
+            .and_then(|r| {
+                r.outcome
+                    .node_times
+                    .iter()
+                    .find(|t| t.node == c.node)
+                    .map(|t| t.ms)
+            });
+        if let Some(ms) = ms.filter(|ms| *ms > 0.0 && flops > 0.0) {
+            row(
+                "achieved",
+                format!("{:.2} GFLOP/s ({ms:.3} ms)", flops / (ms * 1e6)),
+            );
+        }
+    });
 }
