@@ -109,6 +109,11 @@ pub struct ModelCost {
     /// Per namespace (each prefix of `/`-separated node names) and per subgraph.
     #[serde(skip)]
     pub groups: Vec<GroupCost>,
+    /// The graph inputs' bytes and each main-graph step, for `peak_at` other values.
+    #[serde(skip)]
+    pub live_inputs: Count,
+    #[serde(skip)]
+    pub live: Vec<LiveStep>,
 }
 
 impl ModelCost {
@@ -657,8 +662,8 @@ pub fn cost(model: &Model, shapes: &ShapeAnalysis, values: &BTreeMap<String, f64
         })
         .collect();
     let groups = groups(model, &nodes);
-    let activation_peak = peak(model, &s, &symbols);
-    ModelCost {
+    let (live_inputs, live) = live_steps(model, &s);
+    let mut cost = ModelCost {
         macs_at: macs.eval(&symbols),
         flops_at: flops.eval(&symbols),
         macs,
@@ -666,12 +671,16 @@ pub fn cost(model: &Model, shapes: &ShapeAnalysis, values: &BTreeMap<String, f64
         integer_macs,
         params,
         param_bytes,
-        activation_peak,
         symbols,
         not_counted,
         nodes,
         groups,
-    }
+        live_inputs,
+        live,
+        activation_peak: None,
+    };
+    cost.activation_peak = cost.peak_at(&cost.symbols);
+    cost
 }
 
 /// Totals per namespace prefix of the main graph (`/layer1`, `/layer1/0`, …, from node names
@@ -709,11 +718,23 @@ fn groups(model: &Model, nodes: &[NodeCost]) -> Vec<GroupCost> {
     by.into_values().collect()
 }
 
-/// Walks the main graph in order: inputs live from the start, an output from its node until
-/// its last consumer (graph outputs to the end); the largest live sum at `values`.
-fn peak(model: &Model, s: &Shapes<'_>, values: &BTreeMap<String, f64>) -> Option<Peak> {
-    let index = model.graph(MAIN_GRAPH)?;
-    let nodes = model.body(MAIN_GRAPH)?.nodes();
+/// One node of the main graph in evaluation order, for the live-activation walk.
+#[derive(Debug, Clone)]
+pub struct LiveStep {
+    pub node: String,
+    /// Bytes its outputs add to the live set.
+    pub added: Count,
+    /// Bytes freed after it: values whose last consumer it is.
+    pub freed: Count,
+}
+
+/// The main graph's live-activation steps: inputs live from the start, an output from its
+/// node until its last consumer (graph outputs to the end). Returns the inputs' bytes too.
+fn live_steps(model: &Model, s: &Shapes<'_>) -> (Count, Vec<LiveStep>) {
+    let (Some(index), Some(body)) = (model.graph(MAIN_GRAPH), model.body(MAIN_GRAPH)) else {
+        return (Count::zero(), vec![]);
+    };
+    let nodes = body.nodes();
     let bytes = |name: &str| -> Option<Count> {
         let b = element_bytes(&s.dtype(MAIN_GRAPH, name)?)?;
         Some(s.numel(MAIN_GRAPH, name)?.scale(b))
@@ -727,30 +748,71 @@ fn peak(model: &Model, s: &Shapes<'_>, values: &BTreeMap<String, f64>) -> Option
     for o in &index.outputs {
         last_use.insert(o.as_str(), usize::MAX);
     }
-    let mut live: HashMap<&str, Count> = HashMap::new();
-    for x in &index.inputs {
-        if let Some(b) = bytes(x) {
-            live.insert(x.as_str(), b);
-        }
-    }
-    let total = |live: &HashMap<&str, Count>| live.values().fold(Count::zero(), |a, c| a.add(c));
-    let mut best: Option<Peak> = None;
-    for (i, n) in nodes.iter().enumerate() {
-        for o in &n.output {
-            if let Some(b) = bytes(o) {
-                live.insert(o.as_str(), b);
+    let mut freed_at: Vec<Count> = vec![Count::zero(); nodes.len()];
+    let mut free = |name: &str, b: &Count, produced: Option<usize>| match last_use.get(name) {
+        Some(&usize::MAX) => {}
+        Some(&u) => freed_at[u] = freed_at[u].add(b),
+        // Never read: freed right after the node that wrote it.
+        None => {
+            if let Some(i) = produced {
+                freed_at[i] = freed_at[i].add(b);
             }
         }
-        let now = total(&live);
-        let v = now.eval(values);
-        if best.as_ref().is_none_or(|p| v > p.bytes) {
-            best = Some(Peak {
-                bytes: v,
-                expression: now.to_string(),
-                after_node: crate::model::tract_name(n).to_string(),
-            });
+    };
+    let mut inputs = Count::zero();
+    for x in &index.inputs {
+        if let Some(b) = bytes(x) {
+            free(x, &b, None);
+            inputs = inputs.add(&b);
         }
-        live.retain(|name, _| last_use.get(name).is_some_and(|&u| u > i));
     }
-    best
+    let mut added_at = Vec::with_capacity(nodes.len());
+    for (i, n) in nodes.iter().enumerate() {
+        let mut added = Count::zero();
+        for o in n.output.iter().filter(|o| !o.is_empty()) {
+            if let Some(b) = bytes(o) {
+                free(o, &b, Some(i));
+                added = added.add(&b);
+            }
+        }
+        added_at.push(added);
+    }
+    let steps = nodes
+        .iter()
+        .zip(added_at)
+        .zip(freed_at)
+        .map(|((n, added), freed)| LiveStep {
+            node: crate::model::tract_name(n).to_string(),
+            added,
+            freed,
+        })
+        .collect();
+    (inputs, steps)
+}
+
+impl ModelCost {
+    /// The largest live activation sum along the main graph, with the symbols at `values`.
+    pub fn peak_at(&self, values: &BTreeMap<String, f64>) -> Option<Peak> {
+        let mut live = self.live_inputs.eval(values);
+        let mut best: Option<(f64, usize)> = None;
+        for (i, step) in self.live.iter().enumerate() {
+            live += step.added.eval(values);
+            if best.is_none_or(|(b, _)| live > b) {
+                best = Some((live, i));
+            }
+            live -= step.freed.eval(values);
+        }
+        let (bytes, at) = best?;
+        // The live set's expression at that step.
+        let mut expr = self.live_inputs.clone();
+        for step in &self.live[..at] {
+            expr = expr.add(&step.added).add(&step.freed.scale(-1.0));
+        }
+        expr = expr.add(&self.live[at].added);
+        Some(Peak {
+            bytes,
+            expression: expr.to_string(),
+            after_node: self.live[at].node.clone(),
+        })
+    }
 }

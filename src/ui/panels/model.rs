@@ -107,6 +107,8 @@ fn value_link(ui: &mut Ui, name: &str, type_text: &str, out: &mut Vec<Command>) 
 
 /// Heaviest nodes listed in the Model tab.
 const HEAVIEST_SHOWN: usize = 10;
+/// Top-level namespaces listed.
+const NAMESPACES_SHOWN: usize = 30;
 
 /// Totals (symbolic, and at the chosen values), the symbol values, the heaviest nodes, the MACs
 /// heat toggle with its legend, and what is not counted.
@@ -147,14 +149,17 @@ fn cost_section(ui: &mut Ui, doc: &Document, out: &mut Vec<Command>) {
                 human_bytes(cost.param_bytes)
             ));
             ui.end_row();
-            if let Some(p) = &cost.activation_peak {
+            if let Some(p) = cost.peak_at(&values) {
                 ui.label(RichText::new("peak activations").strong());
                 ui.label(format!(
                     "{} after {}",
                     human_bytes(p.bytes as u64),
                     p.after_node
                 ))
-                .on_hover_text("live tensors along the evaluation order, symbols at 1");
+                .on_hover_text(format!(
+                    "live tensors along the evaluation order: {}",
+                    p.expression
+                ));
                 ui.end_row();
             }
         });
@@ -198,6 +203,35 @@ fn cost_section(ui: &mut Ui, doc: &Document, out: &mut Vec<Command>) {
         if ui.add(link).clicked() {
             out.push(Command::FocusNode(c.graph, NodeId(c.index)));
         }
+    }
+    // Top-level namespaces (`/layer1`, `/encoder`) and subgraphs, heaviest first.
+    let mut top: Vec<&crate::cost::GroupCost> = cost
+        .groups
+        .iter()
+        .filter(|g| !g.name.starts_with('/') || g.name.matches('/').count() == 1)
+        .collect();
+    if !top.is_empty() {
+        top.sort_by(|a, b| b.macs.eval(&values).total_cmp(&a.macs.eval(&values)));
+        ui.collapsing(format!("by namespace ({})", top.len()), |ui| {
+            for g in top.iter().take(NAMESPACES_SHOWN) {
+                let macs = g.macs.eval(&values);
+                let share = if total > 0.0 {
+                    100.0 * macs / total
+                } else {
+                    0.0
+                };
+                ui.add(
+                    egui::Label::new(format!(
+                        "{}  {} MACs ({share:.1} %), {} params, {} nodes",
+                        g.name,
+                        si(macs),
+                        si(g.params as f64),
+                        g.nodes
+                    ))
+                    .truncate(),
+                );
+            }
+        });
     }
     if !cost.not_counted.is_empty() {
         ui.collapsing(format!("not counted ({})", cost.not_counted.len()), |ui| {
