@@ -6,6 +6,7 @@
 
 pub mod check;
 pub mod cli;
+pub mod compare;
 pub mod cost;
 pub mod document;
 pub mod fuzzing;

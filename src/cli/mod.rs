@@ -2,6 +2,7 @@
 
 pub mod axes;
 pub mod check;
+pub mod diff;
 pub mod findings;
 pub mod info;
 pub mod run;
@@ -35,6 +36,9 @@ pub struct Cli {
 pub enum Command {
     /// Run a test inference with tract: inputs, symbol values, outputs with stats, latency, expected outputs.
     Run(run::RunArgs),
+    /// Compare two models: signature, nodes (matched, changed, added, removed, fused), weights,
+    /// and with --run the numbers (outputs and the first intermediate value that parts).
+    Diff(diff::DiffArgs),
     /// Dynamic-axes report: which symbolic input dims stay dynamic, and where one is lost (exit 1 if any is).
     Axes {
         /// One or more models (several: each is reported; the exit code is the worst).
@@ -106,6 +110,7 @@ pub fn run(command: Command) -> i32 {
         } => check::run(&files, Format::chosen(format, json)),
         Command::Shapes { file, json } => shapes::run(&file, json),
         Command::Run(args) => run::run(&args),
+        Command::Diff(args) => diff::run(&args),
         Command::Axes {
             files,
             json,

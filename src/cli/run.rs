@@ -118,7 +118,7 @@ struct RunReport {
     saved: Vec<PathBuf>,
 }
 
-fn split_pair<'a>(text: &'a str, what: &str) -> Result<(&'a str, &'a str), String> {
+pub(crate) fn split_pair<'a>(text: &'a str, what: &str) -> Result<(&'a str, &'a str), String> {
     text.split_once('=')
         .ok_or_else(|| format!("--{what} {text}: expected NAME=VALUE"))
 }
@@ -145,7 +145,7 @@ fn request(args: &RunArgs) -> Result<RunRequest, String> {
     Ok(req)
 }
 
-fn fail(json: bool, message: &str, node: Option<&str>, code: i32) -> i32 {
+pub(crate) fn fail(json: bool, message: &str, node: Option<&str>, code: i32) -> i32 {
     if json {
         print_json(&serde_json::json!({ "error": message, "node": node }));
     }

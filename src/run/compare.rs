@@ -45,7 +45,13 @@ fn is_textual(t: &Tensor) -> bool {
     matches!(t.values, TensorValues::Str(_))
 }
 
-fn compare_one(name: &str, actual: &Tensor, expected: &Tensor, tol: Tolerance) -> OutputComparison {
+/// One tensor against its reference (numpy allclose: |a − e| ≤ atol + rtol·|e|, NaN equals NaN).
+pub fn compare_one(
+    name: &str,
+    actual: &Tensor,
+    expected: &Tensor,
+    tol: Tolerance,
+) -> OutputComparison {
     let mut c = OutputComparison {
         name: name.to_string(),
         passed: false,

@@ -36,6 +36,15 @@ pub struct RunRequest {
     /// numbers (a quantized model's QDQ → Softmax tail gave all ones), so an optimised run is
     /// never trusted alone.
     pub cross_check: bool,
+    /// Intermediate values to keep from one run of the plain plan (compare, tensor panels).
+    pub capture: Option<Capture>,
+}
+
+/// Which intermediate values a run keeps, and how many bytes of them at most.
+#[derive(Debug, Clone)]
+pub struct Capture {
+    pub values: HashSet<String>,
+    pub cap_bytes: u64,
 }
 
 /// Every core, as onnxruntime uses by default.
@@ -53,6 +62,7 @@ impl Default for RunRequest {
             profile: true,
             threads: default_threads(),
             cross_check: true,
+            capture: None,
         }
     }
 }
@@ -94,6 +104,10 @@ pub struct RunOutcome {
     pub rewrites: Vec<Rewrite>,
     /// Outputs whose shape contradicts the model's declared output type.
     pub shape_mismatches: Vec<ShapeMismatch>,
+    /// The intermediate values asked for (`RunRequest::capture`), in evaluation order.
+    pub captured: Vec<Tensor>,
+    /// The capture stopped at its byte cap.
+    pub capture_truncated: bool,
 }
 
 /// An output that came out in another shape than the model declares for it.
@@ -402,21 +416,35 @@ fn run_inner(model: &Model, req: &RunRequest, progress: &Progress) -> Result<Run
     let has_nonfinite = outputs
         .iter()
         .any(|t| t.stats().is_some_and(|s| s.nan_count + s.inf_count > 0));
-    let first_nonfinite = if has_nonfinite {
-        progress.set(0.97, "finding the first NaN or infinity");
-        let built;
-        let tracer: &Plan = match &plain {
-            Some(p) => p,
-            None if !plan.optimized => &plan,
-            None => {
-                built = Plan::build(model, &proto, dir.as_deref(), plain_options, progress)?;
-                &built
-            }
-        };
-        let tracer_feed = tracer.feed(&inputs).map_err(InputError::from)?;
-        tracer.first_nonfinite(&tracer_feed)?
+    // What looks at every node's outputs runs on the plain plan (its nodes are the ONNX ones).
+    if (has_nonfinite || req.capture.is_some()) && plain.is_none() && plan.optimized {
+        plain = Some(Plan::build(
+            model,
+            &proto,
+            dir.as_deref(),
+            plain_options,
+            progress,
+        )?);
+    }
+    let tracer: &Plan = plain.as_ref().unwrap_or(&plan);
+    let tracer_feed = if has_nonfinite || req.capture.is_some() {
+        Some(tracer.feed(&inputs).map_err(InputError::from)?)
     } else {
         None
+    };
+    let first_nonfinite = match (&tracer_feed, has_nonfinite) {
+        (Some(feed), true) => {
+            progress.set(0.97, "finding the first NaN or infinity");
+            tracer.first_nonfinite(feed)?
+        }
+        _ => None,
+    };
+    let (captured, capture_truncated) = match (&tracer_feed, &req.capture) {
+        (Some(feed), Some(c)) => {
+            progress.set(0.98, "keeping intermediate values");
+            tracer.capture(feed, &|v| c.values.contains(v), c.cap_bytes)?
+        }
+        _ => (vec![], false),
     };
     progress.set(1.0, "done");
     let mut seen = HashSet::new();
@@ -437,6 +465,8 @@ fn run_inner(model: &Model, req: &RunRequest, progress: &Progress) -> Result<Run
         threads: plan.threads,
         rewrites: lowering.rewrites,
         shape_mismatches: shape_mismatches(model, &outputs),
+        captured,
+        capture_truncated,
         outputs,
     })
 }

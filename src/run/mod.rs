@@ -7,10 +7,10 @@ pub mod engine;
 pub mod inputs;
 pub mod save;
 
-pub use compare::{compare, top_k, Comparison, Tolerance};
+pub use compare::{compare, top_k, Comparison, OutputComparison, Tolerance};
 pub use engine::{
-    default_threads, run, Latency, NodeTime, OptimizerMismatch, RunError, RunOutcome, RunRequest,
-    ShapeMismatch,
+    default_threads, run, Capture, Latency, NodeTime, OptimizerMismatch, RunError, RunOutcome,
+    RunRequest, ShapeMismatch,
 };
 pub use inputs::{
     feed_test_set, input_specs, load_tensor_file, load_test_data_set, test_data_sets_beside,

@@ -53,18 +53,23 @@ pub fn lower(proto: &mut pb::ModelProto) -> Lowering {
     };
     let mut builder = Builder::default();
     let mut nodes = Vec::with_capacity(graph.node.len());
+    let half_weights: std::collections::HashSet<String> = graph
+        .initializer
+        .iter()
+        .filter(|t| t.data_type == FLOAT16 || t.data_type == BFLOAT16)
+        .map(|t| t.name.clone())
+        .collect();
     for node in std::mem::take(&mut graph.node) {
         let before = builder.nodes.len();
-        let result = if node.domain != ML {
-            Ok(None)
-        } else {
-            match node.op_type.as_str() {
-                "TreeEnsembleClassifier" => binary_tree_classifier(&node, &mut builder),
-                "TreeEnsembleRegressor" => tree_regressor(&node, &mut builder),
-                "Scaler" => scaler(&node, &mut builder),
-                "ArrayFeatureExtractor" => array_feature_extractor(&node, &mut builder),
-                _ => Ok(None),
+        let result = match (node.domain.as_str(), node.op_type.as_str()) {
+            (ML, "TreeEnsembleClassifier") => binary_tree_classifier(&node, &mut builder),
+            (ML, "TreeEnsembleRegressor") => tree_regressor(&node, &mut builder),
+            (ML, "Scaler") => scaler(&node, &mut builder),
+            (ML, "ArrayFeatureExtractor") => array_feature_extractor(&node, &mut builder),
+            ("" | "ai.onnx", "Gemm") if node.input.iter().any(|x| half_weights.contains(x)) => {
+                half_gemm(&node, &mut builder)
             }
+            _ => Ok(None),
         };
         match result {
             Ok(Some((into, why))) => {
@@ -152,6 +157,8 @@ mod attr_type {
 
 const FLOAT: i32 = 1;
 const INT64: i32 = 7;
+const FLOAT16: i32 = 10;
+const BFLOAT16: i32 = 16;
 
 impl Builder {
     fn node(
@@ -541,5 +548,74 @@ fn array_feature_extractor(node: &pb::NodeProto, b: &mut Builder) -> RuleResult 
     Ok(Some((
         "Reshape + Gather(axis −1)".into(),
         "tract drops the picked axis when one column is extracted",
+    )))
+}
+
+/// A float16 Gemm (an fp16 conversion's classifier head): tract types its bias add in float32
+/// and refuses it ("expected 1,10,F16 got 1,10,F32"); MatMul and Add (with Transposes for
+/// transA/transB) run in float16 as onnxruntime does. Only alpha = beta = 1, what converters
+/// write: other scales would need constants of the tensor's type.
+fn half_gemm(node: &pb::NodeProto, b: &mut Builder) -> RuleResult {
+    let get_f = |name: &str| attr(node, name).map_or(1.0, |a| a.f);
+    let get_i = |name: &str| attr(node, name).map_or(0, |a| a.i);
+    if get_f("alpha") != 1.0 || get_f("beta") != 1.0 {
+        return Err(
+            "tract refuses a float16 Gemm; no rewrite for alpha or beta other than 1".into(),
+        );
+    }
+    let base = name_of(node).to_string();
+    let operand = |k: usize, transposed: bool, b: &mut Builder| -> String {
+        let x = node.input[k].clone();
+        if !transposed {
+            return x;
+        }
+        let out = format!("{base}/lens_transpose_{k}");
+        b.node(
+            "Transpose",
+            "",
+            out.clone(),
+            &[&x],
+            &[&out],
+            vec![ints_attr("perm", vec![1, 0])],
+        );
+        out
+    };
+    let x = operand(0, get_i("transA") != 0, b);
+    let w = operand(1, get_i("transB") != 0, b);
+    let has_c = node.input.get(2).is_some_and(|c| !c.is_empty());
+    let product = if has_c {
+        format!("{base}/lens_product")
+    } else {
+        node.output[0].clone()
+    };
+    b.node(
+        "MatMul",
+        "",
+        format!("{base}/lens_matmul"),
+        &[&x, &w],
+        &[&product],
+        vec![],
+    );
+    if has_c {
+        b.node(
+            "Add",
+            "",
+            format!("{base}/lens_bias"),
+            &[&product, &node.input[2]],
+            &[&node.output[0]],
+            vec![],
+        );
+    }
+    Ok(Some((
+        format!(
+            "{}MatMul{}",
+            if get_i("transA") != 0 || get_i("transB") != 0 {
+                "Transpose + "
+            } else {
+                ""
+            },
+            if has_c { " + Add" } else { "" }
+        ),
+        "tract refuses a float16 Gemm (types its bias add in float32)",
     )))
 }

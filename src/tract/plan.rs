@@ -310,3 +310,46 @@ impl NodeNames {
         }
     }
 }
+
+impl Plan {
+    /// Runs once and keeps the outputs of the nodes whose ONNX value names `wanted` accepts
+    /// (the plain plan's outlets carry them), up to `cap_bytes` in all: the values, and whether
+    /// the cap stopped the capture.
+    pub fn capture(
+        &self,
+        feed: &Feed,
+        wanted: &(dyn Fn(&str) -> bool + Sync),
+        cap_bytes: u64,
+    ) -> Result<(Vec<Tensor>, bool), TractFailure> {
+        tract_linalg::multithread::multithread_tract_scope(self.pool.clone(), || {
+            let mut state = self.plan.spawn()?;
+            let model = self.plan.model();
+            let (mut kept, mut bytes, mut full) = (Vec::new(), 0u64, false);
+            state.run_plan_with_eval(feed.0.clone(), |ctx, op_state, node, inputs| {
+                let r = tract_onnx::tract_core::plan::eval(ctx, op_state, node, inputs);
+                if let Ok(outputs) = &r {
+                    for (k, v) in outputs.iter().enumerate() {
+                        let Some(label) = model.outlet_label(OutletId::new(node.id, k)) else {
+                            continue;
+                        };
+                        if full || !wanted(label) {
+                            continue;
+                        }
+                        let size = (v.len() * v.datum_type().size_of()) as u64;
+                        if bytes + size > cap_bytes {
+                            full = true;
+                            continue;
+                        }
+                        if let Ok(t) = from_tract(label, v) {
+                            bytes += size;
+                            kept.push(t);
+                        }
+                    }
+                }
+                r
+            })?;
+            Ok((kept, full))
+        })
+        .map_err(failed)
+    }
+}

@@ -3,6 +3,7 @@
 mod check;
 mod ci_output;
 mod common;
+mod compare;
 mod cost;
 #[cfg(feature = "gui")]
 mod gui;
