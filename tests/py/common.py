@@ -54,3 +54,19 @@ def checker_verdict(model):
 def emit(obj):
     json.dump(obj, sys.stdout)
     sys.stdout.write("\n")
+
+
+def random_images_reader(shape=(1, 3, 96, 96), batches=4):
+    """onnxruntime.quantization calibration data: seeded uniform images for the sample's input."""
+    import numpy as np
+    from onnxruntime.quantization import CalibrationDataReader
+
+    class RandomImages(CalibrationDataReader):
+        def __init__(self):
+            rng = np.random.default_rng(0)
+            self.batches = iter([{"input": rng.random(shape, dtype=np.float32)} for _ in range(batches)])
+
+        def get_next(self):
+            return next(self.batches, None)
+
+    return RandomImages()

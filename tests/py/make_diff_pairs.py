@@ -17,11 +17,11 @@ import numpy as np
 import onnx
 import onnxruntime as ort
 from onnx import numpy_helper, version_converter
-from onnxruntime.quantization import (CalibrationDataReader, QuantFormat, QuantType,
+from onnxruntime.quantization import (QuantFormat, QuantType,
                                       quantize_dynamic, quantize_static)
 from onnxruntime.transformers.float16 import convert_float_to_float16
 
-from common import emit
+from common import emit, random_images_reader
 
 logging.disable(logging.WARNING)
 OUT = sys.argv[1]
@@ -44,17 +44,8 @@ quantize_dynamic(SAMPLE, dynamic, weight_type=QuantType.QInt8)
 pairs["dynamic_quant"] = dynamic
 
 
-class RandomImages(CalibrationDataReader):
-    def __init__(self):
-        rng = np.random.default_rng(0)
-        self.batches = iter([{"input": rng.random((1, 3, 96, 96), dtype=np.float32)} for _ in range(4)])
-
-    def get_next(self):
-        return next(self.batches, None)
-
-
 static = os.path.join(OUT, "static_qdq.onnx")
-quantize_static(SAMPLE, static, RandomImages(), quant_format=QuantFormat.QDQ,
+quantize_static(SAMPLE, static, random_images_reader(), quant_format=QuantFormat.QDQ,
                 activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8)
 pairs["static_qdq"] = static
 

@@ -11,7 +11,9 @@ import sys
 
 import numpy as np
 import onnxruntime as ort
-from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
+from onnxruntime.quantization import QuantFormat, QuantType, quantize_static
+
+from common import random_images_reader
 
 logging.disable(logging.WARNING)
 OUT = sys.argv[1]
@@ -19,17 +21,8 @@ os.makedirs(OUT, exist_ok=True)
 SAMPLE = os.path.join(os.path.dirname(__file__), "..", "..", "assets", "sample.onnx")
 
 
-class RandomImages(CalibrationDataReader):
-    def __init__(self):
-        rng = np.random.default_rng(0)
-        self.batches = iter([{"input": rng.random((1, 3, 96, 96), dtype=np.float32)} for _ in range(4)])
-
-    def get_next(self):
-        return next(self.batches, None)
-
-
 model = os.path.join(OUT, "sample_qdq.onnx")
-quantize_static(SAMPLE, model, RandomImages(), quant_format=QuantFormat.QDQ,
+quantize_static(SAMPLE, model, random_images_reader(), quant_format=QuantFormat.QDQ,
                 activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8)
 x = np.random.default_rng(1).random((1, 3, 96, 96), dtype=np.float32)
 inp, ref = os.path.join(OUT, "input.npy"), os.path.join(OUT, "reference.npy")
