@@ -157,6 +157,41 @@ pub struct ModelDiff {
 }
 
 impl ModelDiff {
+    /// A few lines: the signature's changes and the counts of each kind of difference.
+    pub fn summary(&self) -> Vec<String> {
+        let mut lines = Vec::new();
+        for p in self.signature.inputs.iter().chain(&self.signature.outputs) {
+            if p.change != "same" {
+                lines.push(format!(
+                    "{} {} → {}: {}",
+                    p.a.as_deref().unwrap_or("-"),
+                    p.a_type.as_deref().unwrap_or("-"),
+                    p.b_type.as_deref().unwrap_or("-"),
+                    p.change
+                ));
+            }
+        }
+        lines.extend(self.signature.opsets.iter().map(|o| format!("opset {o}")));
+        let n = &self.nodes;
+        let kind = |k: &str| n.groups.iter().filter(|g| g.kind == k).count();
+        lines.push(format!(
+            "{} same, {} changed, {} added, {} removed, {} fused, {} dequantized, {} pass-through",
+            n.matched,
+            n.changed.len(),
+            n.added.len(),
+            n.removed.len(),
+            kind("fused"),
+            kind("dequantized"),
+            kind("inserted") + kind("removed")
+        ));
+        lines.push(format!(
+            "weights: {} compared, {} differ",
+            self.weights_compared,
+            self.weights.len()
+        ));
+        lines
+    }
+
     /// Nothing differs in structure, signature or weights.
     pub fn is_same(&self) -> bool {
         self.signature.is_same()

@@ -205,6 +205,10 @@ impl Parser {
 
 /// `4.09 G`, `25.6 M`, `512`: a count in SI units, three significant digits.
 pub fn si(v: f64) -> String {
+    if v == 0.0 {
+        // Also -0.0, which an empty f64 sum gives.
+        return "0".into();
+    }
     let a = v.abs();
     let (d, u) = if a >= 1e12 {
         (1e12, " T")

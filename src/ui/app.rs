@@ -8,6 +8,7 @@ use egui::{Color32, Key, KeyboardShortcut, Modifiers, RichText, Ui};
 
 use super::canvas::{self, FrameStats, Marks, ViewState};
 use super::commands::{Command, LeftTab};
+use super::compare::Comparison;
 use super::dialog::FileDialog;
 use super::panels;
 use super::state::OpenDocument;
@@ -41,6 +42,9 @@ pub struct LensApp {
     /// Where the graph canvas was last drawn (what a PNG export captures).
     canvas_rect: Option<egui::Rect>,
     png_export: Option<PngExport>,
+    /// Loading the model to compare with, then the comparison.
+    compare_load: Job<Loaded, OpenError>,
+    compare: Option<Comparison>,
 }
 
 /// A PNG export waits a frame (so the menu that asked for it is gone), then for the screenshot.
@@ -65,7 +69,14 @@ impl LensApp {
             notice: None,
             canvas_rect: None,
             png_export: None,
+            compare_load: Job::default(),
+            compare: None,
         }
+    }
+
+    /// The comparison shown beside the open model, if any.
+    pub fn comparison(&self) -> Option<&Comparison> {
+        self.compare.as_ref()
     }
 
     pub fn recent_from_storage(storage: Option<&dyn eframe::Storage>) -> Vec<PathBuf> {
@@ -104,7 +115,10 @@ impl LensApp {
     }
 
     pub fn is_busy(&self) -> bool {
-        self.load_job.is_pending() || self.open.as_ref().is_some_and(|o| o.busy())
+        self.load_job.is_pending()
+            || self.compare_load.is_pending()
+            || self.compare.as_ref().is_some_and(|c| c.busy())
+            || self.open.as_ref().is_some_and(|o| o.busy())
     }
 
     fn poll_jobs(&mut self) {
@@ -118,11 +132,31 @@ impl LensApp {
                     let mut doc = Document::new(loaded);
                     doc.start_shapes(self.repaint_fn());
                     self.open = Some(OpenDocument::new(doc));
+                    self.compare = None;
                     self.error = None;
                     self.tab = LeftTab::Model;
                 }
                 Err(e) => self.error = Some(e.to_string()),
             }
+        }
+        if let Some(result) = self.compare_load.take() {
+            match (result, &self.open) {
+                (Ok(loaded), Some(open)) => {
+                    let mut b = Document::new(loaded);
+                    b.start_shapes(self.repaint_fn());
+                    self.compare = Some(Comparison::start(
+                        open.doc.model.clone(),
+                        b,
+                        self.repaint_fn(),
+                    ));
+                    self.tab = LeftTab::Compare;
+                }
+                (Ok(_), None) => {}
+                (Err(e), _) => self.error = Some(format!("cannot compare: {e}")),
+            }
+        }
+        if let Some(e) = self.compare.as_mut().and_then(|c| c.poll()) {
+            self.error = Some(e);
         }
         let Some(open) = &mut self.open else { return };
         if let Some(result) = open.tensor_job.take() {
@@ -154,6 +188,66 @@ impl LensApp {
                 }
             }
             Command::CancelLoad => self.load_job.cancel(),
+            Command::CompareDialog => match self.dialog.pick_model() {
+                Some(p) => self.apply(Command::CompareWith(p)),
+                None => {
+                    self.notice = Some("no file chosen (or no file dialog on this system)".into())
+                }
+            },
+            Command::CompareWith(path) => {
+                if self.open.is_none() {
+                    self.error = Some("open a model first, then compare another with it".into());
+                    return;
+                }
+                self.compare_load.cancel();
+                self.compare_load = Job::spawn("load", self.repaint_fn(), move |p| {
+                    load(Source::Path(path), p)
+                });
+            }
+            Command::CloseCompare => {
+                self.compare = None;
+                if self.tab == LeftTab::Compare {
+                    self.tab = LeftTab::Model;
+                }
+            }
+            Command::SelectDifference { a, b } => {
+                if let Some(open) = &mut self.open {
+                    match a {
+                        Some(n) => open.doc.focus_node(MAIN_GRAPH, n, repaint.clone()),
+                        None => open.doc.selection = Selection::None,
+                    }
+                }
+                if let Some(c) = &mut self.compare {
+                    match b {
+                        Some(n) => c.b.doc.focus_node(MAIN_GRAPH, n, repaint),
+                        None => c.b.doc.selection = Selection::None,
+                    }
+                }
+            }
+            Command::SelectInB(item) => {
+                let Some(c) = &mut self.compare else { return };
+                c.b.doc.select_item(MAIN_GRAPH, item);
+                let matched = match c.b.doc.selection {
+                    Selection::Node(MAIN_GRAPH, n) => c.match_of_b(n),
+                    _ => None,
+                };
+                if let Some(open) = &mut self.open {
+                    match matched {
+                        Some(n) => open.doc.focus_node(MAIN_GRAPH, n, repaint),
+                        None => open.doc.selection = Selection::None,
+                    }
+                }
+            }
+            Command::RunCompare => {
+                let tolerance = crate::run::Tolerance {
+                    rtol: 1e-3,
+                    atol: 1e-5,
+                };
+                let repaint = self.repaint_fn();
+                if let Some(c) = &mut self.compare {
+                    c.start_numeric(tolerance, repaint);
+                }
+            }
             Command::ExportSvg(path) => self.export_svg(path),
             Command::ExportPng(path) => self.export_png(path),
             Command::DismissError => self.error = None,
@@ -162,7 +256,19 @@ impl LensApp {
             Command::SaveTensor => self.save_tensor(),
             other => {
                 let Some(open) = &mut self.open else { return };
-                apply_to_document(open, other, repaint);
+                let selects = matches!(other, Command::SelectItem(..) | Command::FocusNode(..));
+                apply_to_document(open, other, repaint.clone());
+                // Synchronised navigation: a node selected in A selects its match in B.
+                if let (true, Some(c)) = (selects, &mut self.compare) {
+                    let matched = match open.doc.selection {
+                        Selection::Node(MAIN_GRAPH, n) => c.match_of_a(n),
+                        _ => None,
+                    };
+                    match matched {
+                        Some(n) => c.b.doc.focus_node(MAIN_GRAPH, n, repaint),
+                        None => c.b.doc.selection = Selection::None,
+                    }
+                }
             }
         }
     }
@@ -250,11 +356,18 @@ impl LensApp {
     }
 
     fn handle_input(&mut self, ui: &Ui) {
-        let dropped: Vec<egui::DroppedFileHandle> = ui.ctx().input(|i| i.raw.dropped_files.clone());
+        let (dropped, shift): (Vec<egui::DroppedFileHandle>, bool) = ui
+            .ctx()
+            .input(|i| (i.raw.dropped_files.clone(), i.modifiers.shift));
         if let Some(f) = dropped.first() {
             let path = f.path().to_path_buf();
             if !path.as_os_str().is_empty() && path.exists() {
-                self.apply(Command::Open(path));
+                // Shift + drop onto an open model compares with it.
+                if shift && self.open.is_some() {
+                    self.apply(Command::CompareWith(path));
+                } else {
+                    self.apply(Command::Open(path));
+                }
             } else {
                 match f.bytes() {
                     Ok(bytes) => self.apply(Command::OpenBytes {
@@ -382,6 +495,14 @@ impl LensApp {
                         }
                     }
                 });
+                let compare = ui.add_enabled(has_doc, egui::Button::new("Compare with…"));
+                if compare
+                    .on_hover_text("or drop a second model with Shift held")
+                    .clicked()
+                {
+                    ui.close();
+                    out.push(Command::CompareDialog);
+                }
                 let svg = ui.add_enabled(has_doc, egui::Button::new("Export graph as SVG…"));
                 if svg.clicked() {
                     ui.close();
@@ -442,6 +563,9 @@ impl LensApp {
             ui.selectable_value(&mut self.tab, LeftTab::Search, "Search");
             ui.selectable_value(&mut self.tab, LeftTab::Axes, "Axes");
             ui.selectable_value(&mut self.tab, LeftTab::Run, "Run");
+            if self.compare.is_some() {
+                ui.selectable_value(&mut self.tab, LeftTab::Compare, "Compare");
+            }
         });
         ui.separator();
         let doc = &open.doc;
@@ -465,6 +589,10 @@ impl LensApp {
                     .id_salt("run-panel")
                     .show(ui, |ui| panels::run::show(ui, doc, &mut open.run_form, out));
             }
+            LeftTab::Compare => match &self.compare {
+                Some(c) => panels::compare::show(ui, c, out),
+                None => self.tab = LeftTab::Model,
+            },
         }
     }
 
@@ -520,39 +648,43 @@ impl LensApp {
             return;
         }
         let searching = self.tab == LeftTab::Search;
-        let OpenDocument {
-            doc,
-            views,
-            overviews,
-            ..
-        } = open;
-        // Marks are computed once (per layout, run or query) by the document; here they are
-        // only borrowed.
-        doc.prepare_marks(g);
-        let doc = &*doc;
-        let Some(scope) = doc.scope(g) else { return };
-        let laid = &scope.laid;
-        let marks = Marks {
-            selected: doc.selected_item(),
-            highlighted: doc.search.marked(g).filter(|_| searching),
-            problems: Some(&scope.problems),
-            heat: doc.heat(g),
-            shape_labels: doc.shape_labels(g),
+        let Some(compare) = &mut self.compare else {
+            self.canvas_rect = Some(ui.available_rect_before_wrap());
+            let (commands, stats) = draw_canvas(ui, open, g, searching, None);
+            self.last_frame = stats;
+            out.extend(commands);
+            return;
         };
-        // An empty graph has no picture (and egui refuses empty textures).
-        let o = &laid.overview;
-        let overview = (o.width > 0 && o.height > 0).then(|| {
-            &*overviews.entry(g).or_insert_with(|| {
-                let image = egui::ColorImage::from_rgba_unmultiplied([o.width, o.height], &o.rgba);
-                ui.ctx()
-                    .load_texture(format!("overview-{g}"), image, egui::TextureOptions::LINEAR)
-            })
-        });
-        let view = views.entry(g).or_default();
+        // Side by side: A (the open model) left, B right, each coloured by the differences.
+        // Tints exist for the main graphs, once both are laid out and the diff is done.
+        compare.b.doc.ensure_layout(MAIN_GRAPH, repaint);
+        let (tints, b) = compare.tints_and_b(&open.doc);
+        let tint_a = tints.map(|t| t.0).filter(|_| g == MAIN_GRAPH);
+        let tint_b = tints.map(|t| t.1);
         self.canvas_rect = Some(ui.available_rect_before_wrap());
-        let (commands, stats) = canvas::show(ui, laid, view, &marks, overview);
-        self.last_frame = stats;
-        out.extend(commands);
+        ui.columns(2, |cols| {
+            // Each canvas under its own id: the two graphs share item indices.
+            let (commands, stats) = cols[0]
+                .push_id("canvas-a", |ui| draw_canvas(ui, open, g, searching, tint_a))
+                .inner;
+            self.last_frame = stats;
+            out.extend(commands);
+            cols[1].label(RichText::new(format!("B: {}", b.doc.model.origin.name)).strong());
+            if b.doc.laid_out(MAIN_GRAPH).is_none() {
+                cols[1].spinner();
+                return;
+            }
+            let (commands, _) = cols[1]
+                .push_id("canvas-b", |ui| {
+                    draw_canvas(ui, b, MAIN_GRAPH, false, tint_b)
+                })
+                .inner;
+            // B's canvas selects in B (and its match in A); the rest stays on its side.
+            out.extend(commands.into_iter().filter_map(|c| match c {
+                Command::SelectItem(_, item) => Some(Command::SelectInB(item)),
+                _ => None,
+            }));
+        });
     }
 
     /// Screen rectangle of a node of the current scope, by name (for tests and captures).
@@ -627,6 +759,12 @@ fn apply_to_document(open: &mut OpenDocument, command: Command, repaint: Repaint
         Command::Open(_)
         | Command::OpenBytes { .. }
         | Command::OpenDialog
+        | Command::CompareDialog
+        | Command::CompareWith(_)
+        | Command::CloseCompare
+        | Command::SelectDifference { .. }
+        | Command::SelectInB(_)
+        | Command::RunCompare
         | Command::CancelLoad
         | Command::ExportSvg(_)
         | Command::ExportPng(_)
@@ -635,6 +773,49 @@ fn apply_to_document(open: &mut OpenDocument, command: Command, repaint: Repaint
         | Command::FitView
         | Command::SaveTensor => {}
     }
+}
+
+/// Paints scope `g` of an open document on the canvas, with its marks (and an extra tint).
+fn draw_canvas(
+    ui: &mut Ui,
+    open: &mut OpenDocument,
+    g: crate::model::GraphId,
+    searching: bool,
+    tint: Option<&crate::layout::ItemMap<Color32>>,
+) -> (Vec<Command>, FrameStats) {
+    let OpenDocument {
+        doc,
+        views,
+        overviews,
+        ..
+    } = open;
+    // Marks are computed once (per layout, run or query) by the document; here they are
+    // only borrowed.
+    doc.prepare_marks(g);
+    let doc = &*doc;
+    let Some(scope) = doc.scope(g) else {
+        return (vec![], FrameStats::default());
+    };
+    let laid = &scope.laid;
+    let marks = Marks {
+        selected: doc.selected_item(),
+        highlighted: doc.search.marked(g).filter(|_| searching),
+        problems: Some(&scope.problems),
+        heat: doc.heat(g),
+        tint,
+        shape_labels: doc.shape_labels(g),
+    };
+    // An empty graph has no picture (and egui refuses empty textures).
+    let o = &laid.overview;
+    let overview = (o.width > 0 && o.height > 0).then(|| {
+        &*overviews.entry(g).or_insert_with(|| {
+            let image = egui::ColorImage::from_rgba_unmultiplied([o.width, o.height], &o.rgba);
+            ui.ctx()
+                .load_texture(format!("overview-{g}"), image, egui::TextureOptions::LINEAR)
+        })
+    });
+    let view = views.entry(g).or_default();
+    canvas::show(ui, laid, view, &marks, overview)
 }
 
 fn error_banner(ui: &mut Ui, e: &str, out: &mut Vec<Command>) {

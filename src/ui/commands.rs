@@ -16,6 +16,8 @@ pub enum LeftTab {
     Search,
     Axes,
     Run,
+    /// Shown while another model is compared with the open one.
+    Compare,
 }
 
 pub enum Command {
@@ -28,6 +30,20 @@ pub enum Command {
     },
     /// Ask the file dialog for a model to open.
     OpenDialog,
+    /// Ask the file dialog for a model to compare the open one with.
+    CompareDialog,
+    /// Compare the open model (A) with this one (B), side by side.
+    CompareWith(PathBuf),
+    CloseCompare,
+    /// Select (and centre) these nodes of A's and B's main graphs (`None`: clear that side).
+    SelectDifference {
+        a: Option<NodeId>,
+        b: Option<NodeId>,
+    },
+    /// A click on B's canvas: select that item, and its match in A.
+    SelectInB(Option<ItemId>),
+    /// Run both compared models on the same inputs.
+    RunCompare,
     CancelLoad,
     /// Write the current scope as SVG (to this path, or one the dialog gives).
     ExportSvg(Option<PathBuf>),

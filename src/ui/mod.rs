@@ -4,6 +4,7 @@
 pub mod app;
 pub mod canvas;
 pub mod commands;
+pub mod compare;
 pub mod dialog;
 pub mod panels;
 pub mod state;

@@ -475,6 +475,26 @@ fn regenerate_screenshots() {
     h.get_by_label("/attn/Reshape_q").click();
     settle(&mut h);
     save_png(&mut h, &out.join("axes.png"));
+
+    // 8. The sample beside onnxruntime's optimised version: the Conv + BatchNormalization
+    // fusions coloured on both sides, one selected, after running both.
+    let pairs = run_py_json("make_diff_pairs.py", &[dir.join("pairs").to_str().unwrap()]);
+    let dialog = ScriptedDialog {
+        picks: vec![PathBuf::from(pairs["pairs"]["ort_basic"].as_str().unwrap())],
+        saves: vec![],
+    };
+    let mut h = harness(LensApp::new(Box::new(dialog), vec![]));
+    drop_file(&mut h, &sample_model());
+    h.state_mut()
+        .apply(onnx_lens::ui::commands::Command::CompareDialog);
+    settle(&mut h);
+    h.get_by_label("▶ Run both").click();
+    h.run_steps(1);
+    settle(&mut h);
+    h.get_by_label_contains("fused Conv_20 + BatchNormalization_26")
+        .click();
+    settle(&mut h);
+    save_png(&mut h, &out.join("compare.png"));
 }
 
 /// A YOLO-like export with 2 KB of metadata and a 300-character output dim keeps the canvas at
@@ -607,4 +627,51 @@ fn the_model_tab_colours_by_macs_and_lists_the_heaviest_node() {
     // The node panel shows the selected node's MACs (the list shows them inside longer text).
     let macs = onnx_lens::cost::si(expected.macs.eval(&symbols));
     assert_eq!(h.query_all_by_label(&macs).count(), 1, "{macs}");
+}
+
+/// File ▸ Compare with… opens the second model beside the first: the Compare tab lists the
+/// differences (here the one changed node of a re-export), clicking one selects it on both
+/// sides, and selecting a node of A selects its match in B.
+#[test]
+fn compare_view_selects_a_difference_on_both_sides() {
+    let dir = scratch("gui_compare");
+    let made = run_py_json("make_diff_pairs.py", &[dir.to_str().unwrap()]);
+    let b = PathBuf::from(made["pairs"]["one_layer_changed"].as_str().unwrap());
+    let changed = made["changed_node"].as_str().unwrap();
+    let dialog = ScriptedDialog {
+        picks: vec![b],
+        saves: vec![],
+    };
+    let mut h = harness(LensApp::new(Box::new(dialog), vec![]));
+    drop_file(&mut h, &sample_model());
+    h.get_by_label("File").click();
+    h.run_steps(2);
+    h.get_by_label("Compare with…").click();
+    h.run_steps(2);
+    settle(&mut h);
+    assert!(h.state().comparison().is_some_and(|c| c.diff.is_some()));
+    let row = format!("changed {changed} (Gemm): attribute alpha");
+    h.get_by_label(&row).click();
+    h.run_steps(3);
+    let app = h.state();
+    let node_a = app
+        .doc()
+        .unwrap()
+        .model
+        .node_by_tract_name(0, changed)
+        .unwrap();
+    let c = app.comparison().unwrap();
+    let node_b = c.b.doc.model.node_by_tract_name(0, changed).unwrap();
+    assert_eq!(app.doc().unwrap().selection, Selection::Node(0, node_a));
+    assert_eq!(c.b.doc.selection, Selection::Node(0, node_b));
+    // Synchronised navigation: another node of A selects its match in B.
+    let first = NodeId(0);
+    h.state_mut()
+        .apply(onnx_lens::ui::commands::Command::FocusNode(0, first));
+    h.run_steps(2);
+    let c = h.state().comparison().unwrap();
+    assert_eq!(
+        c.b.doc.selection,
+        Selection::Node(0, c.match_of_a(first).unwrap())
+    );
 }

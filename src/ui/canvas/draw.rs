@@ -168,6 +168,9 @@ pub fn draw_item(
             if let Some(h) = marks.heat.and_then(|h| h.get(i)) {
                 painter.rect_filled(r, CornerRadius::same(round), super::heat_tint(*h));
             }
+            if let Some(c) = marks.tint.and_then(|t| t.get(i)) {
+                painter.rect_filled(r, CornerRadius::same(round), *c);
+            }
             painter.rect_stroke(r, CornerRadius::same(round), outline, StrokeKind::Inside);
             if !lod.text() {
                 return;

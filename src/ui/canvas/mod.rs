@@ -33,6 +33,8 @@ pub struct Marks<'a> {
     pub problems: Option<&'a ItemMap<Severity>>,
     /// Heat per item in [0, 1] (per-node timing), drawn as a tint.
     pub heat: Option<&'a ItemMap<f32>>,
+    /// A colour per item (the compare view's changed/added/removed/fused), drawn as a tint.
+    pub tint: Option<&'a ItemMap<Color32>>,
     /// Inferred shape labels by value name; edges without one keep their declared label, greyed.
     pub shape_labels: Option<&'a HashMap<String, String>>,
 }

@@ -2,6 +2,7 @@
 //! commands; it never changes the document or starts a job itself.
 
 pub mod axes;
+pub mod compare;
 pub mod diagnostics;
 pub mod model;
 pub mod node;
