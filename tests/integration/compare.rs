@@ -158,42 +158,51 @@ fn broken_weight_names_the_first_diverging_node() {
     assert_eq!(r["numeric"]["first_divergence"]["b_node"], node);
 }
 
-/// onnxruntime's basic optimisation folds each BatchNormalization into the Conv before it: the
-/// fused groups are exactly those pairs, those Convs' weights changed, nothing else did, and
-/// the numbers agree.
+/// Optimisers fold each BatchNormalization into the Conv before it — onnxruntime's basic level
+/// (made in the run) and onnxslim (its output committed, made by make_slim_pair.py; onnxslim
+/// also renames the fused Convs): the fused groups are exactly those pairs, those Convs'
+/// weights changed, nothing else did, and the numbers agree.
 #[test]
-fn ort_optimised_pair_shows_the_batchnorm_fusions() {
-    let (a, b, path) = pair("ort_basic");
-    let d = diff(&a, &b, DiffOptions::default());
-    let ga = a.graph(MAIN_GRAPH).unwrap();
-    let nodes = a.body(MAIN_GRAPH).unwrap().nodes();
-    let expected: Vec<(String, String)> = nodes_of(&a, "BatchNormalization")
-        .iter()
-        .map(|bn| {
-            let (p, _) = ga.producers[&bn.input[0]];
-            (nodes[p].name.clone(), bn.name.clone())
-        })
-        .collect();
-    let fused: Vec<(String, String)> = d
-        .nodes
-        .groups
-        .iter()
-        .map(|g| {
-            assert_eq!(g.kind, "fused");
-            assert_eq!(g.b, vec![g.a[0].clone()], "{g:?}");
-            (g.a[0].clone(), g.a[1].clone())
-        })
-        .collect();
-    assert_eq!(fused, expected);
-    let changed: Vec<String> = d.nodes.changed.iter().map(|c| c.a.clone()).collect();
-    assert_eq!(
-        changed,
-        expected.iter().map(|(c, _)| c.clone()).collect::<Vec<_>>()
-    );
-    assert!(d.nodes.changed.iter().all(|c| c.what == ["weight 1"]));
-    assert!(d.nodes.added.is_empty() && d.nodes.removed.is_empty());
-    let (_, r) = diff_json(&path, &["--run", "--rtol", "1e-4", "--atol", "1e-6"]);
-    assert_eq!(r["numeric"]["passed"], true, "{}", r["numeric"]);
+fn optimised_pairs_show_the_batchnorm_fusions() {
+    let slim =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/models/pairs/sample_onnxslim.onnx");
+    let ort_basic = pairs()["pairs"]["ort_basic"].as_str().unwrap().to_string();
+    for path in [ort_basic, slim.to_string_lossy().into_owned()] {
+        let a = load_path(Path::new(pairs()["sample"].as_str().unwrap())).unwrap();
+        let b = load_path(Path::new(&path)).unwrap();
+        let d = diff(&a, &b, DiffOptions::default());
+        let ga = a.graph(MAIN_GRAPH).unwrap();
+        let nodes = a.body(MAIN_GRAPH).unwrap().nodes();
+        let expected: Vec<(String, String)> = nodes_of(&a, "BatchNormalization")
+            .iter()
+            .map(|bn| {
+                let (p, _) = ga.producers[&bn.input[0]];
+                (nodes[p].name.clone(), bn.name.clone())
+            })
+            .collect();
+        let fused: Vec<(String, String)> = d
+            .nodes
+            .groups
+            .iter()
+            .map(|g| {
+                assert_eq!(g.kind, "fused", "{path}");
+                let into = b.node_by_tract_name(MAIN_GRAPH, &g.b[0]).unwrap();
+                assert_eq!(b.node(MAIN_GRAPH, into).unwrap().op_type, "Conv");
+                assert_eq!(g.b.len(), 1);
+                (g.a[0].clone(), g.a[1].clone())
+            })
+            .collect();
+        assert_eq!(fused, expected, "{path}");
+        let changed: Vec<String> = d.nodes.changed.iter().map(|c| c.a.clone()).collect();
+        assert_eq!(
+            changed,
+            expected.iter().map(|(c, _)| c.clone()).collect::<Vec<_>>()
+        );
+        assert!(d.nodes.changed.iter().all(|c| c.what == ["weight 1"]));
+        assert!(d.nodes.added.is_empty() && d.nodes.removed.is_empty());
+        let (_, r) = diff_json(&path, &["--run", "--rtol", "1e-4", "--atol", "1e-6"]);
+        assert_eq!(r["numeric"]["passed"], true, "{path}: {}", r["numeric"]);
+    }
 }
 
 /// onnx.version_converter 17 → 21 on this model: the opset import changes, every node stays,
