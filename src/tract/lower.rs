@@ -1,6 +1,6 @@
-//! Rewrites in front of tract, one small rule per op: an ai.onnx.ml op tract lacks, or
-//! implements with other results than onnxruntime for some attributes, becomes standard ops
-//! (or the form of the op tract gets right) with onnxruntime's semantics. Each rule is tested
+//! Rewrites in front of tract, one small rule per op: an ai.onnx.ml or com.microsoft op tract
+//! lacks, or implements with other results than onnxruntime for some attributes, becomes
+//! standard ops (or the form of the op tract gets right) with onnxruntime's semantics. Each rule is tested
 //! against onnxruntime on real converter output (tests/models/sklearn, made by skl2onnx) and on
 //! every attribute variant it accepts; a variant it does not handle is refused, naming the
 //! node, rather than run wrong.
@@ -33,6 +33,7 @@ pub struct Lowering {
 }
 
 const ML: &str = "ai.onnx.ml";
+const MS: &str = "com.microsoft";
 
 /// The default-domain opset the emitted ops need (Slice with inputs, negative Gather axes).
 const MIN_DEFAULT_OPSET: i64 = 11;
@@ -51,7 +52,10 @@ pub fn lower(proto: &mut pb::ModelProto) -> Lowering {
     let Some(graph) = proto.graph.as_mut() else {
         return out;
     };
-    let mut builder = Builder::default();
+    let mut builder = Builder {
+        opset: default_opset.unwrap_or(MIN_DEFAULT_OPSET),
+        ..Builder::default()
+    };
     let mut nodes = Vec::with_capacity(graph.node.len());
     let half_weights: std::collections::HashSet<String> = graph
         .initializer
@@ -60,7 +64,7 @@ pub fn lower(proto: &mut pb::ModelProto) -> Lowering {
         .map(|t| t.name.clone())
         .collect();
     for node in std::mem::take(&mut graph.node) {
-        let before = builder.nodes.len();
+        let (before, constants_before) = (builder.nodes.len(), builder.constants.len());
         let result = match (node.domain.as_str(), node.op_type.as_str()) {
             (ML, "TreeEnsembleClassifier") => binary_tree_classifier(&node, &mut builder),
             (ML, "TreeEnsembleRegressor") => tree_regressor(&node, &mut builder),
@@ -68,6 +72,15 @@ pub fn lower(proto: &mut pb::ModelProto) -> Lowering {
             (ML, "ArrayFeatureExtractor") => array_feature_extractor(&node, &mut builder),
             ("" | "ai.onnx", "Gemm") if node.input.iter().any(|x| half_weights.contains(x)) => {
                 half_gemm(&node, &mut builder)
+            }
+            (MS, "FusedConv") => fused_conv(&node, &mut builder),
+            (MS, "FusedMatMul") => fused_matmul(&node, &mut builder, &graph.initializer),
+            (MS, "BiasGelu") => gelu(&node, &mut builder, GeluForm::Erf),
+            (MS, "FastGelu") => gelu(&node, &mut builder, GeluForm::Tanh),
+            (MS, "SkipLayerNormalization") => skip_layer_norm(&node, &mut builder),
+            (MS, "QLinearAdd" | "QLinearMul") => qlinear_binary(&node, &mut builder),
+            (MS, "QLinearSigmoid" | "QLinearLeakyRelu" | "QLinearGlobalAveragePool") => {
+                qlinear_unary(&node, &mut builder)
             }
             _ => Ok(None),
         };
@@ -84,6 +97,7 @@ pub fn lower(proto: &mut pb::ModelProto) -> Lowering {
             Ok(None) => nodes.push(node),
             Err(why) => {
                 builder.nodes.truncate(before);
+                builder.constants.truncate(constants_before);
                 out.refused.push(Refusal {
                     node: name_of(&node).to_string(),
                     op: node.op_type.clone(),
@@ -147,6 +161,8 @@ fn has_tensor_variant(node: &pb::NodeProto) -> Option<&str> {
 struct Builder {
     nodes: Vec<pb::NodeProto>,
     constants: Vec<pb::TensorProto>,
+    /// The model's default-domain opset (what the emitted ops may use).
+    opset: i64,
 }
 
 mod attr_type {
@@ -617,5 +633,382 @@ fn half_gemm(node: &pb::NodeProto, b: &mut Builder) -> RuleResult {
             if has_c { " + Add" } else { "" }
         ),
         "tract refuses a float16 Gemm (types its bias add in float32)",
+    )))
+}
+
+/// An output slot a rule cannot produce, when the model reads it.
+fn uses_output(node: &pb::NodeProto, k: usize) -> bool {
+    node.output.get(k).is_some_and(|o| !o.is_empty())
+}
+
+fn input(node: &pb::NodeProto, k: usize) -> Option<&str> {
+    node.input
+        .get(k)
+        .map(String::as_str)
+        .filter(|x| !x.is_empty())
+}
+
+/// The activation FusedConv (and FusedGemm) apply after the product, onto `x`, into `out`.
+fn activation(
+    b: &mut Builder,
+    base: &str,
+    x: &str,
+    out: &str,
+    kind: &str,
+    params: &[f32],
+) -> Result<(), String> {
+    let name = format!("{base}/lens_activation");
+    match (kind, params) {
+        ("Relu" | "Tanh" | "Sigmoid", _) => b.node(kind, "", name, &[x], &[out], vec![]),
+        ("LeakyRelu", [alpha, ..]) => b.node(
+            kind,
+            "",
+            name,
+            &[x],
+            &[out],
+            vec![float_attr("alpha", *alpha)],
+        ),
+        ("HardSigmoid", [alpha, beta, ..]) => b.node(
+            kind,
+            "",
+            name,
+            &[x],
+            &[out],
+            vec![float_attr("alpha", *alpha), float_attr("beta", *beta)],
+        ),
+        ("Clip", [lo, hi, ..]) => {
+            let lo = b.floats(format!("{base}/lens_min"), &[], vec![*lo]);
+            let hi = b.floats(format!("{base}/lens_max"), &[], vec![*hi]);
+            b.node(kind, "", name, &[x, &lo, &hi], &[out], vec![]);
+        }
+        _ => return Err(format!("no rewrite for activation {kind} {params:?}")),
+    }
+    Ok(())
+}
+
+fn float_attr(name: &str, v: f32) -> pb::AttributeProto {
+    pb::AttributeProto {
+        name: name.into(),
+        r#type: 1,
+        f: v,
+        ..Default::default()
+    }
+}
+
+/// com.microsoft FusedConv (onnxruntime's optimiser output): Conv, the optional sum input Z,
+/// then the activation.
+fn fused_conv(node: &pb::NodeProto, b: &mut Builder) -> RuleResult {
+    let base = name_of(node).to_string();
+    let kind = string(node, "activation").unwrap_or_default();
+    let params = floats(node, "activation_params");
+    let conv_attrs: Vec<pb::AttributeProto> = node
+        .attribute
+        .iter()
+        .filter(|a| !a.name.starts_with("activation"))
+        .cloned()
+        .collect();
+    let conv_inputs: Vec<&str> = node.input.iter().take(3).map(String::as_str).collect();
+    let conv = format!("{base}/lens_conv");
+    b.node("Conv", "", base.clone(), &conv_inputs, &[&conv], conv_attrs);
+    let mut y = conv;
+    if let Some(z) = input(node, 3) {
+        let sum = format!("{base}/lens_sum");
+        b.node("Add", "", sum.clone(), &[&y, z], &[&sum], vec![]);
+        y = sum;
+    }
+    if kind.is_empty() {
+        b.node(
+            "Identity",
+            "",
+            format!("{base}/lens_out"),
+            &[&y],
+            &[&node.output[0]],
+            vec![],
+        );
+    } else {
+        activation(b, &base, &y, &node.output[0], &kind, &params)?;
+    }
+    Ok(Some((
+        format!(
+            "Conv{} + {}",
+            if input(node, 3).is_some() {
+                " + Add"
+            } else {
+                ""
+            },
+            if kind.is_empty() { "Identity" } else { &kind }
+        ),
+        "tract has no com.microsoft FusedConv",
+    )))
+}
+
+/// com.microsoft FusedMatMul: alpha · op(A) · op(B), op transposing the last two axes. The
+/// transposes are written for initializer operands (their rank is known); batch transposes are
+/// refused.
+fn fused_matmul(
+    node: &pb::NodeProto,
+    b: &mut Builder,
+    initializers: &[pb::TensorProto],
+) -> RuleResult {
+    let base = name_of(node).to_string();
+    let get_i = |n: &str| attr(node, n).map_or(0, |a| a.i);
+    if get_i("transBatchA") != 0 || get_i("transBatchB") != 0 {
+        return Err("tract has no com.microsoft FusedMatMul; no rewrite for transBatchA/B".into());
+    }
+    let operand = |k: usize, transposed: bool, b: &mut Builder| -> Result<String, String> {
+        let x = node.input[k].clone();
+        if !transposed {
+            return Ok(x);
+        }
+        let rank = initializers
+            .iter()
+            .find(|t| t.name == x)
+            .map(|t| t.dims.len())
+            .ok_or("tract has no com.microsoft FusedMatMul; no rewrite for transposing a computed operand")?;
+        if rank < 2 {
+            return Err("FusedMatMul transposing a rank-1 operand".into());
+        }
+        let mut perm: Vec<i64> = (0..rank as i64).collect();
+        perm.swap(rank - 2, rank - 1);
+        let out = format!("{base}/lens_transpose_{k}");
+        b.node(
+            "Transpose",
+            "",
+            out.clone(),
+            &[&x],
+            &[&out],
+            vec![ints_attr("perm", perm)],
+        );
+        Ok(out)
+    };
+    let x = operand(0, get_i("transA") != 0, b)?;
+    let w = operand(1, get_i("transB") != 0, b)?;
+    let alpha = attr(node, "alpha").map_or(1.0, |a| a.f);
+    let product = if alpha == 1.0 {
+        node.output[0].clone()
+    } else {
+        format!("{base}/lens_product")
+    };
+    b.node("MatMul", "", base.clone(), &[&x, &w], &[&product], vec![]);
+    if alpha != 1.0 {
+        let c = b.floats(format!("{base}/lens_alpha"), &[], vec![alpha]);
+        b.node(
+            "Mul",
+            "",
+            format!("{base}/lens_scale"),
+            &[&product, &c],
+            &[&node.output[0]],
+            vec![],
+        );
+    }
+    Ok(Some((
+        format!(
+            "{}MatMul{}",
+            if x != node.input[0] || w != node.input[1] {
+                "Transpose + "
+            } else {
+                ""
+            },
+            if alpha != 1.0 { " + Mul" } else { "" }
+        ),
+        "tract has no com.microsoft FusedMatMul",
+    )))
+}
+
+enum GeluForm {
+    /// x · (1 + erf(x / √2)) / 2 (BiasGelu)
+    Erf,
+    /// x · (1 + tanh(√(2/π) · (x + 0.044715 x³))) / 2 (FastGelu)
+    Tanh,
+}
+
+/// com.microsoft BiasGelu / FastGelu: the optional bias added, then GELU by its formula.
+fn gelu(node: &pb::NodeProto, b: &mut Builder, form: GeluForm) -> RuleResult {
+    let base = name_of(node).to_string();
+    let mut x = node.input[0].clone();
+    if let Some(bias) = input(node, 1) {
+        let out = format!("{base}/lens_biased");
+        b.node("Add", "", out.clone(), &[&x, bias], &[&out], vec![]);
+        x = out;
+    }
+    let c = |b: &mut Builder, n: &str, v: f32| b.floats(format!("{base}/lens_{n}"), &[], vec![v]);
+    let op = |b: &mut Builder, op: &str, ins: &[&str], n: &str| {
+        let out = format!("{base}/lens_{n}");
+        b.node(op, "", out.clone(), ins, &[&out], vec![]);
+        out
+    };
+    let inner = match form {
+        GeluForm::Erf => {
+            let sqrt2 = c(b, "sqrt2", std::f32::consts::SQRT_2);
+            let scaled = op(b, "Div", &[&x, &sqrt2], "scaled");
+            op(b, "Erf", &[&scaled], "erf")
+        }
+        GeluForm::Tanh => {
+            let k = c(b, "k", 0.044715);
+            let s = c(b, "s", (2.0 / std::f32::consts::PI).sqrt());
+            let sq = op(b, "Mul", &[&x, &x], "sq");
+            let cube = op(b, "Mul", &[&sq, &x], "cube");
+            let kc = op(b, "Mul", &[&cube, &k], "kcube");
+            let sum = op(b, "Add", &[&x, &kc], "inner");
+            let arg = op(b, "Mul", &[&sum, &s], "arg");
+            op(b, "Tanh", &[&arg], "tanh")
+        }
+    };
+    let one = c(b, "one", 1.0);
+    let half = c(b, "half", 0.5);
+    let plus = op(b, "Add", &[&inner, &one], "plus1");
+    let xs = op(b, "Mul", &[&x, &plus], "times");
+    b.node(
+        "Mul",
+        "",
+        format!("{base}/lens_gelu"),
+        &[&xs, &half],
+        &[&node.output[0]],
+        vec![],
+    );
+    Ok(Some((
+        match form {
+            GeluForm::Erf => "Add + Div + Erf + Add + Mul + Mul".into(),
+            GeluForm::Tanh => "Add + Mul ×4 + Add + Tanh + Add + Mul ×2".into(),
+        },
+        "tract has no com.microsoft BiasGelu / FastGelu",
+    )))
+}
+
+/// com.microsoft SkipLayerNormalization (onnxruntime's transformer optimiser): input + skip
+/// (+ bias), then LayerNormalization over the last axis; the sum is its fourth output.
+fn skip_layer_norm(node: &pb::NodeProto, b: &mut Builder) -> RuleResult {
+    const WHY: &str = "tract has no com.microsoft SkipLayerNormalization";
+    if b.opset < 17 {
+        return Err(format!(
+            "{WHY}; no rewrite below opset 17 (LayerNormalization)"
+        ));
+    }
+    if uses_output(node, 1) || uses_output(node, 2) {
+        return Err(format!(
+            "{WHY}; no rewrite for its mean and inverse-variance outputs"
+        ));
+    }
+    let base = name_of(node).to_string();
+    let sum = if uses_output(node, 3) {
+        node.output[3].clone()
+    } else {
+        format!("{base}/lens_sum")
+    };
+    let (x, skip) = (&node.input[0], &node.input[1]);
+    match input(node, 4) {
+        Some(bias) => {
+            let partial = format!("{base}/lens_partial");
+            b.node("Add", "", partial.clone(), &[x, skip], &[&partial], vec![]);
+            b.node(
+                "Add",
+                "",
+                format!("{base}/lens_add"),
+                &[&partial, bias],
+                &[&sum],
+                vec![],
+            );
+        }
+        None => b.node(
+            "Add",
+            "",
+            format!("{base}/lens_add"),
+            &[x, skip],
+            &[&sum],
+            vec![],
+        ),
+    }
+    let epsilon = attr(node, "epsilon").map_or(1e-12, |a| a.f);
+    let mut ins = vec![sum.as_str(), node.input[2].as_str()];
+    if let Some(beta) = input(node, 3) {
+        ins.push(beta);
+    }
+    b.node(
+        "LayerNormalization",
+        "",
+        base.clone(),
+        &ins,
+        &[&node.output[0]],
+        vec![int_attr("axis", -1), float_attr("epsilon", epsilon)],
+    );
+    Ok(Some(("Add + LayerNormalization".into(), WHY)))
+}
+
+/// com.microsoft QLinearAdd / QLinearMul (onnxruntime's QOperator quantization): both operands
+/// dequantized, the op in float, the result quantized with C's scale and zero point.
+fn qlinear_binary(node: &pb::NodeProto, b: &mut Builder) -> RuleResult {
+    let base = name_of(node).to_string();
+    let op = node.op_type.trim_start_matches("QLinear").to_string();
+    let dq = |b: &mut Builder, k: usize, tag: &str| {
+        let out = format!("{base}/lens_dq_{tag}");
+        let ins: Vec<&str> = node.input[k..k + 3].iter().map(String::as_str).collect();
+        b.node("DequantizeLinear", "", out.clone(), &ins, &[&out], vec![]);
+        out
+    };
+    if node.input.len() < 7 {
+        return Err(format!("{} with fewer than 7 inputs", node.op_type));
+    }
+    let (x, y) = (dq(b, 0, "a"), dq(b, 3, "b"));
+    let r = format!("{base}/lens_{}", op.to_lowercase());
+    b.node(&op, "", base.clone(), &[&x, &y], &[&r], vec![]);
+    let mut q_ins = vec![r.as_str(), node.input[6].as_str()];
+    if let Some(zp) = input(node, 7) {
+        q_ins.push(zp);
+    }
+    b.node(
+        "QuantizeLinear",
+        "",
+        format!("{base}/lens_q"),
+        &q_ins,
+        &[&node.output[0]],
+        vec![],
+    );
+    Ok(Some((
+        format!("DequantizeLinear ×2 + {op} + QuantizeLinear"),
+        "tract has no com.microsoft QLinearAdd / QLinearMul",
+    )))
+}
+
+/// com.microsoft QLinearSigmoid / QLinearLeakyRelu / QLinearGlobalAveragePool: dequantize, the
+/// float op, quantize (channels-last pooling refused).
+fn qlinear_unary(node: &pb::NodeProto, b: &mut Builder) -> RuleResult {
+    let base = name_of(node).to_string();
+    let op = node.op_type.trim_start_matches("QLinear").to_string();
+    if attr(node, "channels_last").is_some_and(|a| a.i != 0) {
+        return Err(format!(
+            "tract has no com.microsoft {}; no rewrite for channels_last",
+            node.op_type
+        ));
+    }
+    if node.input.len() < 4 {
+        return Err(format!("{} with fewer than 4 inputs", node.op_type));
+    }
+    let x = format!("{base}/lens_dq");
+    let ins: Vec<&str> = node.input[0..3].iter().map(String::as_str).collect();
+    b.node("DequantizeLinear", "", x.clone(), &ins, &[&x], vec![]);
+    let attrs = match op.as_str() {
+        "LeakyRelu" => vec![float_attr(
+            "alpha",
+            attr(node, "alpha").map_or(0.01, |a| a.f),
+        )],
+        _ => vec![],
+    };
+    let r = format!("{base}/lens_{}", op.to_lowercase());
+    b.node(&op, "", base.clone(), &[&x], &[&r], attrs);
+    let mut q_ins = vec![r.as_str(), node.input[3].as_str()];
+    if let Some(zp) = input(node, 4) {
+        q_ins.push(zp);
+    }
+    b.node(
+        "QuantizeLinear",
+        "",
+        format!("{base}/lens_q"),
+        &q_ins,
+        &[&node.output[0]],
+        vec![],
+    );
+    Ok(Some((
+        format!("DequantizeLinear + {op} + QuantizeLinear"),
+        "tract has no com.microsoft quantized (QLinear) op of this kind",
     )))
 }
