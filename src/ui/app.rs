@@ -239,13 +239,15 @@ impl LensApp {
                 }
             }
             Command::RunCompare => {
-                let tolerance = crate::run::Tolerance {
-                    rtol: 1e-3,
-                    atol: 1e-5,
-                };
                 let repaint = self.repaint_fn();
+                if let (Some(c), Some(open)) = (&mut self.compare, &self.open) {
+                    let (request, _) = open.run_form.request();
+                    c.start_numeric(request, repaint);
+                }
+            }
+            Command::SetCompareTolerance(t) => {
                 if let Some(c) = &mut self.compare {
-                    c.start_numeric(tolerance, repaint);
+                    c.tolerance = t;
                 }
             }
             Command::ExportSvg(path) => self.export_svg(path),
@@ -765,6 +767,7 @@ fn apply_to_document(open: &mut OpenDocument, command: Command, repaint: Repaint
         | Command::SelectDifference { .. }
         | Command::SelectInB(_)
         | Command::RunCompare
+        | Command::SetCompareTolerance(_)
         | Command::CancelLoad
         | Command::ExportSvg(_)
         | Command::ExportPng(_)

@@ -42,8 +42,10 @@ pub enum Command {
     },
     /// A click on B's canvas: select that item, and its match in A.
     SelectInB(Option<ItemId>),
-    /// Run both compared models on the same inputs.
+    /// Run both compared models on the same inputs (the Run tab's choices for A).
     RunCompare,
+    /// Tolerances of the numeric comparison.
+    SetCompareTolerance(crate::run::Tolerance),
     CancelLoad,
     /// Write the current scope as SVG (to this path, or one the dialog gives).
     ExportSvg(Option<PathBuf>),

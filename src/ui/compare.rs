@@ -62,6 +62,8 @@ pub struct Comparison {
     numeric_job: Job<NumericDiff, String>,
     pub numeric: Option<NumericDiff>,
     pub numeric_error: Option<String>,
+    /// Tolerances of "Run both", editable in the Compare tab.
+    pub tolerance: Tolerance,
 }
 
 impl Comparison {
@@ -84,6 +86,10 @@ impl Comparison {
             numeric_job: Job::default(),
             numeric: None,
             numeric_error: None,
+            tolerance: Tolerance {
+                rtol: 1e-3,
+                atol: 1e-5,
+            },
         }
     }
 
@@ -124,17 +130,15 @@ impl Comparison {
         failed
     }
 
-    /// Runs both models on the same random inputs and compares them.
-    pub fn start_numeric(&mut self, tolerance: Tolerance, repaint: Repaint) {
+    /// Runs both models on the inputs `request` gives A (the Run tab's choices), B on the same
+    /// tensors, and compares them.
+    pub fn start_numeric(&mut self, mut request: RunRequest, repaint: Repaint) {
         let Some(d) = self.diff.clone() else { return };
-        let a = self.a.clone();
-        let b = self.b.doc.model.clone();
+        let (a, b, tolerance) = (self.a.clone(), self.b.doc.model.clone(), self.tolerance);
+        request.cross_check = false;
         self.numeric_job = Job::spawn("compare runs", repaint, move |p| {
-            let req = RunRequest {
-                cross_check: false,
-                ..RunRequest::default()
-            };
-            compare_runs(&a, &b, &d, &req, tolerance, p).map_err(|(side, e)| format!("{side}: {e}"))
+            compare_runs(&a, &b, &d, &request, tolerance, p)
+                .map_err(|(side, e)| format!("{side}: {e}"))
         });
     }
 

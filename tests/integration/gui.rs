@@ -674,4 +674,17 @@ fn compare_view_selects_a_difference_on_both_sides() {
         c.b.doc.selection,
         Selection::Node(0, c.match_of_a(first).unwrap())
     );
+    // Run both: the changed Gemm is where the numbers part; its link selects it on both sides.
+    h.get_by_label("▶ Run both").click();
+    h.run_steps(1);
+    settle(&mut h);
+    h.get_by_label_contains(&format!("first divergence: {changed}"))
+        .click();
+    h.run_steps(3);
+    let app = h.state();
+    assert_eq!(app.doc().unwrap().selection, Selection::Node(0, node_a));
+    assert_eq!(
+        app.comparison().unwrap().b.doc.selection,
+        Selection::Node(0, node_b)
+    );
 }

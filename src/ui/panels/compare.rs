@@ -28,10 +28,20 @@ pub fn show(ui: &mut Ui, c: &Comparison, out: &mut Vec<Command>) {
         let running = c.numeric_running();
         if ui
             .add_enabled(!running, egui::Button::new("▶ Run both"))
-            .on_hover_text("same random inputs; outputs and every matched value compared (rtol 1e-3, atol 1e-5)")
+            .on_hover_text(
+                "A on the inputs chosen in the Run tab, B on the same tensors; outputs and every matched value compared",
+            )
             .clicked()
         {
             out.push(Command::RunCompare);
+        }
+        let mut t = c.tolerance;
+        ui.label("rtol");
+        let r = ui.add(egui::DragValue::new(&mut t.rtol).range(0.0..=1.0).speed(1e-4));
+        ui.label("atol");
+        let a = ui.add(egui::DragValue::new(&mut t.atol).range(0.0..=1e3).speed(1e-5));
+        if r.changed() || a.changed() {
+            out.push(Command::SetCompareTolerance(t));
         }
         if running {
             ui.spinner();
