@@ -78,6 +78,7 @@ pub fn lower(proto: &mut pb::ModelProto) -> Lowering {
             (MS, "BiasGelu") => gelu(&node, &mut builder, GeluForm::Erf),
             (MS, "FastGelu") => gelu(&node, &mut builder, GeluForm::Tanh),
             (MS, "SkipLayerNormalization") => skip_layer_norm(&node, &mut builder),
+            (MS, "Attention") => attention(&node, &mut builder, &graph.initializer),
             (MS, "QLinearAdd" | "QLinearMul") => qlinear_binary(&node, &mut builder),
             (MS, "QLinearSigmoid" | "QLinearLeakyRelu" | "QLinearGlobalAveragePool") => {
                 qlinear_unary(&node, &mut builder)
@@ -1010,5 +1011,152 @@ fn qlinear_unary(node: &pb::NodeProto, b: &mut Builder) -> RuleResult {
     Ok(Some((
         format!("DequantizeLinear + {op} + QuantizeLinear"),
         "tract has no com.microsoft quantized (QLinear) op of this kind",
+    )))
+}
+
+/// com.microsoft Attention (onnxruntime's transformer optimiser): QKV = input · weights + bias,
+/// split into heads, softmax(Q·Kᵀ · scale + mask) · V, heads merged. Rewritten for the plain
+/// form: equal Q/K/V sizes, no past state, not unidirectional, no attention bias; a 2-D
+/// mask_index of 1/0 per key becomes (1 − mask) · mask_filter_value added to the scores.
+fn attention(
+    node: &pb::NodeProto,
+    b: &mut Builder,
+    initializers: &[pb::TensorProto],
+) -> RuleResult {
+    const WHY: &str = "tract has no com.microsoft Attention";
+    let get_i = |n: &str| attr(node, n).map_or(0, |a| a.i);
+    if get_i("unidirectional") != 0 {
+        return Err(format!(
+            "{WHY}; no rewrite for unidirectional (causal) attention"
+        ));
+    }
+    if attr(node, "qkv_hidden_sizes").is_some_and(|a| !a.ints.windows(2).all(|w| w[0] == w[1])) {
+        return Err(format!("{WHY}; no rewrite for unequal qkv_hidden_sizes"));
+    }
+    if (4..node.input.len()).any(|k| input(node, k).is_some()) || uses_output(node, 1) {
+        return Err(format!(
+            "{WHY}; no rewrite for past state or attention bias"
+        ));
+    }
+    let heads = get_i("num_heads");
+    let weights = initializers.iter().find(|t| t.name == node.input[1]);
+    let hidden = match weights.map(|t| t.dims.as_slice()) {
+        Some([_, three_h]) if heads > 0 && three_h % (3 * heads) == 0 => three_h / 3,
+        _ => {
+            return Err(format!(
+                "{WHY}; no rewrite without constant weights [H_in, 3·H]"
+            ))
+        }
+    };
+    let head = hidden / heads;
+    let base = name_of(node).to_string();
+    let op = |b: &mut Builder, op: &str, ins: &[&str], n: &str, attrs: Vec<pb::AttributeProto>| {
+        let out = format!("{base}/lens_{n}");
+        b.node(op, "", out.clone(), ins, &[&out], attrs);
+        out
+    };
+    let mut qkv = op(
+        b,
+        "MatMul",
+        &[&node.input[0], &node.input[1]],
+        "qkv",
+        vec![],
+    );
+    if let Some(bias) = input(node, 2) {
+        qkv = op(b, "Add", &[&qkv, bias], "qkv_bias", vec![]);
+    }
+    let split_shape = b.int64s(
+        format!("{base}/lens_split_shape"),
+        &[4],
+        vec![0, 0, heads, head],
+    );
+    let mut parts = Vec::new();
+    for (k, (name, perm)) in [
+        ("q", [0, 2, 1, 3]),
+        ("k", [0, 2, 3, 1]),
+        ("v", [0, 2, 1, 3]),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let k = k as i64;
+        let starts = b.int64s(format!("{base}/lens_{name}_start"), &[1], vec![k * hidden]);
+        let ends = b.int64s(
+            format!("{base}/lens_{name}_end"),
+            &[1],
+            vec![(k + 1) * hidden],
+        );
+        let axes = b.int64s(format!("{base}/lens_{name}_axes"), &[1], vec![-1]);
+        let x = op(b, "Slice", &[&qkv, &starts, &ends, &axes], name, vec![]);
+        let x = op(
+            b,
+            "Reshape",
+            &[&x, &split_shape],
+            &format!("{name}_heads"),
+            vec![],
+        );
+        parts.push(op(
+            b,
+            "Transpose",
+            &[&x],
+            &format!("{name}_t"),
+            vec![ints_attr("perm", perm.to_vec())],
+        ));
+    }
+    let scale = attr(node, "scale")
+        .map(|a| a.f)
+        .filter(|s| *s != 0.0)
+        .unwrap_or(1.0 / (head as f32).sqrt());
+    let scale = b.floats(format!("{base}/lens_scale"), &[], vec![scale]);
+    let scores = op(b, "MatMul", &[&parts[0], &parts[1]], "scores", vec![]);
+    let mut scores = op(b, "Mul", &[&scores, &scale], "scaled", vec![]);
+    if let Some(mask) = input(node, 3) {
+        let filter = attr(node, "mask_filter_value").map_or(-10000.0, |a| a.f);
+        let m = op(
+            b,
+            "Cast",
+            &[mask],
+            "mask_f",
+            vec![int_attr("to", FLOAT as i64)],
+        );
+        let one = b.floats(format!("{base}/lens_one"), &[], vec![1.0]);
+        let inv = op(b, "Sub", &[&one, &m], "mask_inv", vec![]);
+        let f = b.floats(format!("{base}/lens_filter"), &[], vec![filter]);
+        let add = op(b, "Mul", &[&inv, &f], "mask_add", vec![]);
+        let shape = b.int64s(format!("{base}/lens_mask_shape"), &[4], vec![0, 1, 1, -1]);
+        let add = op(b, "Reshape", &[&add, &shape], "mask_4d", vec![]);
+        scores = op(b, "Add", &[&scores, &add], "masked", vec![]);
+    }
+    let probs = op(
+        b,
+        "Softmax",
+        &[&scores],
+        "probs",
+        vec![int_attr("axis", -1)],
+    );
+    let ctx = op(b, "MatMul", &[&probs, &parts[2]], "context", vec![]);
+    let ctx = op(
+        b,
+        "Transpose",
+        &[&ctx],
+        "context_t",
+        vec![ints_attr("perm", vec![0, 2, 1, 3])],
+    );
+    let merge = b.int64s(format!("{base}/lens_merge_shape"), &[3], vec![0, 0, hidden]);
+    b.node(
+        "Reshape",
+        "",
+        base.clone(),
+        &[&ctx, &merge],
+        &[&node.output[0]],
+        vec![],
+    );
+    Ok(Some((
+        format!(
+            "MatMul{} + Slice/Reshape/Transpose ×3 + MatMul + Mul{} + Softmax + MatMul + Transpose + Reshape",
+            if input(node, 2).is_some() { " + Add" } else { "" },
+            if input(node, 3).is_some() { " + mask" } else { "" }
+        ),
+        WHY,
     )))
 }

@@ -539,6 +539,7 @@ fn ml_models_match_onnxruntime() {
     assert_eq!(
         unsupported,
         [
+            ("attention_unidirectional", "Attention"),
             ("binary_trees_probit_mixed", "TreeEnsembleClassifier"),
             ("binary_trees_probit_mixed_base", "TreeEnsembleClassifier"),
             ("binary_trees_probit_positive", "TreeEnsembleClassifier"),
@@ -560,6 +561,8 @@ fn ml_models_match_onnxruntime() {
         names(&[
             "array_feature_extractor_1",
             "array_feature_extractor_2",
+            "attention",
+            "attention_mask",
             "bias_gelu",
             "binary_trees_logistic_mixed",
             "binary_trees_logistic_mixed_base",

@@ -2,7 +2,8 @@
 per op and attribute variant, built with onnx.helper (onnxruntime runs each; it is the judge of
 what they output, tests/py/ort_outputs.py): FusedConv with each activation and the sum input,
 FusedMatMul (alpha, transB), BiasGelu, FastGelu (with and without bias), SkipLayerNormalization
-(with bias and the sum output, and with the mean output onnx-lens does not rewrite),
+(with bias and the sum output, and with the mean output onnx-lens does not rewrite), Attention
+(plain, with a 2-D key mask, and causal, which onnx-lens does not rewrite),
 QLinearAdd, QLinearMul, QLinearSigmoid, QLinearLeakyRelu, QLinearGlobalAveragePool.
 
 usage: make_contrib_models.py OUT_DIR
@@ -75,6 +76,19 @@ save("skip_layer_norm",
 save("skip_layer_norm_mean_output",
      [helper.make_node("SkipLayerNormalization", ["X", "skip", "gamma", "beta"], ["Y", "M"], domain=MS, epsilon=1e-5)],
      x3, [("Y", F), ("M", F)], [(k, ln[k]) for k in ["skip", "gamma", "beta"]])
+
+hid, heads = 8, 2
+att = {"aw": rng.standard_normal((hid, 3 * hid)).astype(np.float32) * 0.5,
+       "ab": rng.standard_normal(3 * hid).astype(np.float32) * 0.1,
+       "mask": np.array([[1, 1, 1, 0, 0], [1, 1, 1, 1, 1]], np.int32)}
+xa = rng.standard_normal((2, 5, hid)).astype(np.float32)
+save("attention", [helper.make_node("Attention", ["X", "aw", "ab"], ["Y"], domain=MS, num_heads=heads)],
+     xa, [("Y", F)], [(k, att[k]) for k in ["aw", "ab"]])
+save("attention_mask", [helper.make_node("Attention", ["X", "aw", "ab", "mask"], ["Y"], domain=MS, num_heads=heads)],
+     xa, [("Y", F)], att.items())
+save("attention_unidirectional",
+     [helper.make_node("Attention", ["X", "aw", "ab"], ["Y"], domain=MS, num_heads=heads, unidirectional=1)],
+     xa, [("Y", F)], [(k, att[k]) for k in ["aw", "ab"]])
 
 U8 = TensorProto.UINT8
 xq = rng.integers(0, 255, (1, 4, 6, 6), dtype=np.uint8)
