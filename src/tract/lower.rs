@@ -1016,8 +1016,9 @@ fn qlinear_unary(node: &pb::NodeProto, b: &mut Builder) -> RuleResult {
 
 /// com.microsoft Attention (onnxruntime's transformer optimiser): QKV = input · weights + bias,
 /// split into heads, softmax(Q·Kᵀ · scale + mask) · V, heads merged. Rewritten for the plain
-/// form: equal Q/K/V sizes, no past state, not unidirectional, no attention bias; a 2-D
-/// mask_index of 1/0 per key becomes (1 − mask) · mask_filter_value added to the scores.
+/// form: equal Q/K/V sizes, no past state, no attention bias; a 2-D mask_index of 1/0 per key
+/// becomes (1 − mask) · mask_filter_value added to the scores, and unidirectional (causal)
+/// attention masks the keys after each query the same way.
 fn attention(
     node: &pb::NodeProto,
     b: &mut Builder,
@@ -1025,9 +1026,10 @@ fn attention(
 ) -> RuleResult {
     const WHY: &str = "tract has no com.microsoft Attention";
     let get_i = |n: &str| attr(node, n).map_or(0, |a| a.i);
-    if get_i("unidirectional") != 0 {
+    let causal = get_i("unidirectional") != 0;
+    if causal && b.opset < 14 {
         return Err(format!(
-            "{WHY}; no rewrite for unidirectional (causal) attention"
+            "{WHY}; no rewrite for causal attention below opset 14 (Trilu)"
         ));
     }
     if attr(node, "qkv_hidden_sizes").is_some_and(|a| !a.ints.windows(2).all(|w| w[0] == w[1])) {
@@ -1110,8 +1112,8 @@ fn attention(
     let scale = b.floats(format!("{base}/lens_scale"), &[], vec![scale]);
     let scores = op(b, "MatMul", &[&parts[0], &parts[1]], "scores", vec![]);
     let mut scores = op(b, "Mul", &[&scores, &scale], "scaled", vec![]);
+    let filter = attr(node, "mask_filter_value").map_or(-10000.0, |a| a.f);
     if let Some(mask) = input(node, 3) {
-        let filter = attr(node, "mask_filter_value").map_or(-10000.0, |a| a.f);
         let m = op(
             b,
             "Cast",
@@ -1126,6 +1128,32 @@ fn attention(
         let shape = b.int64s(format!("{base}/lens_mask_shape"), &[4], vec![0, 1, 1, -1]);
         let add = op(b, "Reshape", &[&add, &shape], "mask_4d", vec![]);
         scores = op(b, "Add", &[&scores, &add], "masked", vec![]);
+    }
+    if causal {
+        // Keys after the query masked: (1 − tril(ones[S, S])) · mask_filter_value.
+        let shape = op(b, "Shape", &[&scores], "scores_shape", vec![]);
+        let starts = b.int64s(format!("{base}/lens_sq_start"), &[1], vec![2]);
+        let ends = b.int64s(format!("{base}/lens_sq_end"), &[1], vec![4]);
+        let sq = op(b, "Slice", &[&shape, &starts, &ends], "sq", vec![]);
+        let one_t = pb::TensorProto {
+            dims: vec![1],
+            data_type: FLOAT,
+            float_data: vec![1.0],
+            ..Default::default()
+        };
+        let value = pb::AttributeProto {
+            name: "value".into(),
+            r#type: 4,
+            t: Some(one_t),
+            ..Default::default()
+        };
+        let ones = op(b, "ConstantOfShape", &[&sq], "ones", vec![value]);
+        let lower = op(b, "Trilu", &[&ones], "lower", vec![int_attr("upper", 0)]);
+        let one = b.floats(format!("{base}/lens_causal_one"), &[], vec![1.0]);
+        let upper = op(b, "Sub", &[&one, &lower], "upper", vec![]);
+        let f = b.floats(format!("{base}/lens_causal_filter"), &[], vec![filter]);
+        let add = op(b, "Mul", &[&upper, &f], "causal_add", vec![]);
+        scores = op(b, "Add", &[&scores, &add], "causal", vec![]);
     }
     let probs = op(
         b,
@@ -1155,7 +1183,12 @@ fn attention(
         format!(
             "MatMul{} + Slice/Reshape/Transpose ×3 + MatMul + Mul{} + Softmax + MatMul + Transpose + Reshape",
             if input(node, 2).is_some() { " + Add" } else { "" },
-            if input(node, 3).is_some() { " + mask" } else { "" }
+            match (input(node, 3).is_some(), causal) {
+                (true, true) => " + mask + causal mask",
+                (true, false) => " + mask",
+                (false, true) => " + causal mask",
+                _ => "",
+            }
         ),
         WHY,
     )))

@@ -539,7 +539,7 @@ fn ml_models_match_onnxruntime() {
     assert_eq!(
         unsupported,
         [
-            ("attention_unidirectional", "Attention"),
+            ("attention_unequal_qkv", "Attention"),
             ("binary_trees_probit_mixed", "TreeEnsembleClassifier"),
             ("binary_trees_probit_mixed_base", "TreeEnsembleClassifier"),
             ("binary_trees_probit_positive", "TreeEnsembleClassifier"),
@@ -563,6 +563,7 @@ fn ml_models_match_onnxruntime() {
             "array_feature_extractor_2",
             "attention",
             "attention_mask",
+            "attention_unidirectional",
             "bias_gelu",
             "binary_trees_logistic_mixed",
             "binary_trees_logistic_mixed_base",

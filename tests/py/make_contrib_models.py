@@ -3,7 +3,7 @@ per op and attribute variant, built with onnx.helper (onnxruntime runs each; it 
 what they output, tests/py/ort_outputs.py): FusedConv with each activation and the sum input,
 FusedMatMul (alpha, transB), BiasGelu, FastGelu (with and without bias), SkipLayerNormalization
 (with bias and the sum output, and with the mean output onnx-lens does not rewrite), Attention
-(plain, with a 2-D key mask, and causal, which onnx-lens does not rewrite),
+(plain, with a 2-D key mask, causal, and with unequal Q/K/V sizes, which onnx-lens does not rewrite),
 QLinearAdd, QLinearMul, QLinearSigmoid, QLinearLeakyRelu, QLinearGlobalAveragePool.
 
 usage: make_contrib_models.py OUT_DIR
@@ -89,6 +89,11 @@ save("attention_mask", [helper.make_node("Attention", ["X", "aw", "ab", "mask"],
 save("attention_unidirectional",
      [helper.make_node("Attention", ["X", "aw", "ab"], ["Y"], domain=MS, num_heads=heads, unidirectional=1)],
      xa, [("Y", F)], [(k, att[k]) for k in ["aw", "ab"]])
+uneq = {"uw": rng.standard_normal((hid, 2 * hid + 4)).astype(np.float32) * 0.5,
+        "ub": rng.standard_normal(2 * hid + 4).astype(np.float32) * 0.1}
+save("attention_unequal_qkv",
+     [helper.make_node("Attention", ["X", "uw", "ub"], ["Y"], domain=MS, num_heads=heads,
+                       qkv_hidden_sizes=[hid, hid, 4])], xa, [("Y", F)], uneq.items())
 
 U8 = TensorProto.UINT8
 xq = rng.integers(0, 255, (1, 4, 6, 6), dtype=np.uint8)
