@@ -52,8 +52,17 @@ pub fn lower(proto: &mut pb::ModelProto) -> Lowering {
     let Some(graph) = proto.graph.as_mut() else {
         return out;
     };
+    // Values something reads (a node or the graph's outputs): an output nobody reads needs no
+    // rewrite.
+    let used: std::collections::HashSet<String> = graph
+        .node
+        .iter()
+        .flat_map(|n| n.input.iter().cloned())
+        .chain(graph.output.iter().map(|o| o.name.clone()))
+        .collect();
     let mut builder = Builder {
         opset: default_opset.unwrap_or(MIN_DEFAULT_OPSET),
+        used,
         ..Builder::default()
     };
     let mut nodes = Vec::with_capacity(graph.node.len());
@@ -79,6 +88,7 @@ pub fn lower(proto: &mut pb::ModelProto) -> Lowering {
             (MS, "FastGelu") => gelu(&node, &mut builder, GeluForm::Tanh),
             (MS, "SkipLayerNormalization") => skip_layer_norm(&node, &mut builder),
             (MS, "Attention") => attention(&node, &mut builder, &graph.initializer),
+            (MS, "EmbedLayerNormalization") => embed_layer_norm(&node, &mut builder),
             (MS, "QLinearAdd" | "QLinearMul") => qlinear_binary(&node, &mut builder),
             (MS, "QLinearSigmoid" | "QLinearLeakyRelu" | "QLinearGlobalAveragePool") => {
                 qlinear_unary(&node, &mut builder)
@@ -164,6 +174,8 @@ struct Builder {
     constants: Vec<pb::TensorProto>,
     /// The model's default-domain opset (what the emitted ops may use).
     opset: i64,
+    /// Value names something reads.
+    used: std::collections::HashSet<String>,
 }
 
 mod attr_type {
@@ -637,9 +649,11 @@ fn half_gemm(node: &pb::NodeProto, b: &mut Builder) -> RuleResult {
     )))
 }
 
-/// An output slot a rule cannot produce, when the model reads it.
-fn uses_output(node: &pb::NodeProto, k: usize) -> bool {
-    node.output.get(k).is_some_and(|o| !o.is_empty())
+/// Does the model read output `k` of `node`?
+fn uses_output(node: &pb::NodeProto, k: usize, b: &Builder) -> bool {
+    node.output
+        .get(k)
+        .is_some_and(|o| !o.is_empty() && b.used.contains(o))
 }
 
 fn input(node: &pb::NodeProto, k: usize) -> Option<&str> {
@@ -885,13 +899,13 @@ fn skip_layer_norm(node: &pb::NodeProto, b: &mut Builder) -> RuleResult {
             "{WHY}; no rewrite below opset 17 (LayerNormalization)"
         ));
     }
-    if uses_output(node, 1) || uses_output(node, 2) {
+    if uses_output(node, 1, b) || uses_output(node, 2, b) {
         return Err(format!(
             "{WHY}; no rewrite for its mean and inverse-variance outputs"
         ));
     }
     let base = name_of(node).to_string();
-    let sum = if uses_output(node, 3) {
+    let sum = if uses_output(node, 3, b) {
         node.output[3].clone()
     } else {
         format!("{base}/lens_sum")
@@ -1035,7 +1049,7 @@ fn attention(
     if attr(node, "qkv_hidden_sizes").is_some_and(|a| !a.ints.windows(2).all(|w| w[0] == w[1])) {
         return Err(format!("{WHY}; no rewrite for unequal qkv_hidden_sizes"));
     }
-    if (4..node.input.len()).any(|k| input(node, k).is_some()) || uses_output(node, 1) {
+    if (4..node.input.len()).any(|k| input(node, k).is_some()) || uses_output(node, 1, b) {
         return Err(format!(
             "{WHY}; no rewrite for past state or attention bias"
         ));
@@ -1190,6 +1204,116 @@ fn attention(
                 _ => "",
             }
         ),
+        WHY,
+    )))
+}
+
+/// com.microsoft EmbedLayerNormalization (BERT after onnxruntime's transformer optimiser): word,
+/// position (0..S unless position_ids are given) and segment embeddings summed, then
+/// LayerNormalization; mask_index is the mask's sum per row. A mask_index without a mask, or of
+/// another mask_index_type, is refused.
+fn embed_layer_norm(node: &pb::NodeProto, b: &mut Builder) -> RuleResult {
+    const WHY: &str = "tract has no com.microsoft EmbedLayerNormalization";
+    if b.opset < 17 {
+        return Err(format!(
+            "{WHY}; no rewrite below opset 17 (LayerNormalization)"
+        ));
+    }
+    let wants_mask_index = uses_output(node, 1, b);
+    if wants_mask_index
+        && (input(node, 7).is_none() || attr(node, "mask_index_type").is_some_and(|a| a.i != 1))
+    {
+        return Err(format!("{WHY}; no rewrite for this mask_index"));
+    }
+    let base = name_of(node).to_string();
+    let op = |b: &mut Builder, op: &str, ins: &[&str], n: &str, attrs: Vec<pb::AttributeProto>| {
+        let out = format!("{base}/lens_{n}");
+        b.node(op, "", out.clone(), ins, &[&out], attrs);
+        out
+    };
+    let ids = node.input[0].as_str();
+    let words = op(b, "Gather", &[&node.input[2], ids], "words", vec![]);
+    let positions = match input(node, 8) {
+        Some(p) => p.to_string(),
+        None => {
+            let shape = op(b, "Shape", &[ids], "ids_shape", vec![]);
+            let one = b.int64s(format!("{base}/lens_axis1"), &[], vec![1]);
+            let seq = op(
+                b,
+                "Gather",
+                &[&shape, &one],
+                "seq",
+                vec![int_attr("axis", 0)],
+            );
+            let zero = b.int64s(format!("{base}/lens_zero"), &[], vec![0]);
+            let step = b.int64s(format!("{base}/lens_step"), &[], vec![1]);
+            op(b, "Range", &[&zero, &seq, &step], "positions", vec![])
+        }
+    };
+    let pos = op(
+        b,
+        "Gather",
+        &[&node.input[3], &positions],
+        "position",
+        vec![],
+    );
+    let mut sum = op(b, "Add", &[&words, &pos], "sum_wp", vec![]);
+    if let (Some(seg_ids), Some(seg)) = (input(node, 1), input(node, 4)) {
+        let s = op(b, "Gather", &[seg, seg_ids], "segment", vec![]);
+        let out = if uses_output(node, 2, b) {
+            node.output[2].clone()
+        } else {
+            format!("{base}/lens_sum")
+        };
+        b.node(
+            "Add",
+            "",
+            format!("{base}/lens_add_segment"),
+            &[&sum, &s],
+            &[&out],
+            vec![],
+        );
+        sum = out;
+    } else if uses_output(node, 2, b) {
+        b.node(
+            "Identity",
+            "",
+            format!("{base}/lens_sum_out"),
+            &[&sum],
+            &[&node.output[2]],
+            vec![],
+        );
+    }
+    let epsilon = attr(node, "epsilon").map_or(1e-12, |a| a.f);
+    b.node(
+        "LayerNormalization",
+        "",
+        base.clone(),
+        &[&sum, &node.input[5], &node.input[6]],
+        &[&node.output[0]],
+        vec![int_attr("axis", -1), float_attr("epsilon", epsilon)],
+    );
+    if wants_mask_index {
+        let axes = b.int64s(format!("{base}/lens_mask_axes"), &[1], vec![1]);
+        let mask = &node.input[7];
+        let total = op(
+            b,
+            "ReduceSum",
+            &[mask, &axes],
+            "mask_sum",
+            vec![int_attr("keepdims", 0)],
+        );
+        b.node(
+            "Cast",
+            "",
+            format!("{base}/lens_mask_index"),
+            &[&total],
+            &[&node.output[1]],
+            vec![int_attr("to", 6)],
+        );
+    }
+    Ok(Some((
+        "Gather ×3 + Add ×2 + LayerNormalization (+ ReduceSum for mask_index)".into(),
         WHY,
     )))
 }

@@ -575,6 +575,8 @@ fn ml_models_match_onnxruntime() {
             "binary_trees_none_positive_base",
             "decision_tree_binary",
             "decision_tree_regressor",
+            "embed_layer_norm",
+            "embed_layer_norm_no_segment",
             "fast_gelu",
             "fast_gelu_bias",
             "fused_conv_clip",

@@ -3,7 +3,8 @@ per op and attribute variant, built with onnx.helper (onnxruntime runs each; it 
 what they output, tests/py/ort_outputs.py): FusedConv with each activation and the sum input,
 FusedMatMul (alpha, transB), BiasGelu, FastGelu (with and without bias), SkipLayerNormalization
 (with bias and the sum output, and with the mean output onnx-lens does not rewrite), Attention
-(plain, with a 2-D key mask, causal, and with unequal Q/K/V sizes, which onnx-lens does not rewrite),
+(plain, with a 2-D key mask, causal, and with unequal Q/K/V sizes, which onnx-lens does not rewrite), EmbedLayerNormalization (with
+segments and mask_index, and without segments),
 QLinearAdd, QLinearMul, QLinearSigmoid, QLinearLeakyRelu, QLinearGlobalAveragePool.
 
 usage: make_contrib_models.py OUT_DIR
@@ -94,6 +95,23 @@ uneq = {"uw": rng.standard_normal((hid, 2 * hid + 4)).astype(np.float32) * 0.5,
 save("attention_unequal_qkv",
      [helper.make_node("Attention", ["X", "uw", "ub"], ["Y"], domain=MS, num_heads=heads,
                        qkv_hidden_sizes=[hid, hid, 4])], xa, [("Y", F)], uneq.items())
+
+V, P, H = 30, 16, 8
+emb = {"word": rng.standard_normal((V, H)).astype(np.float32), "pos": rng.standard_normal((P, H)).astype(np.float32),
+       "seg": rng.standard_normal((2, H)).astype(np.float32), "eg": rng.standard_normal(H).astype(np.float32),
+       "eb": rng.standard_normal(H).astype(np.float32),
+       "segids": np.array([[0, 0, 1, 1, 1, 0], [0, 1, 1, 1, 0, 0]], np.int32),
+       "emask": np.array([[1, 1, 1, 1, 0, 0], [1, 1, 1, 1, 1, 1]], np.int32)}
+ids = rng.integers(0, V, (2, 6)).astype(np.int32)
+I32 = TensorProto.INT32
+save("embed_layer_norm",
+     [helper.make_node("EmbedLayerNormalization", ["X", "segids", "word", "pos", "seg", "eg", "eb", "emask"],
+                       ["Y", "mask_index"], domain=MS, epsilon=1e-5)],
+     ids, [("Y", F), ("mask_index", I32)], emb.items(), I32)
+save("embed_layer_norm_no_segment",
+     [helper.make_node("EmbedLayerNormalization", ["X", "", "word", "pos", "", "eg", "eb"], ["Y", "unread_mask_index"],
+                       domain=MS, epsilon=1e-5)],
+     ids, [("Y", F)], [(k, emb[k]) for k in ["word", "pos", "eg", "eb"]], I32)
 
 U8 = TensorProto.UINT8
 xq = rng.integers(0, 255, (1, 4, 6, 6), dtype=np.uint8)
