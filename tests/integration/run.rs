@@ -442,7 +442,8 @@ fn expect_compares_an_output_with_a_saved_reference() {
 
 /// The ai.onnx.ml models converters write (skl2onnx output committed under tests/models/sklearn),
 /// the attribute variants of the ops onnx-lens rewrites for tract (make_ml_variants.py) and the
-/// com.microsoft ops onnxruntime's optimiser and quantizer write (make_contrib_models.py), each
+/// com.microsoft ops onnxruntime's optimiser and quantizer write (make_contrib_models.py, and a
+/// small BERT through onnxruntime's transformer optimiser, make_ort_optimized.py), each
 /// run with onnx-lens and onnxruntime on the same rows: every output equal (within 1e-4 of its
 /// scale, labels exactly), or the exact "unsupported" list below — never a wrong answer.
 #[test]
@@ -452,7 +453,14 @@ fn ml_models_match_onnxruntime() {
     run_py("make_ml_variants.py", &[variants.to_str().unwrap()]);
     let contrib = scratch("contrib_models");
     run_py("make_contrib_models.py", &[contrib.to_str().unwrap()]);
-    let mut models: Vec<std::path::PathBuf> = [committed, variants, contrib]
+    // A small BERT and onnxruntime's transformer optimiser's version of it.
+    let optimised = scratch("ort_optimised");
+    let made = run_py_json("make_ort_optimized.py", &[optimised.to_str().unwrap()]);
+    assert_eq!(
+        made["contrib_ops"],
+        serde_json::json!(["Attention", "BiasGelu", "SkipLayerNormalization"])
+    );
+    let mut models: Vec<std::path::PathBuf> = [committed, variants, contrib, optimised]
         .iter()
         .flat_map(|dir| std::fs::read_dir(dir).unwrap())
         .map(|e| e.unwrap().path())
@@ -564,6 +572,7 @@ fn ml_models_match_onnxruntime() {
             "attention",
             "attention_mask",
             "attention_unidirectional",
+            "bert_tiny_optimized",
             "bias_gelu",
             "binary_trees_logistic_mixed",
             "binary_trees_logistic_mixed_base",

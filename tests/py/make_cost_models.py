@@ -21,14 +21,15 @@ from onnx import TensorProto, helper
 
 from common import emit
 
-OUT = sys.argv[1]
-os.makedirs(OUT, exist_ok=True)
 
 
 class Builder:
-    def __init__(self, weights_file):
+    """Nodes and weights of one model: zeros in a sparse external file (`weights_file`), or, with
+    `rng`, random values stored inline (for models that are run)."""
+
+    def __init__(self, weights_file, rng=None):
         self.nodes, self.inits, self.offset, self.n = [], [], 0, 0
-        self.weights_file = weights_file
+        self.weights_file, self.rng = weights_file, rng
 
     def name(self, prefix):
         self.n += 1
@@ -36,6 +37,10 @@ class Builder:
 
     def weight(self, prefix, shape):
         name = self.name(prefix)
+        if self.rng is not None:
+            values = (self.rng.standard_normal(shape) * 0.1).astype(np.float32)
+            self.inits.append(onnx.numpy_helper.from_array(values, name))
+            return name
         t = TensorProto(name=name, data_type=TensorProto.FLOAT, dims=shape)
         length = 4 * int(np.prod(shape))
         t.data_location = TensorProto.EXTERNAL
@@ -171,26 +176,32 @@ def bert_base(b, ids, hidden=768, heads=12, ffn=3072, layers=12, vocab=30522):
     return h, b.op("Tanh", [pooled], "/pooler/activation/Tanh")
 
 
-models = {}
-for arch, make in [("resnet50", resnet50), ("mobilenet_v2", mobilenet_v2)]:
-    for suffix, batch in [("", "N"), ("_b1", 1), ("_b3", 3)]:
-        b = Builder(f"{arch}.weights")
-        x = helper.make_tensor_value_info("input", TensorProto.FLOAT, [batch, 3, 224, 224])
-        y = make(b, "input")
-        path = os.path.join(OUT, f"{arch}{suffix}.onnx")
-        b.save(path, [x], [helper.make_tensor_value_info(y, TensorProto.FLOAT, [batch, 1000])])
-        b.finish_weights(OUT)
-        models[f"{arch}{suffix}"] = {"path": path, "dims": {} if batch == "N" else {"N": batch}}
+def main(out):
+    os.makedirs(out, exist_ok=True)
+    models = {}
+    for arch, make in [("resnet50", resnet50), ("mobilenet_v2", mobilenet_v2)]:
+        for suffix, batch in [("", "N"), ("_b1", 1), ("_b3", 3)]:
+            b = Builder(f"{arch}.weights")
+            x = helper.make_tensor_value_info("input", TensorProto.FLOAT, [batch, 3, 224, 224])
+            y = make(b, "input")
+            path = os.path.join(out, f"{arch}{suffix}.onnx")
+            b.save(path, [x], [helper.make_tensor_value_info(y, TensorProto.FLOAT, [batch, 1000])])
+            b.finish_weights(out)
+            models[f"{arch}{suffix}"] = {"path": path, "dims": {} if batch == "N" else {"N": batch}}
 
-for suffix, batch, seq in [("", "batch", "sequence"), ("_b1s128", 1, 128), ("_b2s64", 2, 64)]:
-    b = Builder("bert_base.weights")
-    ids = helper.make_tensor_value_info("input_ids", TensorProto.INT64, [batch, seq])
-    h, pooled = bert_base(b, "input_ids")
-    path = os.path.join(OUT, f"bert_base{suffix}.onnx")
-    b.save(path, [ids], [helper.make_tensor_value_info(h, TensorProto.FLOAT, [batch, seq, 768]),
-                         helper.make_tensor_value_info(pooled, TensorProto.FLOAT, [batch, 768])])
-    b.finish_weights(OUT)
-    dims = {} if batch == "batch" else {"batch": batch, "sequence": seq}
-    models[f"bert_base{suffix}"] = {"path": path, "dims": dims}
+    for suffix, batch, seq in [("", "batch", "sequence"), ("_b1s128", 1, 128), ("_b2s64", 2, 64)]:
+        b = Builder("bert_base.weights")
+        ids = helper.make_tensor_value_info("input_ids", TensorProto.INT64, [batch, seq])
+        h, pooled = bert_base(b, "input_ids")
+        path = os.path.join(out, f"bert_base{suffix}.onnx")
+        b.save(path, [ids], [helper.make_tensor_value_info(h, TensorProto.FLOAT, [batch, seq, 768]),
+                             helper.make_tensor_value_info(pooled, TensorProto.FLOAT, [batch, 768])])
+        b.finish_weights(out)
+        dims = {} if batch == "batch" else {"batch": batch, "sequence": seq}
+        models[f"bert_base{suffix}"] = {"path": path, "dims": dims}
 
-emit({"models": models})
+    emit({"models": models})
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
