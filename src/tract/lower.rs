@@ -89,6 +89,8 @@ pub fn lower(proto: &mut pb::ModelProto) -> Lowering {
             (MS, "SkipLayerNormalization") => skip_layer_norm(&node, &mut builder),
             (MS, "Attention") => attention(&node, &mut builder, &graph.initializer),
             (MS, "EmbedLayerNormalization") => embed_layer_norm(&node, &mut builder),
+            (MS, "QGemm") => qgemm(&node, &mut builder),
+            (MS, "QLinearSoftmax") => qlinear_softmax(&node, &mut builder),
             (MS, "QLinearAdd" | "QLinearMul") => qlinear_binary(&node, &mut builder),
             (MS, "QLinearSigmoid" | "QLinearLeakyRelu" | "QLinearGlobalAveragePool") => {
                 qlinear_unary(&node, &mut builder)
@@ -1314,6 +1316,145 @@ fn embed_layer_norm(node: &pb::NodeProto, b: &mut Builder) -> RuleResult {
     }
     Ok(Some((
         "Gather ×3 + Add ×2 + LayerNormalization (+ ReduceSum for mask_index)".into(),
+        WHY,
+    )))
+}
+
+/// com.microsoft QGemm (onnxruntime's QOperator quantization of Gemm): A and B dequantized (B
+/// per output channel), the int32 bias C scaled by a_scale · b_scale, the float Gemm, and the
+/// result quantized when y_scale is given (else it is the float output).
+fn qgemm(node: &pb::NodeProto, b: &mut Builder) -> RuleResult {
+    if node.input.len() < 6 {
+        return Err("QGemm with fewer than 6 inputs".into());
+    }
+    let base = name_of(node).to_string();
+    let get_i = |n: &str| attr(node, n).map_or(0, |a| a.i);
+    let trans_b = get_i("transB") != 0;
+    let op = |b: &mut Builder, op: &str, ins: &[&str], n: &str, attrs: Vec<pb::AttributeProto>| {
+        let out = format!("{base}/lens_{n}");
+        b.node(op, "", out.clone(), ins, &[&out], attrs);
+        out
+    };
+    let x = op(
+        b,
+        "DequantizeLinear",
+        &[&node.input[0], &node.input[1], &node.input[2]],
+        "dq_a",
+        vec![],
+    );
+    // B's scale runs along its output channels: axis 0 of [N, K], axis 1 of [K, N].
+    let axis = vec![int_attr("axis", if trans_b { 0 } else { 1 })];
+    let w = op(
+        b,
+        "DequantizeLinear",
+        &[&node.input[3], &node.input[4], &node.input[5]],
+        "dq_b",
+        axis,
+    );
+    let mut ins = vec![x, w];
+    if let Some(c) = input(node, 6) {
+        let scale = op(
+            b,
+            "Mul",
+            &[&node.input[1], &node.input[4]],
+            "bias_scale",
+            vec![],
+        );
+        let cf = op(
+            b,
+            "Cast",
+            &[c],
+            "bias_f",
+            vec![int_attr("to", FLOAT as i64)],
+        );
+        ins.push(op(b, "Mul", &[&cf, &scale], "bias", vec![]));
+    }
+    let mut attrs = vec![
+        int_attr("transA", get_i("transA")),
+        int_attr("transB", get_i("transB")),
+    ];
+    if let Some(a) = attr(node, "alpha") {
+        attrs.push(float_attr("alpha", a.f));
+    }
+    let quantized = input(node, 7).is_some();
+    let y = if quantized {
+        format!("{base}/lens_gemm")
+    } else {
+        node.output[0].clone()
+    };
+    let refs: Vec<&str> = ins.iter().map(String::as_str).collect();
+    b.node("Gemm", "", base.clone(), &refs, &[&y], attrs);
+    if quantized {
+        let mut q = vec![y.as_str(), node.input[7].as_str()];
+        if let Some(zp) = input(node, 8) {
+            q.push(zp);
+        }
+        b.node(
+            "QuantizeLinear",
+            "",
+            format!("{base}/lens_q"),
+            &q,
+            &[&node.output[0]],
+            vec![],
+        );
+    }
+    Ok(Some((
+        format!(
+            "DequantizeLinear ×2{} + Gemm{}",
+            if input(node, 6).is_some() {
+                " + bias scaling"
+            } else {
+                ""
+            },
+            if quantized { " + QuantizeLinear" } else { "" }
+        ),
+        "tract has no com.microsoft QGemm",
+    )))
+}
+
+/// com.microsoft QLinearSoftmax: dequantize, Softmax, quantize. Before opset 13 (its `opset`
+/// attribute) Softmax flattened the axes from `axis` on, the same only for the last axis.
+fn qlinear_softmax(node: &pb::NodeProto, b: &mut Builder) -> RuleResult {
+    const WHY: &str = "tract has no com.microsoft QLinearSoftmax";
+    let axis = attr(node, "axis").map_or(-1, |a| a.i);
+    let semantics = attr(node, "opset").map_or(13, |a| a.i);
+    if semantics < 13 && axis != -1 {
+        return Err(format!(
+            "{WHY}; no rewrite for the flattening Softmax of opset {semantics}"
+        ));
+    }
+    if node.input.len() < 5 {
+        return Err("QLinearSoftmax with fewer than 5 inputs".into());
+    }
+    let base = name_of(node).to_string();
+    let x = format!("{base}/lens_dq");
+    b.node(
+        "DequantizeLinear",
+        "",
+        x.clone(),
+        &[&node.input[0], &node.input[1], &node.input[2]],
+        &[&x],
+        vec![],
+    );
+    let y = format!("{base}/lens_softmax");
+    b.node(
+        "Softmax",
+        "",
+        base.clone(),
+        &[&x],
+        &[&y],
+        vec![int_attr("axis", axis)],
+    );
+    b.node(
+        "QuantizeLinear",
+        "",
+        format!("{base}/lens_q"),
+        &[&y, &node.input[3], &node.input[4]],
+        &[&node.output[0]],
+        vec![],
+    );
+    Ok(Some((
+        "DequantizeLinear + Softmax + QuantizeLinear".into(),
         WHY,
     )))
 }

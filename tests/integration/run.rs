@@ -460,6 +460,15 @@ fn ml_models_match_onnxruntime() {
         made["contrib_ops"],
         serde_json::json!(["Attention", "BiasGelu", "SkipLayerNormalization"])
     );
+    assert_eq!(
+        made["qoperator_ops"],
+        serde_json::json!([
+            "QGemm",
+            "QLinearAdd",
+            "QLinearGlobalAveragePool",
+            "QLinearSoftmax"
+        ])
+    );
     let mut models: Vec<std::path::PathBuf> = [committed, variants, contrib, optimised]
         .iter()
         .flat_map(|dir| std::fs::read_dir(dir).unwrap())
@@ -613,6 +622,7 @@ fn ml_models_match_onnxruntime() {
             "regressor_average_2target_base",
             "regressor_sum_1target",
             "regressor_sum_2target_base",
+            "sample_qoperator",
             "scaler_broadcast",
             "scaler_double",
             "scaler_float",

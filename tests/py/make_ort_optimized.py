@@ -1,11 +1,14 @@
-"""A small BERT (2 layers, hidden 32, 4 heads, the layer pattern torch exports: see
-make_cost_models.bert_base) with random weights, and what onnxruntime's transformer optimiser
-makes of it (onnxruntime.transformers.optimizer, model_type "bert"): the contrib ops it fuses
-the layers into are what onnx-lens must run (src/tract/lower.rs).
+"""What onnxruntime's tools write, for onnx-lens to run (src/tract/lower.rs): a small BERT (2
+layers, hidden 32, 4 heads, the layer pattern torch exports: see make_cost_models.bert_base) with
+random weights and what onnxruntime's transformer optimiser makes of it
+(onnxruntime.transformers.optimizer, model_type "bert"); the sample quantized statically in the
+QOperator format (QLinearConv, QLinearAdd, QLinearGlobalAveragePool, QGemm, QLinearSoftmax) and
+dynamically (ConvInteger, MatMulInteger).
 
 usage: make_ort_optimized.py OUT_DIR
-Writes OUT_DIR/bert_tiny.onnx, OUT_DIR/bert_tiny_optimized.onnx and their .X.npy inputs (token
-ids); prints JSON {"models": [paths], "contrib_ops": [op types of com.microsoft in the optimised one]}.
+Writes OUT_DIR/bert_tiny.onnx, bert_tiny_optimized.onnx, sample_qoperator.onnx,
+sample_dynamic_quant.onnx and their .X.npy inputs; prints JSON {"models": [paths],
+"contrib_ops": [com.microsoft op types in the optimised BERT], "qoperator_ops": [...]}.
 """
 import logging
 import os
@@ -15,9 +18,10 @@ import sys
 import numpy as np
 import onnx
 from onnx import TensorProto, helper
+from onnxruntime.quantization import QuantFormat, QuantType, quantize_dynamic, quantize_static
 from onnxruntime.transformers import optimizer
 
-from common import emit
+from common import emit, random_images_reader
 from make_cost_models import Builder, bert_base
 
 logging.disable(logging.WARNING)
@@ -37,4 +41,15 @@ x = np.random.default_rng(1).integers(0, VOCAB, (2, 8)).astype(np.int64)
 for p in [plain, optimised]:
     np.save(p.replace(".onnx", ".X.npy"), x)
 contrib = sorted({n.op_type for n in onnx.load(optimised).graph.node if n.domain == "com.microsoft"})
-emit({"models": [plain, optimised], "contrib_ops": contrib})
+
+SAMPLE = os.path.join(os.path.dirname(__file__), "..", "..", "assets", "sample.onnx")
+qop = os.path.join(OUT, "sample_qoperator.onnx")
+quantize_static(SAMPLE, qop, random_images_reader(), quant_format=QuantFormat.QOperator,
+                activation_type=QuantType.QUInt8, weight_type=QuantType.QUInt8)
+dyn = os.path.join(OUT, "sample_dynamic_quant.onnx")
+quantize_dynamic(SAMPLE, dyn, weight_type=QuantType.QInt8)
+image = np.random.default_rng(1).random((1, 3, 96, 96), dtype=np.float32)
+for p in [qop, dyn]:
+    np.save(p.replace(".onnx", ".X.npy"), image)
+qoperator = sorted({n.op_type for n in onnx.load(qop).graph.node if n.domain == "com.microsoft"})
+emit({"models": [plain, optimised, qop, dyn], "contrib_ops": contrib, "qoperator_ops": qoperator})
