@@ -83,6 +83,8 @@ pub fn lower(proto: &mut pb::ModelProto) -> Lowering {
                 half_gemm(&node, &mut builder)
             }
             (MS, "FusedConv") => fused_conv(&node, &mut builder),
+            (MS, "FusedGemm") => fused_gemm(&node, &mut builder),
+            (MS, "MatMulNBits") => matmul_nbits(&node, &mut builder, &graph.initializer),
             (MS, "FusedMatMul") => fused_matmul(&node, &mut builder, &graph.initializer),
             (MS, "BiasGelu") => gelu(&node, &mut builder, GeluForm::Erf),
             (MS, "FastGelu") => gelu(&node, &mut builder, GeluForm::Tanh),
@@ -1455,6 +1457,182 @@ fn qlinear_softmax(node: &pb::NodeProto, b: &mut Builder) -> RuleResult {
     );
     Ok(Some((
         "DequantizeLinear + Softmax + QuantizeLinear".into(),
+        WHY,
+    )))
+}
+
+/// com.microsoft FusedGemm (onnxruntime's optimiser: Gemm + activation): the Gemm, then the
+/// activation with activation_alpha / activation_beta as its parameters.
+fn fused_gemm(node: &pb::NodeProto, b: &mut Builder) -> RuleResult {
+    let base = name_of(node).to_string();
+    let kind = string(node, "activation").unwrap_or_default();
+    let params: Vec<f32> = ["activation_alpha", "activation_beta"]
+        .iter()
+        .filter_map(|n| attr(node, n).map(|a| a.f))
+        .collect();
+    let gemm_attrs: Vec<pb::AttributeProto> = node
+        .attribute
+        .iter()
+        .filter(|a| !a.name.starts_with("activation"))
+        .cloned()
+        .collect();
+    let y = format!("{base}/lens_gemm");
+    let ins: Vec<&str> = node.input.iter().map(String::as_str).collect();
+    b.node("Gemm", "", base.clone(), &ins, &[&y], gemm_attrs);
+    if kind.is_empty() {
+        b.node(
+            "Identity",
+            "",
+            format!("{base}/lens_out"),
+            &[&y],
+            &[&node.output[0]],
+            vec![],
+        );
+    } else {
+        activation(b, &base, &y, &node.output[0], &kind, &params)?;
+    }
+    Ok(Some((
+        format!(
+            "Gemm + {}",
+            if kind.is_empty() { "Identity" } else { &kind }
+        ),
+        "tract has no com.microsoft FusedGemm",
+    )))
+}
+
+/// The bytes of a constant, whether in raw_data or in the typed field it allows.
+fn tensor_bytes(t: &pb::TensorProto) -> Option<Vec<u8>> {
+    if !t.raw_data.is_empty() {
+        return Some(t.raw_data.clone());
+    }
+    match t.data_type {
+        2 => Some(t.int32_data.iter().map(|&v| v as u8).collect()),
+        _ => None,
+    }
+}
+
+fn tensor_floats(t: &pb::TensorProto) -> Option<Vec<f32>> {
+    if t.data_type != FLOAT {
+        return None;
+    }
+    if !t.float_data.is_empty() {
+        return Some(t.float_data.clone());
+    }
+    Some(
+        t.raw_data
+            .chunks_exact(4)
+            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .collect(),
+    )
+}
+
+/// com.microsoft MatMulNBits (4-bit weight-only quantization, onnxruntime's MatMul4BitsQuantizer
+/// and LLM exports): the packed weights are dequantized once, here, into a float [K, N] constant
+/// — w = (q − zero point) · scale per block of `block_size` along K, low nibble first, zero
+/// point 8 unless given (packed uint8) — and the node becomes a MatMul (+ bias).
+fn matmul_nbits(
+    node: &pb::NodeProto,
+    b: &mut Builder,
+    initializers: &[pb::TensorProto],
+) -> RuleResult {
+    const WHY: &str = "tract has no com.microsoft MatMulNBits";
+    let get_i = |n: &str| attr(node, n).map_or(0, |a| a.i);
+    let (k, n, bits, block) = (
+        get_i("K"),
+        get_i("N"),
+        attr(node, "bits").map_or(4, |a| a.i),
+        get_i("block_size"),
+    );
+    if bits != 4 || k <= 0 || n <= 0 || block <= 0 {
+        return Err(format!("{WHY}; no rewrite for bits = {bits}"));
+    }
+    if input(node, 4).is_some() {
+        return Err(format!("{WHY}; no rewrite for g_idx"));
+    }
+    let constant =
+        |k: usize| input(node, k).and_then(|name| initializers.iter().find(|t| t.name == name));
+    let (Some(q), Some(scales)) = (
+        constant(1).and_then(tensor_bytes),
+        constant(2).and_then(tensor_floats),
+    ) else {
+        return Err(format!(
+            "{WHY}; no rewrite unless the packed weights and scales are constants"
+        ));
+    };
+    let (k, n, block) = (k as usize, n as usize, block as usize);
+    let blocks = k.div_ceil(block);
+    let blob = block / 2;
+    if q.len() < n * blocks * blob || scales.len() < n * blocks {
+        return Err(format!(
+            "{WHY}: packed weights shorter than K, N and block_size say"
+        ));
+    }
+    let zero_points: Option<Vec<u8>> = match constant(3) {
+        None if input(node, 3).is_some() => {
+            return Err(format!("{WHY}; no rewrite for computed zero points"))
+        }
+        None => None,
+        Some(t) if t.data_type == 2 => tensor_bytes(t),
+        Some(_) => return Err(format!("{WHY}; no rewrite for float zero points")),
+    };
+    let zp_row = blocks.div_ceil(2);
+    let mut w = vec![0f32; k * n];
+    for col in 0..n {
+        for kb in 0..blocks {
+            let scale = scales[col * blocks + kb];
+            let zp = match &zero_points {
+                Some(z) => {
+                    let byte = z.get(col * zp_row + kb / 2).copied().unwrap_or(0x88);
+                    if kb % 2 == 0 {
+                        byte & 0x0f
+                    } else {
+                        byte >> 4
+                    }
+                }
+                None => 8,
+            } as f32;
+            for i in 0..block {
+                let row = kb * block + i;
+                if row >= k {
+                    break;
+                }
+                let byte = q[(col * blocks + kb) * blob + i / 2];
+                let v = if i % 2 == 0 { byte & 0x0f } else { byte >> 4 } as f32;
+                w[row * n + col] = (v - zp) * scale;
+            }
+        }
+    }
+    let base = name_of(node).to_string();
+    let weights = b.floats(format!("{base}/lens_weights"), &[k as i64, n as i64], w);
+    let biased = input(node, 5);
+    let y = if biased.is_some() {
+        format!("{base}/lens_product")
+    } else {
+        node.output[0].clone()
+    };
+    b.node(
+        "MatMul",
+        "",
+        base.clone(),
+        &[&node.input[0], &weights],
+        &[&y],
+        vec![],
+    );
+    if let Some(bias) = biased {
+        b.node(
+            "Add",
+            "",
+            format!("{base}/lens_bias"),
+            &[&y, bias],
+            &[&node.output[0]],
+            vec![],
+        );
+    }
+    Ok(Some((
+        format!(
+            "MatMul with the weights dequantized{}",
+            if biased.is_some() { " + Add" } else { "" }
+        ),
         WHY,
     )))
 }

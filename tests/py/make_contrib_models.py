@@ -1,7 +1,7 @@
 """The com.microsoft ops onnxruntime's optimiser and quantizer write into models, one small model
 per op and attribute variant, built with onnx.helper (onnxruntime runs each; it is the judge of
 what they output, tests/py/ort_outputs.py): FusedConv with each activation and the sum input,
-FusedMatMul (alpha, transB), BiasGelu, FastGelu (with and without bias), SkipLayerNormalization
+FusedGemm (three activations), FusedMatMul (alpha, transB), BiasGelu, FastGelu (with and without bias), SkipLayerNormalization
 (with bias and the sum output, and with the mean output onnx-lens does not rewrite), Attention
 (plain, with a 2-D key mask, causal, and with unequal Q/K/V sizes, which onnx-lens does not rewrite), EmbedLayerNormalization (with
 segments and mask_index, and without segments),
@@ -52,6 +52,12 @@ z = {"Z": rng.standard_normal((1, 4, 8, 8)).astype(np.float32)}
 node = helper.make_node("FusedConv", ["X", "W", "B", "Z"], ["Y"], domain=MS, kernel_shape=[3, 3],
                         pads=[1, 1, 1, 1], activation="Relu")
 save("fused_conv_relu_sum", [node], x4, [("Y", F)], list(w.items()) + list(z.items()))
+
+x2 = rng.standard_normal((3, 6)).astype(np.float32)
+gw = {"gw": rng.standard_normal((6, 5)).astype(np.float32), "gb": rng.standard_normal(5).astype(np.float32)}
+for act, attrs in [("Relu", {}), ("LeakyRelu", {"activation_alpha": 0.2}), ("Tanh", {})]:
+    node = helper.make_node("FusedGemm", ["X", "gw", "gb"], ["Y"], domain=MS, activation=act, **attrs)
+    save(f"fused_gemm_{act.lower()}", [node], x2, [("Y", F)], gw.items())
 
 x3 = rng.standard_normal((2, 5, 6)).astype(np.float32)
 wm = {"Wm": rng.standard_normal((7, 6)).astype(np.float32)}

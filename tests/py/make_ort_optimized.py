@@ -3,7 +3,8 @@ layers, hidden 32, 4 heads, the layer pattern torch exports: see make_cost_model
 random weights and what onnxruntime's transformer optimiser makes of it
 (onnxruntime.transformers.optimizer, model_type "bert"); the sample quantized statically in the
 QOperator format (QLinearConv, QLinearAdd, QLinearGlobalAveragePool, QGemm, QLinearSoftmax) and
-dynamically (ConvInteger, MatMulInteger).
+dynamically (ConvInteger, MatMulInteger); MatMuls quantized to 4-bit blocks by onnxruntime's
+MatMulNBitsQuantizer (MatMulNBits: asymmetric, symmetric, K not a multiple of the block).
 
 usage: make_ort_optimized.py OUT_DIR
 Writes OUT_DIR/bert_tiny.onnx, bert_tiny_optimized.onnx, sample_qoperator.onnx,
@@ -18,7 +19,9 @@ import sys
 import numpy as np
 import onnx
 from onnx import TensorProto, helper
+from onnx import numpy_helper
 from onnxruntime.quantization import QuantFormat, QuantType, quantize_dynamic, quantize_static
+from onnxruntime.quantization.matmul_nbits_quantizer import MatMulNBitsQuantizer
 from onnxruntime.transformers import optimizer
 
 from common import emit, random_images_reader
@@ -52,4 +55,22 @@ image = np.random.default_rng(1).random((1, 3, 96, 96), dtype=np.float32)
 for p in [qop, dyn]:
     np.save(p.replace(".onnx", ".X.npy"), image)
 qoperator = sorted({n.op_type for n in onnx.load(qop).graph.node if n.domain == "com.microsoft"})
-emit({"models": [plain, optimised, qop, dyn], "contrib_ops": contrib, "qoperator_ops": qoperator})
+
+nbits = []
+for name, k, symmetric in [("matmul_4bit", 64, False), ("matmul_4bit_symmetric", 64, True),
+                           ("matmul_4bit_ragged_k", 40, False)]:
+    rng = np.random.default_rng(2)
+    w = rng.standard_normal((k, 48)).astype(np.float32)
+    graph = helper.make_graph([helper.make_node("MatMul", ["X", "W"], ["Y"], name="mm")], name,
+                              [helper.make_tensor_value_info("X", TensorProto.FLOAT, [2, k])],
+                              [helper.make_tensor_value_info("Y", TensorProto.FLOAT, [2, 48])],
+                              [numpy_helper.from_array(w, "W")])
+    q = MatMulNBitsQuantizer(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]),
+                             block_size=32, is_symmetric=symmetric)
+    q.process()
+    path = os.path.join(OUT, f"{name}.onnx")
+    onnx.save(q.model.model, path)
+    assert [n.op_type for n in onnx.load(path).graph.node] == ["MatMulNBits"]
+    np.save(path.replace(".onnx", ".X.npy"), rng.standard_normal((2, k)).astype(np.float32))
+    nbits.append(path)
+emit({"models": [plain, optimised, qop, dyn] + nbits, "contrib_ops": contrib, "qoperator_ops": qoperator})
