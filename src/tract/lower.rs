@@ -715,25 +715,51 @@ fn float_attr(name: &str, v: f32) -> pb::AttributeProto {
 }
 
 /// com.microsoft FusedConv (onnxruntime's optimiser output): Conv, the optional sum input Z,
-/// then the activation.
+/// then the activation (parameters in activation_params).
 fn fused_conv(node: &pb::NodeProto, b: &mut Builder) -> RuleResult {
+    let params = floats(node, "activation_params");
+    fused_product(
+        node,
+        b,
+        "Conv",
+        3,
+        &params,
+        "tract has no com.microsoft FusedConv",
+    )
+}
+
+/// A fused product op (FusedConv, FusedGemm): the plain op on its first `operands` inputs
+/// (its attributes without the activation's), the input after them added when present (a
+/// FusedConv's Z), then the activation.
+fn fused_product(
+    node: &pb::NodeProto,
+    b: &mut Builder,
+    op: &str,
+    operands: usize,
+    params: &[f32],
+    why: &'static str,
+) -> RuleResult {
     let base = name_of(node).to_string();
     let kind = string(node, "activation").unwrap_or_default();
-    let params = floats(node, "activation_params");
-    let conv_attrs: Vec<pb::AttributeProto> = node
+    let attrs: Vec<pb::AttributeProto> = node
         .attribute
         .iter()
         .filter(|a| !a.name.starts_with("activation"))
         .cloned()
         .collect();
-    let conv_inputs: Vec<&str> = node.input.iter().take(3).map(String::as_str).collect();
-    let conv = format!("{base}/lens_conv");
-    b.node("Conv", "", base.clone(), &conv_inputs, &[&conv], conv_attrs);
-    let mut y = conv;
-    if let Some(z) = input(node, 3) {
-        let sum = format!("{base}/lens_sum");
-        b.node("Add", "", sum.clone(), &[&y, z], &[&sum], vec![]);
-        y = sum;
+    let ins: Vec<&str> = node
+        .input
+        .iter()
+        .take(operands)
+        .map(String::as_str)
+        .collect();
+    let mut y = format!("{base}/lens_{}", op.to_lowercase());
+    b.node(op, "", base.clone(), &ins, &[&y], attrs);
+    let sum = input(node, operands);
+    if let Some(z) = sum {
+        let out = format!("{base}/lens_sum");
+        b.node("Add", "", out.clone(), &[&y, z], &[&out], vec![]);
+        y = out;
     }
     if kind.is_empty() {
         b.node(
@@ -745,19 +771,12 @@ fn fused_conv(node: &pb::NodeProto, b: &mut Builder) -> RuleResult {
             vec![],
         );
     } else {
-        activation(b, &base, &y, &node.output[0], &kind, &params)?;
+        activation(b, &base, &y, &node.output[0], &kind, params)?;
     }
+    let tail = if kind.is_empty() { "Identity" } else { &kind };
     Ok(Some((
-        format!(
-            "Conv{} + {}",
-            if input(node, 3).is_some() {
-                " + Add"
-            } else {
-                ""
-            },
-            if kind.is_empty() { "Identity" } else { &kind }
-        ),
-        "tract has no com.microsoft FusedConv",
+        format!("{op}{} + {tail}", if sum.is_some() { " + Add" } else { "" }),
+        why,
     )))
 }
 
@@ -953,25 +972,41 @@ fn skip_layer_norm(node: &pb::NodeProto, b: &mut Builder) -> RuleResult {
     Ok(Some(("Add + LayerNormalization".into(), WHY)))
 }
 
-/// com.microsoft QLinearAdd / QLinearMul (onnxruntime's QOperator quantization): both operands
-/// dequantized, the op in float, the result quantized with C's scale and zero point.
-fn qlinear_binary(node: &pb::NodeProto, b: &mut Builder) -> RuleResult {
+/// A com.microsoft QLinear op (onnxruntime's QOperator quantization): its `operands` quantized
+/// inputs (each value, scale, zero point) dequantized, the float op, the result quantized with
+/// the output scale and zero point that follow them.
+fn qlinear(
+    node: &pb::NodeProto,
+    b: &mut Builder,
+    operands: usize,
+    attrs: Vec<pb::AttributeProto>,
+    why: &'static str,
+) -> RuleResult {
     let base = name_of(node).to_string();
     let op = node.op_type.trim_start_matches("QLinear").to_string();
-    let dq = |b: &mut Builder, k: usize, tag: &str| {
-        let out = format!("{base}/lens_dq_{tag}");
-        let ins: Vec<&str> = node.input[k..k + 3].iter().map(String::as_str).collect();
-        b.node("DequantizeLinear", "", out.clone(), &ins, &[&out], vec![]);
-        out
-    };
-    if node.input.len() < 7 {
-        return Err(format!("{} with fewer than 7 inputs", node.op_type));
+    if node.input.len() < 3 * operands + 1 {
+        return Err(format!(
+            "{} with fewer than {} inputs",
+            node.op_type,
+            3 * operands + 1
+        ));
     }
-    let (x, y) = (dq(b, 0, "a"), dq(b, 3, "b"));
+    let floats: Vec<String> = (0..operands)
+        .map(|k| {
+            let out = format!("{base}/lens_dq_{k}");
+            let ins: Vec<&str> = node.input[3 * k..3 * k + 3]
+                .iter()
+                .map(String::as_str)
+                .collect();
+            b.node("DequantizeLinear", "", out.clone(), &ins, &[&out], vec![]);
+            out
+        })
+        .collect();
     let r = format!("{base}/lens_{}", op.to_lowercase());
-    b.node(&op, "", base.clone(), &[&x, &y], &[&r], vec![]);
-    let mut q_ins = vec![r.as_str(), node.input[6].as_str()];
-    if let Some(zp) = input(node, 7) {
+    let refs: Vec<&str> = floats.iter().map(String::as_str).collect();
+    b.node(&op, "", base.clone(), &refs, &[&r], attrs);
+    let mut q_ins = vec![r.as_str(), node.input[3 * operands].as_str()];
+    if let Some(zp) = input(node, 3 * operands + 1) {
         q_ins.push(zp);
     }
     b.node(
@@ -982,54 +1017,39 @@ fn qlinear_binary(node: &pb::NodeProto, b: &mut Builder) -> RuleResult {
         &[&node.output[0]],
         vec![],
     );
-    Ok(Some((
-        format!("DequantizeLinear ×2 + {op} + QuantizeLinear"),
-        "tract has no com.microsoft QLinearAdd / QLinearMul",
-    )))
+    let dq = if operands == 1 {
+        "DequantizeLinear".to_string()
+    } else {
+        format!("DequantizeLinear ×{operands}")
+    };
+    Ok(Some((format!("{dq} + {op} + QuantizeLinear"), why)))
 }
 
-/// com.microsoft QLinearSigmoid / QLinearLeakyRelu / QLinearGlobalAveragePool: dequantize, the
-/// float op, quantize (channels-last pooling refused).
+/// QLinearAdd / QLinearMul.
+fn qlinear_binary(node: &pb::NodeProto, b: &mut Builder) -> RuleResult {
+    qlinear(
+        node,
+        b,
+        2,
+        vec![],
+        "tract has no com.microsoft QLinearAdd / QLinearMul",
+    )
+}
+
+/// QLinearSigmoid / QLinearLeakyRelu / QLinearGlobalAveragePool (channels-last pooling refused).
 fn qlinear_unary(node: &pb::NodeProto, b: &mut Builder) -> RuleResult {
-    let base = name_of(node).to_string();
-    let op = node.op_type.trim_start_matches("QLinear").to_string();
+    const WHY: &str = "tract has no com.microsoft quantized (QLinear) op of this kind";
     if attr(node, "channels_last").is_some_and(|a| a.i != 0) {
-        return Err(format!(
-            "tract has no com.microsoft {}; no rewrite for channels_last",
-            node.op_type
-        ));
+        return Err(format!("{WHY}; no rewrite for channels_last"));
     }
-    if node.input.len() < 4 {
-        return Err(format!("{} with fewer than 4 inputs", node.op_type));
-    }
-    let x = format!("{base}/lens_dq");
-    let ins: Vec<&str> = node.input[0..3].iter().map(String::as_str).collect();
-    b.node("DequantizeLinear", "", x.clone(), &ins, &[&x], vec![]);
-    let attrs = match op.as_str() {
-        "LeakyRelu" => vec![float_attr(
+    let attrs = match node.op_type.as_str() {
+        "QLinearLeakyRelu" => vec![float_attr(
             "alpha",
             attr(node, "alpha").map_or(0.01, |a| a.f),
         )],
         _ => vec![],
     };
-    let r = format!("{base}/lens_{}", op.to_lowercase());
-    b.node(&op, "", base.clone(), &[&x], &[&r], attrs);
-    let mut q_ins = vec![r.as_str(), node.input[3].as_str()];
-    if let Some(zp) = input(node, 4) {
-        q_ins.push(zp);
-    }
-    b.node(
-        "QuantizeLinear",
-        "",
-        format!("{base}/lens_q"),
-        &q_ins,
-        &[&node.output[0]],
-        vec![],
-    );
-    Ok(Some((
-        format!("DequantizeLinear + {op} + QuantizeLinear"),
-        "tract has no com.microsoft quantized (QLinear) op of this kind",
-    )))
+    qlinear(node, b, 1, attrs, WHY)
 }
 
 /// com.microsoft Attention (onnxruntime's transformer optimiser): QKV = input · weights + bias,
@@ -1425,79 +1445,24 @@ fn qlinear_softmax(node: &pb::NodeProto, b: &mut Builder) -> RuleResult {
             "{WHY}; no rewrite for the flattening Softmax of opset {semantics}"
         ));
     }
-    if node.input.len() < 5 {
-        return Err("QLinearSoftmax with fewer than 5 inputs".into());
-    }
-    let base = name_of(node).to_string();
-    let x = format!("{base}/lens_dq");
-    b.node(
-        "DequantizeLinear",
-        "",
-        x.clone(),
-        &[&node.input[0], &node.input[1], &node.input[2]],
-        &[&x],
-        vec![],
-    );
-    let y = format!("{base}/lens_softmax");
-    b.node(
-        "Softmax",
-        "",
-        base.clone(),
-        &[&x],
-        &[&y],
-        vec![int_attr("axis", axis)],
-    );
-    b.node(
-        "QuantizeLinear",
-        "",
-        format!("{base}/lens_q"),
-        &[&y, &node.input[3], &node.input[4]],
-        &[&node.output[0]],
-        vec![],
-    );
-    Ok(Some((
-        "DequantizeLinear + Softmax + QuantizeLinear".into(),
-        WHY,
-    )))
+    qlinear(node, b, 1, vec![int_attr("axis", axis)], WHY)
 }
 
 /// com.microsoft FusedGemm (onnxruntime's optimiser: Gemm + activation): the Gemm, then the
 /// activation with activation_alpha / activation_beta as its parameters.
 fn fused_gemm(node: &pb::NodeProto, b: &mut Builder) -> RuleResult {
-    let base = name_of(node).to_string();
-    let kind = string(node, "activation").unwrap_or_default();
     let params: Vec<f32> = ["activation_alpha", "activation_beta"]
         .iter()
         .filter_map(|n| attr(node, n).map(|a| a.f))
         .collect();
-    let gemm_attrs: Vec<pb::AttributeProto> = node
-        .attribute
-        .iter()
-        .filter(|a| !a.name.starts_with("activation"))
-        .cloned()
-        .collect();
-    let y = format!("{base}/lens_gemm");
-    let ins: Vec<&str> = node.input.iter().map(String::as_str).collect();
-    b.node("Gemm", "", base.clone(), &ins, &[&y], gemm_attrs);
-    if kind.is_empty() {
-        b.node(
-            "Identity",
-            "",
-            format!("{base}/lens_out"),
-            &[&y],
-            &[&node.output[0]],
-            vec![],
-        );
-    } else {
-        activation(b, &base, &y, &node.output[0], &kind, &params)?;
-    }
-    Ok(Some((
-        format!(
-            "Gemm + {}",
-            if kind.is_empty() { "Identity" } else { &kind }
-        ),
+    fused_product(
+        node,
+        b,
+        "Gemm",
+        3,
+        &params,
         "tract has no com.microsoft FusedGemm",
-    )))
+    )
 }
 
 /// The bytes of a constant, whether in raw_data or in the typed field it allows.
