@@ -12,7 +12,7 @@ use super::inputs::{
 use crate::jobs::Progress;
 use crate::model::{Model, Tensor, MAIN_GRAPH};
 use crate::tract::{
-    bind_input_symbols, fix_input_dims, lower, tract_proto, ConvertError, NonFinite, Plan,
+    bind_input_symbols, fix_input_dims, lower, tract_proto_inlined, ConvertError, NonFinite, Plan,
     PlanError, PlanOptions, Rewrite, TractFailure,
 };
 
@@ -310,8 +310,9 @@ fn run_inner(model: &Model, req: &RunRequest, progress: &Progress) -> Result<Run
     }
 
     progress.set(0.05, "parsing for tract");
-    let (mut proto, dir) = tract_proto(model)?;
-    let lowering = lower(&mut proto);
+    let ((mut proto, dir), inlined) = tract_proto_inlined(model)?;
+    let mut lowering = lower(&mut proto);
+    lowering.rewrites.splice(0..0, inlined);
     if let Some(first) = lowering.refused.first() {
         return Err(RunError::Unsupported {
             nodes: lowering

@@ -9,6 +9,8 @@ use tract_onnx::pb;
 use tract_onnx::prelude::Framework;
 
 use super::failure::TractFailure;
+use super::inline::inline_local_functions;
+use super::lower::Rewrite;
 use crate::model::types::Dim;
 use crate::model::{tract_name, Body, Model, MAIN_GRAPH};
 
@@ -24,11 +26,10 @@ fn model_dir(model: &Model) -> Option<String> {
         .map(|p| p.to_string_lossy().into_owned())
 }
 
-/// The model re-serialised for tract's parser.
-fn reparsed(model: &Model) -> Result<pb::ModelProto, TractFailure> {
+/// `proto` re-serialised for tract's parser.
+fn reparsed_proto(proto: &onnx_protobuf::ModelProto) -> Result<pb::ModelProto, TractFailure> {
     use onnx_protobuf::Message;
-    let bytes = model
-        .proto
+    let bytes = proto
         .write_to_bytes()
         .map_err(|e| TractFailure::refused(None, format!("cannot serialise the model: {e}")))?;
     tract_onnx::onnx()
@@ -36,18 +37,37 @@ fn reparsed(model: &Model) -> Result<pb::ModelProto, TractFailure> {
         .map_err(|e| TractFailure::from_error(&e))
 }
 
-/// Reads the model for tract: from its file when it has one (tract resolves external data
-/// itself), else from re-serialised bytes.
+/// The model for tract's parser, its local functions inlined (tract runs none), with the calls
+/// inlined.
+fn reparsed(model: &Model) -> Result<(pb::ModelProto, Vec<Rewrite>), TractFailure> {
+    match inline_local_functions(&model.proto) {
+        None => Ok((reparsed_proto(&model.proto)?, vec![])),
+        Some(Ok((inlined, calls))) => Ok((reparsed_proto(&inlined)?, calls)),
+        Some(Err(e)) => Err(TractFailure::refused(
+            Some(e.node).filter(|n| !n.is_empty()),
+            format!("cannot inline the local function {}: {}", e.op, e.why),
+        )),
+    }
+}
+
+/// Reads the model for tract: from its file when it has one and calls no local function
+/// (tract resolves external data itself), else from re-serialised bytes.
 pub fn tract_proto(model: &Model) -> Result<TractProto, TractFailure> {
+    tract_proto_inlined(model).map(|(p, _)| p)
+}
+
+/// `tract_proto`, and the local-function calls it inlined (what the model "ran as").
+pub fn tract_proto_inlined(model: &Model) -> Result<(TractProto, Vec<Rewrite>), TractFailure> {
     vet_for_tract(model)?;
+    let dir = model_dir(model);
     match &model.origin.path {
-        Some(path) => {
+        Some(path) if model.proto.functions.is_empty() => {
             let proto = tract_onnx::onnx()
                 .proto_model_for_path(path)
                 .map_err(|e| TractFailure::from_error(&e))?;
-            Ok((proto, model_dir(model)))
+            Ok(((proto, dir), vec![]))
         }
-        None => Ok((reparsed(model)?, None)),
+        _ => reparsed(model).map(|(p, calls)| ((p, dir), calls)),
     }
 }
 
@@ -122,7 +142,7 @@ pub fn analysis_proto(model: &Model) -> Result<TractProto, TractFailure> {
         return tract_proto(model);
     }
     vet_for_tract(model)?;
-    let mut proto = reparsed(model)?;
+    let (mut proto, _) = reparsed(model)?;
     if let Some(graph) = proto.graph.as_mut() {
         graph
             .initializer

@@ -614,6 +614,8 @@ fn ml_models_match_onnxruntime() {
             "gradient_boosting_binary",
             "knn_3class",
             "linear_svc_binary",
+            "local_function",
+            "local_function_nested",
             "matmul_4bit",
             "matmul_4bit_ragged_k",
             "matmul_4bit_symmetric",

@@ -5,7 +5,8 @@ FusedGemm (three activations), FusedMatMul (alpha, transB), BiasGelu, FastGelu (
 (with bias and the sum output, and with the mean output onnx-lens does not rewrite), Attention
 (plain, with a 2-D key mask, causal, and with unequal Q/K/V sizes, which onnx-lens does not rewrite), EmbedLayerNormalization (with
 segments and mask_index, and without segments),
-QLinearAdd, QLinearMul, QLinearSigmoid, QLinearLeakyRelu, QLinearGlobalAveragePool.
+QLinearAdd, QLinearMul, QLinearSigmoid, QLinearLeakyRelu, QLinearGlobalAveragePool; and
+model-local functions (a Block with an attribute reference and its default, nested calls).
 
 usage: make_contrib_models.py OUT_DIR
 Writes OUT_DIR/<name>.onnx and OUT_DIR/<name>.X.npy (the one input, X); prints JSON {"models": [...]}.
@@ -118,6 +119,38 @@ save("embed_layer_norm_no_segment",
      [helper.make_node("EmbedLayerNormalization", ["X", "", "word", "pos", "", "eg", "eb"], ["Y", "unread_mask_index"],
                        domain=MS, epsilon=1e-5)],
      ids, [("Y", F)], [(k, emb[k]) for k in ["word", "pos", "eg", "eb"]], I32)
+
+# Model-local functions (as onnxscript writes them): a Block with an attribute reference and a
+# default, called with and without the attribute, and an Outer function calling Block twice.
+leaky = helper.make_node("LeakyRelu", ["h"], ["y"])
+ref = onnx.AttributeProto()
+ref.name, ref.ref_attr_name, ref.type = "alpha", "alpha", onnx.AttributeProto.FLOAT
+leaky.attribute.append(ref)
+block = helper.make_function(
+    "local", "Block", ["x", "w", "b"], ["y"],
+    [helper.make_node("MatMul", ["x", "w"], ["m"]), helper.make_node("Add", ["m", "b"], ["h"]), leaky],
+    [helper.make_opsetid("", 17)], attributes=[],
+    attribute_protos=[helper.make_attribute("alpha", 0.3)])
+outer = helper.make_function(
+    "local", "Outer", ["x", "w", "b"], ["y"],
+    [helper.make_node("Block", ["x", "w", "b"], ["t"], domain="local", alpha=0.05),
+     helper.make_node("Block", ["t", "w", "b"], ["y"], domain="local")],
+    [helper.make_opsetid("", 17), helper.make_opsetid("local", 1)])
+fw = {"fw": rng.standard_normal((6, 6)).astype(np.float32), "fb": rng.standard_normal(6).astype(np.float32)}
+for name, calls in [
+    ("local_function", [helper.make_node("Block", ["X", "fw", "fb"], ["t"], domain="local", alpha=0.2),
+                        helper.make_node("Block", ["t", "fw", "fb"], ["Y"], domain="local")]),
+    ("local_function_nested", [helper.make_node("Outer", ["X", "fw", "fb"], ["Y"], domain="local")]),
+]:
+    graph = helper.make_graph(calls, name, [helper.make_tensor_value_info("X", F, [3, 6])],
+                              [helper.make_tensor_value_info("Y", F, [3, 6])],
+                              [numpy_helper.from_array(v, k) for k, v in fw.items()])
+    model = helper.make_model(graph, functions=[block, outer],
+                              opset_imports=[helper.make_opsetid("", 17), helper.make_opsetid("local", 1)])
+    onnx.checker.check_model(model, full_check=True)
+    onnx.save(model, os.path.join(OUT, f"{name}.onnx"))
+    np.save(os.path.join(OUT, f"{name}.X.npy"), rng.standard_normal((3, 6)).astype(np.float32))
+    names.append(name)
 
 U8 = TensorProto.UINT8
 xq = rng.integers(0, 255, (1, 4, 6, 6), dtype=np.uint8)
