@@ -72,6 +72,9 @@ pub struct OutputSummary {
     pub inf_count: u64,
     /// (index, value) of the largest scores, for classifier-like outputs.
     pub top5: Option<Vec<(usize, f64)>>,
+    /// The class of each column, when the output stands for a ZipMap's {class: probability}
+    /// maps; null otherwise.
+    pub classes: Option<Vec<String>>,
 }
 
 impl OutputSummary {
@@ -88,6 +91,7 @@ impl OutputSummary {
             nan_count: s.as_ref().map_or(0, |s| s.nan_count),
             inf_count: s.as_ref().map_or(0, |s| s.inf_count),
             top5: top_k(t, 5),
+            classes: None,
         }
     }
 }
@@ -112,6 +116,9 @@ struct RunReport {
     ran_as: Vec<crate::tract::Rewrite>,
     /// Outputs whose shape contradicts the model's declared output type.
     shape_mismatches: Vec<crate::run::ShapeMismatch>,
+    /// ZipMap outputs' first rows as `class: p` text (the human report only).
+    #[serde(skip)]
+    zip_tables: Vec<(String, Vec<String>)>,
     threads: usize,
     /// The 20 slowest nodes of one profiled run.
     node_times_ms: Vec<NodeTime>,
@@ -224,7 +231,14 @@ pub fn run(args: &RunArgs) -> i32 {
         None => vec![],
     };
     let report = RunReport {
-        outputs: outcome.outputs.iter().map(OutputSummary::of).collect(),
+        outputs: outcome
+            .outputs
+            .iter()
+            .map(|t| OutputSummary {
+                classes: outcome.output_classes.get(&t.name).cloned(),
+                ..OutputSummary::of(t)
+            })
+            .collect(),
         latency_ms: outcome.latency_ms,
         expected: comparison,
         symbols: outcome.symbol_values.iter().cloned().collect(),
@@ -235,6 +249,7 @@ pub fn run(args: &RunArgs) -> i32 {
         first_nonfinite: outcome.first_nonfinite.clone(),
         ran_as: outcome.rewrites.clone(),
         shape_mismatches: outcome.shape_mismatches.clone(),
+        zip_tables: zip_tables(&outcome),
         threads: outcome.threads,
         node_times_ms: outcome.node_times.iter().take(20).cloned().collect(),
         saved,
@@ -248,6 +263,36 @@ pub fn run(args: &RunArgs) -> i32 {
         Some(c) if !c.passed => EXIT_PROBLEMS,
         _ => EXIT_OK,
     }
+}
+
+/// Rows of ZipMap tables shown in the text report.
+const ZIP_ROWS_SHOWN: usize = 5;
+
+/// Each ZipMap output's first rows as `class: p, class: p`.
+fn zip_tables(outcome: &crate::run::RunOutcome) -> Vec<(String, Vec<String>)> {
+    outcome
+        .outputs
+        .iter()
+        .filter_map(|t| {
+            let classes = outcome.output_classes.get(&t.name)?;
+            let width = classes.len().max(1);
+            let rows = (t.values.len() / width).min(ZIP_ROWS_SHOWN);
+            let text = (0..rows)
+                .map(|r| {
+                    classes
+                        .iter()
+                        .enumerate()
+                        .map(|(c, label)| {
+                            let v = t.values.get_f64(r * width + c).unwrap_or(f64::NAN);
+                            format!("{label}: {v:.4}")
+                        })
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                })
+                .collect();
+            Some((t.name.clone(), text))
+        })
+        .collect()
 }
 
 fn num(x: Option<f64>) -> String {
@@ -319,8 +364,22 @@ fn render(file: &Path, inputs: &[Tensor], req: &RunRequest, r: &RunReport) -> St
             }
         );
         if let Some(top) = &o.top5 {
-            let t: Vec<String> = top.iter().map(|(i, v)| format!("{i}: {v:.4}")).collect();
+            let label = |i: usize| match &o.classes {
+                Some(c) => c.get(i).cloned().unwrap_or_else(|| i.to_string()),
+                None => i.to_string(),
+            };
+            let t: Vec<String> = top
+                .iter()
+                .map(|(i, v)| format!("{}: {v:.4}", label(*i)))
+                .collect();
             let _ = writeln!(s, "  {:<24} top-5 {}", "", t.join(", "));
+        }
+    }
+    // A ZipMap's maps as the table they are: class → probability per row.
+    for (name, classes) in &r.zip_tables {
+        let _ = writeln!(s, "  {name} (class → probability, per row)");
+        for row in classes {
+            let _ = writeln!(s, "    {row}");
         }
     }
     let l = &r.latency_ms;

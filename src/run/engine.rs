@@ -106,6 +106,8 @@ pub struct RunOutcome {
     pub shape_mismatches: Vec<ShapeMismatch>,
     /// The intermediate values asked for (`RunRequest::capture`), in evaluation order.
     pub captured: Vec<Tensor>,
+    /// Outputs that stand for a ZipMap's maps (a [N, classes] tensor): their class labels.
+    pub output_classes: BTreeMap<String, Vec<String>>,
     /// The capture stopped at its byte cap.
     pub capture_truncated: bool,
 }
@@ -464,6 +466,7 @@ fn run_inner(model: &Model, req: &RunRequest, progress: &Progress) -> Result<Run
         optimizer_mismatch: mismatch,
         first_nonfinite,
         threads: plan.threads,
+        output_classes: lowering.classes.into_iter().collect(),
         rewrites: lowering.rewrites,
         shape_mismatches: shape_mismatches(model, &outputs),
         captured,

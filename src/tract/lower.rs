@@ -30,6 +30,8 @@ pub struct Refusal {
 pub struct Lowering {
     pub rewrites: Vec<Rewrite>,
     pub refused: Vec<Refusal>,
+    /// Outputs that stand for a ZipMap's sequence of maps: their class labels, in column order.
+    pub classes: Vec<(String, Vec<String>)>,
 }
 
 const ML: &str = "ai.onnx.ml";
@@ -79,6 +81,7 @@ pub fn lower(proto: &mut pb::ModelProto) -> Lowering {
             (ML, "TreeEnsembleRegressor") => tree_regressor(&node, &mut builder),
             (ML, "Scaler") => scaler(&node, &mut builder),
             (ML, "ArrayFeatureExtractor") => array_feature_extractor(&node, &mut builder),
+            (ML, "ZipMap") => zip_map(&node, &mut builder, &mut out.classes),
             ("" | "ai.onnx", "Gemm") if node.input.iter().any(|x| half_weights.contains(x)) => {
                 half_gemm(&node, &mut builder)
             }
@@ -1599,5 +1602,41 @@ fn matmul_nbits(
             if biased.is_some() { " + Add" } else { "" }
         ),
         WHY,
+    )))
+}
+
+/// ai.onnx.ml ZipMap (skl2onnx's default classifier output: one {class: probability} map per
+/// row), which tract cannot hold: the probabilities stay the [N, classes] tensor they are, under
+/// the ZipMap's output name, with its class labels for the report to show as a table.
+fn zip_map(
+    node: &pb::NodeProto,
+    b: &mut Builder,
+    classes: &mut Vec<(String, Vec<String>)>,
+) -> RuleResult {
+    let labels: Vec<String> = match (
+        attr(node, "classlabels_int64s"),
+        attr(node, "classlabels_strings"),
+    ) {
+        (Some(a), _) if !a.ints.is_empty() => a.ints.iter().map(|v| v.to_string()).collect(),
+        (_, Some(a)) => a
+            .strings
+            .iter()
+            .map(|v| String::from_utf8_lossy(v).into_owned())
+            .collect(),
+        _ => return Err("ZipMap without class labels".into()),
+    };
+    let base = name_of(node).to_string();
+    b.node(
+        "Identity",
+        "",
+        base,
+        &[&node.input[0]],
+        &[&node.output[0]],
+        vec![],
+    );
+    classes.push((node.output[0].clone(), labels));
+    Ok(Some((
+        "Identity: the [N, classes] probabilities, shown with the class labels".into(),
+        "tract holds no sequence of maps",
     )))
 }

@@ -43,6 +43,9 @@ impl SourceChoice {
     }
 }
 
+/// Rows of a ZipMap's class → probability table shown.
+const ZIP_ROWS_SHOWN: usize = 8;
+
 /// The form's choices for one model.
 pub struct RunForm {
     pub inputs: Vec<(String, SourceChoice, String)>,
@@ -311,6 +314,29 @@ fn results(ui: &mut Ui, r: &RunView, doc: &Document, out: &mut Vec<Command>) {
     ui.label(RichText::new("Outputs").strong());
     for t in &r.outputs {
         output_row(ui, t, out);
+        // A ZipMap's maps: the first rows as class → probability.
+        if let Some(classes) = o.output_classes.get(&t.name) {
+            let tensor = o.outputs.iter().find(|x| x.name == t.name);
+            let width = classes.len().max(1);
+            egui::Grid::new(("zipmap", &t.name))
+                .striped(true)
+                .show(ui, |ui| {
+                    for c in classes {
+                        ui.label(RichText::new(c).strong());
+                    }
+                    ui.end_row();
+                    let rows = tensor
+                        .map_or(0, |x| x.values.len() / width)
+                        .min(ZIP_ROWS_SHOWN);
+                    for row in 0..rows {
+                        for c in 0..classes.len() {
+                            let v = tensor.and_then(|x| x.values.get_f64(row * width + c));
+                            ui.label(v.map_or("-".into(), |v| format!("{v:.4}")));
+                        }
+                        ui.end_row();
+                    }
+                });
+        }
     }
     if !o.node_times.is_empty() {
         ui.horizontal(|ui| {
