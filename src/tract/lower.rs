@@ -82,6 +82,7 @@ pub fn lower(proto: &mut pb::ModelProto) -> Lowering {
             (ML, "Scaler") => scaler(&node, &mut builder),
             (ML, "ArrayFeatureExtractor") => array_feature_extractor(&node, &mut builder),
             (ML, "ZipMap") => zip_map(&node, &mut builder, &mut out.classes),
+            (ML, "SVMRegressor") => svm_regressor(&node, &mut builder),
             ("" | "ai.onnx", "Gemm") if node.input.iter().any(|x| half_weights.contains(x)) => {
                 half_gemm(&node, &mut builder)
             }
@@ -1638,5 +1639,122 @@ fn zip_map(
     Ok(Some((
         "Identity: the [N, classes] probabilities, shown with the class labels".into(),
         "tract holds no sequence of maps",
+    )))
+}
+
+/// ai.onnx.ml SVMRegressor (skl2onnx's SVR, NuSVR), which tract lacks: y = Σ coefᵢ · K(x, svᵢ) + ρ
+/// with the kernel in standard ops — LINEAR x·sv, POLY (γ x·sv + c₀)^d, SIGMOID tanh(γ x·sv + c₀),
+/// RBF exp(−γ ‖x − sv‖²) with ‖x − sv‖² = ‖x‖² − 2 x·sv + ‖sv‖². One-class models are refused.
+fn svm_regressor(node: &pb::NodeProto, b: &mut Builder) -> RuleResult {
+    const WHY: &str = "tract has no SVMRegressor";
+    if attr(node, "one_class").is_some_and(|a| a.i != 0) {
+        return Err(format!("{WHY}; no rewrite for one-class SVMs"));
+    }
+    let transform = string(node, "post_transform").unwrap_or_else(|| "NONE".into());
+    if transform != "NONE" {
+        return Err(format!("{WHY}; no rewrite for post_transform {transform}"));
+    }
+    let kernel = string(node, "kernel_type").unwrap_or_else(|| "LINEAR".into());
+    let params = floats(node, "kernel_params");
+    let (gamma, coef0, degree) = (
+        params.first().copied().unwrap_or(0.0),
+        params.get(1).copied().unwrap_or(0.0),
+        params.get(2).copied().unwrap_or(3.0),
+    );
+    let sv = floats(node, "support_vectors");
+    let coefficients = floats(node, "coefficients");
+    let n = attr(node, "n_supports").map_or(0, |a| a.i) as usize;
+    if n == 0 || !sv.len().is_multiple_of(n) || coefficients.len() != n {
+        return Err(format!(
+            "{WHY}; no rewrite for a linear SVM without support vectors"
+        ));
+    }
+    let features = sv.len() / n;
+    let rho = floats(node, "rho").first().copied().unwrap_or(0.0);
+    let base = name_of(node).to_string();
+    let op = |b: &mut Builder, op: &str, ins: &[&str], tag: &str| {
+        let out = format!("{base}/lens_{tag}");
+        b.node(op, "", out.clone(), ins, &[&out], vec![]);
+        out
+    };
+    // [F, S]: the support vectors as columns.
+    let mut columns = vec![0f32; sv.len()];
+    for i in 0..n {
+        for f in 0..features {
+            columns[f * n + i] = sv[i * features + f];
+        }
+    }
+    let svt = b.floats(
+        format!("{base}/lens_sv"),
+        &[features as i64, n as i64],
+        columns,
+    );
+    let x = format!("{base}/lens_x");
+    b.node(
+        "Cast",
+        "",
+        x.clone(),
+        &[&node.input[0]],
+        &[&x],
+        vec![int_attr("to", FLOAT as i64)],
+    );
+    let dot = op(b, "MatMul", &[&x, &svt], "dot");
+    let scalar =
+        |b: &mut Builder, tag: &str, v: f32| b.floats(format!("{base}/lens_{tag}"), &[], vec![v]);
+    let k = match kernel.as_str() {
+        "LINEAR" => dot,
+        "POLY" | "SIGMOID" => {
+            let g = scalar(b, "gamma", gamma);
+            let c = scalar(b, "coef0", coef0);
+            let scaled = op(b, "Mul", &[&dot, &g], "scaled");
+            let shifted = op(b, "Add", &[&scaled, &c], "shifted");
+            if kernel == "POLY" {
+                let d = scalar(b, "degree", degree);
+                op(b, "Pow", &[&shifted, &d], "kernel")
+            } else {
+                op(b, "Tanh", &[&shifted], "kernel")
+            }
+        }
+        "RBF" => {
+            let squares = op(b, "Mul", &[&x, &x], "x_sq");
+            let ones = b.floats(
+                format!("{base}/lens_ones"),
+                &[features as i64, 1],
+                vec![1.0; features],
+            );
+            let xx = op(b, "MatMul", &[&squares, &ones], "xx");
+            let norms: Vec<f32> = (0..n)
+                .map(|i| {
+                    sv[i * features..(i + 1) * features]
+                        .iter()
+                        .map(|v| v * v)
+                        .sum()
+                })
+                .collect();
+            let ss = b.floats(format!("{base}/lens_ss"), &[1, n as i64], norms);
+            let minus_two = scalar(b, "minus_two", -2.0);
+            let cross = op(b, "Mul", &[&dot, &minus_two], "cross");
+            let partial = op(b, "Add", &[&xx, &cross], "partial");
+            let dist = op(b, "Add", &[&partial, &ss], "dist");
+            let g = scalar(b, "neg_gamma", -gamma);
+            let arg = op(b, "Mul", &[&dist, &g], "arg");
+            op(b, "Exp", &[&arg], "kernel")
+        }
+        other => return Err(format!("{WHY}; no rewrite for kernel {other}")),
+    };
+    let coef = b.floats(format!("{base}/lens_coef"), &[n as i64, 1], coefficients);
+    let sum = op(b, "MatMul", &[&k, &coef], "sum");
+    let r = scalar(b, "rho", rho);
+    b.node(
+        "Add",
+        "",
+        base.clone(),
+        &[&sum, &r],
+        &[&node.output[0]],
+        vec![],
+    );
+    Ok(Some((
+        format!("the {kernel} kernel in MatMul/elementwise ops + MatMul + Add"),
+        WHY,
     )))
 }

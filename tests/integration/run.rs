@@ -573,7 +573,6 @@ fn ml_models_match_onnxruntime() {
             ("regressor_max_2target_base", "TreeEnsembleRegressor"),
             ("skip_layer_norm_mean_output", "SkipLayerNormalization"),
             ("svc_rbf_3class", "SVMClassifier"),
-            ("svr_rbf", "SVMRegressor"),
         ]
         .map(|(m, op)| (m.to_string(), op.to_string()))
     );
@@ -623,6 +622,7 @@ fn ml_models_match_onnxruntime() {
             "matmul_4bit",
             "matmul_4bit_ragged_k",
             "matmul_4bit_symmetric",
+            "nu_svr_rbf",
             "qlinearadd",
             "qlinearglobalaveragepool",
             "qlinearleakyrelu",
@@ -643,6 +643,10 @@ fn ml_models_match_onnxruntime() {
             "scaler_logistic_pipeline",
             "skip_layer_norm",
             "skip_layer_norm_bias_sum",
+            "svr_linear",
+            "svr_poly",
+            "svr_rbf",
+            "svr_sigmoid",
         ])
     );
     assert_eq!(passed.len() + unsupported.len(), models.len());

@@ -20,7 +20,7 @@ from sklearn.naive_bayes import GaussianNB
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import Normalizer, StandardScaler
-from sklearn.svm import SVC, SVR, LinearSVC
+from sklearn.svm import SVC, SVR, LinearSVC, NuSVR
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 from skl2onnx import to_onnx
 
@@ -55,6 +55,10 @@ MODELS = {
     "random_forest_regressor": (RandomForestRegressor(n_estimators=3, max_depth=3, random_state=0), Xr, yr, None),
     "linear_regression": (LinearRegression(), Xr, yr, None),
     "svr_rbf": (SVR(), Xr, yr, None),
+    "svr_linear": (SVR(kernel="linear"), Xr, yr, None),
+    "svr_poly": (SVR(kernel="poly", degree=2), Xr, yr, None),
+    "svr_sigmoid": (SVR(kernel="sigmoid"), Xr, yr, None),
+    "nu_svr_rbf": (NuSVR(), Xr, yr, None),
     "scaler_logistic_pipeline": (make_pipeline(StandardScaler(), LogisticRegression()), X3, y3, NO_ZIPMAP),
     "normalizer_logistic_pipeline": (make_pipeline(Normalizer(), LogisticRegression()), X3, y3, NO_ZIPMAP),
     "random_forest_zipmap": (RandomForestClassifier(n_estimators=2, max_depth=2, random_state=0), X3, y3, None),
