@@ -83,6 +83,7 @@ pub fn lower(proto: &mut pb::ModelProto) -> Lowering {
             (ML, "ArrayFeatureExtractor") => array_feature_extractor(&node, &mut builder),
             (ML, "ZipMap") => zip_map(&node, &mut builder, &mut out.classes),
             (ML, "SVMRegressor") => svm_regressor(&node, &mut builder),
+            (ML, "SVMClassifier") => svm_classifier(&node, &mut builder),
             ("" | "ai.onnx", "Gemm") if node.input.iter().any(|x| half_weights.contains(x)) => {
                 half_gemm(&node, &mut builder)
             }
@@ -1642,18 +1643,10 @@ fn zip_map(
     )))
 }
 
-/// ai.onnx.ml SVMRegressor (skl2onnx's SVR, NuSVR), which tract lacks: y = Σ coefᵢ · K(x, svᵢ) + ρ
-/// with the kernel in standard ops — LINEAR x·sv, POLY (γ x·sv + c₀)^d, SIGMOID tanh(γ x·sv + c₀),
-/// RBF exp(−γ ‖x − sv‖²) with ‖x − sv‖² = ‖x‖² − 2 x·sv + ‖sv‖². One-class models are refused.
-fn svm_regressor(node: &pb::NodeProto, b: &mut Builder) -> RuleResult {
-    const WHY: &str = "tract has no SVMRegressor";
-    if attr(node, "one_class").is_some_and(|a| a.i != 0) {
-        return Err(format!("{WHY}; no rewrite for one-class SVMs"));
-    }
-    let transform = string(node, "post_transform").unwrap_or_else(|| "NONE".into());
-    if transform != "NONE" {
-        return Err(format!("{WHY}; no rewrite for post_transform {transform}"));
-    }
+/// The kernel matrix K [N, S] of an ai.onnx.ml SVM node between its input rows and its support
+/// vectors, in standard ops: LINEAR x·sv, POLY (γ x·sv + c₀)^d, SIGMOID tanh(γ x·sv + c₀), RBF
+/// exp(−γ ‖x − sv‖²) with ‖x − sv‖² = ‖x‖² − 2 x·sv + ‖sv‖². Also the number of support vectors.
+fn svm_kernel(node: &pb::NodeProto, b: &mut Builder, why: &str) -> Result<(String, usize), String> {
     let kernel = string(node, "kernel_type").unwrap_or_else(|| "LINEAR".into());
     let params = floats(node, "kernel_params");
     let (gamma, coef0, degree) = (
@@ -1662,15 +1655,16 @@ fn svm_regressor(node: &pb::NodeProto, b: &mut Builder) -> RuleResult {
         params.get(2).copied().unwrap_or(3.0),
     );
     let sv = floats(node, "support_vectors");
-    let coefficients = floats(node, "coefficients");
-    let n = attr(node, "n_supports").map_or(0, |a| a.i) as usize;
-    if n == 0 || !sv.len().is_multiple_of(n) || coefficients.len() != n {
+    let n = match attr(node, "n_supports") {
+        Some(a) => a.i as usize,
+        None => ints(node, "vectors_per_class").iter().sum::<i64>() as usize,
+    };
+    if n == 0 || !sv.len().is_multiple_of(n) {
         return Err(format!(
-            "{WHY}; no rewrite for a linear SVM without support vectors"
+            "{why}; no rewrite for a linear SVM without support vectors"
         ));
     }
     let features = sv.len() / n;
-    let rho = floats(node, "rho").first().copied().unwrap_or(0.0);
     let base = name_of(node).to_string();
     let op = |b: &mut Builder, op: &str, ins: &[&str], tag: &str| {
         let out = format!("{base}/lens_{tag}");
@@ -1740,11 +1734,36 @@ fn svm_regressor(node: &pb::NodeProto, b: &mut Builder) -> RuleResult {
             let arg = op(b, "Mul", &[&dist, &g], "arg");
             op(b, "Exp", &[&arg], "kernel")
         }
-        other => return Err(format!("{WHY}; no rewrite for kernel {other}")),
+        other => return Err(format!("{why}; no rewrite for kernel {other}")),
     };
+    Ok((k, n))
+}
+
+/// ai.onnx.ml SVMRegressor (skl2onnx's SVR, NuSVR), which tract lacks: y = Σ coefᵢ · K(x, svᵢ) + ρ.
+/// One-class models are refused.
+fn svm_regressor(node: &pb::NodeProto, b: &mut Builder) -> RuleResult {
+    const WHY: &str = "tract has no SVMRegressor";
+    if attr(node, "one_class").is_some_and(|a| a.i != 0) {
+        return Err(format!("{WHY}; no rewrite for one-class SVMs"));
+    }
+    let transform = string(node, "post_transform").unwrap_or_else(|| "NONE".into());
+    if transform != "NONE" {
+        return Err(format!("{WHY}; no rewrite for post_transform {transform}"));
+    }
+    let coefficients = floats(node, "coefficients");
+    let (k, n) = svm_kernel(node, b, WHY)?;
+    if coefficients.len() != n {
+        return Err(format!(
+            "{WHY}; no rewrite for {} coefficients for {n} support vectors",
+            coefficients.len()
+        ));
+    }
+    let base = name_of(node).to_string();
     let coef = b.floats(format!("{base}/lens_coef"), &[n as i64, 1], coefficients);
-    let sum = op(b, "MatMul", &[&k, &coef], "sum");
-    let r = scalar(b, "rho", rho);
+    let sum = format!("{base}/lens_sum");
+    b.node("MatMul", "", sum.clone(), &[&k, &coef], &[&sum], vec![]);
+    let rho = floats(node, "rho").first().copied().unwrap_or(0.0);
+    let r = b.floats(format!("{base}/lens_rho"), &[], vec![rho]);
     b.node(
         "Add",
         "",
@@ -1753,8 +1772,138 @@ fn svm_regressor(node: &pb::NodeProto, b: &mut Builder) -> RuleResult {
         &[&node.output[0]],
         vec![],
     );
+    let kernel = string(node, "kernel_type").unwrap_or_else(|| "LINEAR".into());
     Ok(Some((
         format!("the {kernel} kernel in MatMul/elementwise ops + MatMul + Add"),
+        WHY,
+    )))
+}
+
+/// ai.onnx.ml SVMClassifier without probabilities (skl2onnx's SVC): libsvm's one-vs-one
+/// decision per class pair (i, j), Σ over class i's vectors of coef[j − 1] · K + Σ over class j's
+/// of coef[i] · K + ρ, as one MatMul of K with a [S, pairs] weight matrix; each pair votes for i
+/// when its value is positive, else for j, and the label is the first class with the most votes.
+/// The second output is the pair values. Probability (Platt) models and two-class models, whose
+/// scores onnxruntime writes differently, are refused.
+fn svm_classifier(node: &pb::NodeProto, b: &mut Builder) -> RuleResult {
+    const WHY: &str = "tract has no SVMClassifier";
+    if !floats(node, "prob_a").is_empty() {
+        return Err(format!(
+            "{WHY}; no rewrite for probability (Platt-scaled) outputs"
+        ));
+    }
+    let transform = string(node, "post_transform").unwrap_or_else(|| "NONE".into());
+    if transform != "NONE" {
+        return Err(format!("{WHY}; no rewrite for post_transform {transform}"));
+    }
+    let labels = ints(node, "classlabels_ints");
+    let per_class = ints(node, "vectors_per_class");
+    let classes = per_class.len();
+    if classes < 3 || labels.len() != classes {
+        return Err(format!(
+            "{WHY}; no rewrite for {classes} classes with integer labels"
+        ));
+    }
+    let coefficients = floats(node, "coefficients");
+    let rho = floats(node, "rho");
+    let (k, n) = svm_kernel(node, b, WHY)?;
+    let pairs = classes * (classes - 1) / 2;
+    if coefficients.len() != (classes - 1) * n || rho.len() != pairs {
+        return Err(format!("{WHY}; coefficients or rho of unexpected length"));
+    }
+    let starts: Vec<usize> = per_class
+        .iter()
+        .scan(0usize, |acc, &c| {
+            let s = *acc;
+            *acc += c as usize;
+            Some(s)
+        })
+        .collect();
+    // W [S, pairs], and which class each pair's positive and other value votes for.
+    let mut w = vec![0f32; n * pairs];
+    let (mut to_i, mut to_j) = (vec![0f32; pairs * classes], vec![0f32; pairs * classes]);
+    let mut p = 0;
+    for i in 0..classes {
+        for j in i + 1..classes {
+            for t in 0..per_class[i] as usize {
+                let s = starts[i] + t;
+                w[s * pairs + p] = coefficients[(j - 1) * n + s];
+            }
+            for t in 0..per_class[j] as usize {
+                let s = starts[j] + t;
+                w[s * pairs + p] = coefficients[i * n + s];
+            }
+            to_i[p * classes + i] = 1.0;
+            to_j[p * classes + j] = 1.0;
+            p += 1;
+        }
+    }
+    let base = name_of(node).to_string();
+    let op =
+        |b: &mut Builder, op: &str, ins: &[&str], tag: &str, attrs: Vec<pb::AttributeProto>| {
+            let out = format!("{base}/lens_{tag}");
+            b.node(op, "", out.clone(), ins, &[&out], attrs);
+            out
+        };
+    let wt = b.floats(
+        format!("{base}/lens_pair_weights"),
+        &[n as i64, pairs as i64],
+        w,
+    );
+    let sums = op(b, "MatMul", &[&k, &wt], "pair_sums", vec![]);
+    let r = b.floats(format!("{base}/lens_rho"), &[pairs as i64], rho);
+    let scores = if uses_output(node, 1, b) {
+        node.output[1].clone()
+    } else {
+        format!("{base}/lens_scores")
+    };
+    b.node("Add", "", base.clone(), &[&sums, &r], &[&scores], vec![]);
+    let zero = b.floats(format!("{base}/lens_zero"), &[], vec![0.0]);
+    let positive = op(b, "Greater", &[&scores, &zero], "positive", vec![]);
+    let pos = op(
+        b,
+        "Cast",
+        &[&positive],
+        "positive_f",
+        vec![int_attr("to", FLOAT as i64)],
+    );
+    let one = b.floats(format!("{base}/lens_one"), &[], vec![1.0]);
+    let neg = op(b, "Sub", &[&one, &pos], "negative_f", vec![]);
+    let vi = b.floats(
+        format!("{base}/lens_votes_i"),
+        &[pairs as i64, classes as i64],
+        to_i,
+    );
+    let vj = b.floats(
+        format!("{base}/lens_votes_j"),
+        &[pairs as i64, classes as i64],
+        to_j,
+    );
+    let for_i = op(b, "MatMul", &[&pos, &vi], "votes_for_i", vec![]);
+    let for_j = op(b, "MatMul", &[&neg, &vj], "votes_for_j", vec![]);
+    let votes = op(b, "Add", &[&for_i, &for_j], "votes", vec![]);
+    let winner = op(
+        b,
+        "ArgMax",
+        &[&votes],
+        "winner",
+        vec![
+            int_attr("axis", 1),
+            int_attr("keepdims", 0),
+            int_attr("select_last_index", 0),
+        ],
+    );
+    let table = b.int64s(format!("{base}/lens_labels"), &[classes as i64], labels);
+    b.node(
+        "Gather",
+        "",
+        format!("{base}/lens_label"),
+        &[&table, &winner],
+        &[&node.output[0]],
+        vec![],
+    );
+    Ok(Some((
+        "the kernel + MatMul (pair values) + Add + votes (Greater/MatMul) + ArgMax + Gather".into(),
         WHY,
     )))
 }

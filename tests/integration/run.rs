@@ -572,7 +572,8 @@ fn ml_models_match_onnxruntime() {
             ("regressor_max_1target", "TreeEnsembleRegressor"),
             ("regressor_max_2target_base", "TreeEnsembleRegressor"),
             ("skip_layer_norm_mean_output", "SkipLayerNormalization"),
-            ("svc_rbf_3class", "SVMClassifier"),
+            ("svc_rbf_binary", "SVMClassifier"),
+            ("svc_rbf_probability", "SVMClassifier"),
         ]
         .map(|(m, op)| (m.to_string(), op.to_string()))
     );
@@ -643,6 +644,9 @@ fn ml_models_match_onnxruntime() {
             "scaler_logistic_pipeline",
             "skip_layer_norm",
             "skip_layer_norm_bias_sum",
+            "svc_linear_3class",
+            "svc_poly_4class",
+            "svc_rbf_3class",
             "svr_linear",
             "svr_poly",
             "svr_rbf",

@@ -32,6 +32,8 @@ OPSETS = {"": 17, "ai.onnx.ml": 3}
 X3, y3 = make_classification(n_samples=200, n_features=6, n_informative=4, n_classes=3, random_state=0)
 X3 = X3.astype(np.float32)
 y2 = (y3 > 0).astype(np.int64)
+X4, y4 = make_classification(n_samples=200, n_features=6, n_informative=4, n_classes=4, random_state=1)
+X4 = X4.astype(np.float32)
 Xr, yr = make_regression(n_samples=200, n_features=6, random_state=0)
 Xr = Xr.astype(np.float32)
 
@@ -49,6 +51,10 @@ MODELS = {
     "linear_svc_binary": (LinearSVC(random_state=0), X3, y2, None),
     "linear_svc_3class": (LinearSVC(random_state=0), X3, y3, None),
     "svc_rbf_3class": (SVC(probability=False, random_state=0), X3, y3, None),
+    "svc_linear_3class": (SVC(kernel="linear", random_state=0), X3, y3, None),
+    "svc_poly_4class": (SVC(kernel="poly", degree=2, random_state=0), X4, y4, None),
+    "svc_rbf_binary": (SVC(random_state=0), X3, y2, None),
+    "svc_rbf_probability": (SVC(probability=True, random_state=0), X3, y3, NO_ZIPMAP),
     "gaussian_nb_3class": (GaussianNB(), X3, y3, NO_ZIPMAP),
     "knn_3class": (KNeighborsClassifier(n_neighbors=3), X3, y3, NO_ZIPMAP),
     "decision_tree_regressor": (DecisionTreeRegressor(max_depth=3, random_state=0), Xr, yr, None),
