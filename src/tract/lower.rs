@@ -84,6 +84,7 @@ pub fn lower(proto: &mut pb::ModelProto) -> Lowering {
             (ML, "ZipMap") => zip_map(&node, &mut builder, &mut out.classes),
             (ML, "SVMRegressor") => svm_regressor(&node, &mut builder),
             (ML, "SVMClassifier") => svm_classifier(&node, &mut builder),
+            (ML, "OneHotEncoder") => one_hot_encoder(&node, &mut builder),
             ("" | "ai.onnx", "Gemm") if node.input.iter().any(|x| half_weights.contains(x)) => {
                 half_gemm(&node, &mut builder)
             }
@@ -1906,4 +1907,54 @@ fn svm_classifier(node: &pb::NodeProto, b: &mut Builder) -> RuleResult {
         "the kernel + MatMul (pair values) + Add + votes (Greater/MatMul) + ArgMax + Gather".into(),
         WHY,
     )))
+}
+
+/// ai.onnx.ml OneHotEncoder with integer categories (skl2onnx's OneHotEncoder): each value
+/// (truncated to an integer, as onnxruntime does) compared with the categories along a new last
+/// axis, as floats. A value in no category gives a zero row — with `zeros = 0` onnxruntime
+/// fails instead. String categories are refused.
+fn one_hot_encoder(node: &pb::NodeProto, b: &mut Builder) -> RuleResult {
+    const WHY: &str = "tract has no OneHotEncoder";
+    let cats = ints(node, "cats_int64s");
+    if cats.is_empty() {
+        return Err(format!("{WHY}; no rewrite for string categories"));
+    }
+    let base = name_of(node).to_string();
+    let op =
+        |b: &mut Builder, op: &str, ins: &[&str], tag: &str, attrs: Vec<pb::AttributeProto>| {
+            let out = format!("{base}/lens_{tag}");
+            b.node(op, "", out.clone(), ins, &[&out], attrs);
+            out
+        };
+    let x = op(
+        b,
+        "Cast",
+        &[&node.input[0]],
+        "int",
+        vec![int_attr("to", INT64 as i64)],
+    );
+    let expanded = if b.opset >= 13 {
+        let axes = b.int64s(format!("{base}/lens_axes"), &[1], vec![-1]);
+        op(b, "Unsqueeze", &[&x, &axes], "expanded", vec![])
+    } else {
+        op(
+            b,
+            "Unsqueeze",
+            &[&x],
+            "expanded",
+            vec![ints_attr("axes", vec![-1])],
+        )
+    };
+    let len = cats.len() as i64;
+    let table = b.int64s(format!("{base}/lens_categories"), &[len], cats);
+    let hit = op(b, "Equal", &[&expanded, &table], "hit", vec![]);
+    b.node(
+        "Cast",
+        "",
+        base,
+        &[&hit],
+        &[&node.output[0]],
+        vec![int_attr("to", FLOAT as i64)],
+    );
+    Ok(Some(("Cast + Unsqueeze + Equal + Cast".into(), WHY)))
 }

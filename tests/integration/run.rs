@@ -624,6 +624,8 @@ fn ml_models_match_onnxruntime() {
             "matmul_4bit_ragged_k",
             "matmul_4bit_symmetric",
             "nu_svr_rbf",
+            "one_hot_encoder",
+            "one_hot_logistic_pipeline",
             "qlinearadd",
             "qlinearglobalaveragepool",
             "qlinearleakyrelu",

@@ -19,7 +19,7 @@ from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.naive_bayes import GaussianNB
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import Normalizer, StandardScaler
+from sklearn.preprocessing import Normalizer, OneHotEncoder, StandardScaler
 from sklearn.svm import SVC, SVR, LinearSVC, NuSVR
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 from skl2onnx import to_onnx
@@ -35,6 +35,8 @@ y2 = (y3 > 0).astype(np.int64)
 X4, y4 = make_classification(n_samples=200, n_features=6, n_informative=4, n_classes=4, random_state=1)
 X4 = X4.astype(np.float32)
 Xr, yr = make_regression(n_samples=200, n_features=6, random_state=0)
+Xc = np.random.default_rng(0).integers(0, 4, (200, 3)).astype(np.int64)
+yc = (Xc[:, 0] + Xc[:, 1] > 3).astype(np.int64)
 Xr = Xr.astype(np.float32)
 
 # name: (estimator, X, y, skl2onnx options)
@@ -67,6 +69,8 @@ MODELS = {
     "nu_svr_rbf": (NuSVR(), Xr, yr, None),
     "scaler_logistic_pipeline": (make_pipeline(StandardScaler(), LogisticRegression()), X3, y3, NO_ZIPMAP),
     "normalizer_logistic_pipeline": (make_pipeline(Normalizer(), LogisticRegression()), X3, y3, NO_ZIPMAP),
+    "one_hot_encoder": (OneHotEncoder(handle_unknown="ignore"), Xc, yc, None),
+    "one_hot_logistic_pipeline": (make_pipeline(OneHotEncoder(), LogisticRegression()), Xc, yc, NO_ZIPMAP),
     "random_forest_zipmap": (RandomForestClassifier(n_estimators=2, max_depth=2, random_state=0), X3, y3, None),
 }
 
