@@ -74,8 +74,14 @@ pub fn lower(proto: &mut pb::ModelProto) -> Lowering {
         .filter(|t| t.data_type == FLOAT16 || t.data_type == BFLOAT16)
         .map(|t| t.name.clone())
         .collect();
-    for node in std::mem::take(&mut graph.node) {
+    for original in std::mem::take(&mut graph.node) {
         let (before, constants_before) = (builder.nodes.len(), builder.constants.len());
+        // String class labels (tract's classifiers hold none): the node labels by index, a
+        // Gather maps the index to the string afterwards; the other rules see the index form.
+        let (node, label_lookup) = match string_labels(&original, &mut builder) {
+            Some((indexed, lookup)) => (indexed, Some(lookup)),
+            None => (original.clone(), None),
+        };
         let result = match (node.domain.as_str(), node.op_type.as_str()) {
             (ML, "TreeEnsembleClassifier") => binary_tree_classifier(&node, &mut builder),
             (ML, "TreeEnsembleRegressor") => tree_regressor(&node, &mut builder),
@@ -105,26 +111,39 @@ pub fn lower(proto: &mut pb::ModelProto) -> Lowering {
             }
             _ => Ok(None),
         };
+        let result = match (result, &label_lookup) {
+            (Ok(None), Some(_)) => Ok(Some((
+                "the same op labelling by index + Gather of the string labels".to_string(),
+                "tract's classifiers hold no string labels",
+            ))),
+            (r, _) => r,
+        };
         match result {
             Ok(Some((into, why))) => {
                 out.rewrites.push(Rewrite {
-                    node: name_of(&node).to_string(),
-                    op: node.op_type.clone(),
+                    node: name_of(&original).to_string(),
+                    op: original.op_type.clone(),
                     into,
                     why,
                 });
-                nodes.append(&mut builder.nodes.split_off(before));
+                let mut emitted = builder.nodes.split_off(before);
+                if emitted.is_empty() {
+                    // Only the labels changed: the index-labelling node itself runs.
+                    emitted.push(node);
+                }
+                nodes.append(&mut emitted);
+                nodes.extend(label_lookup);
             }
             Ok(None) => nodes.push(node),
             Err(why) => {
                 builder.nodes.truncate(before);
                 builder.constants.truncate(constants_before);
                 out.refused.push(Refusal {
-                    node: name_of(&node).to_string(),
-                    op: node.op_type.clone(),
+                    node: name_of(&original).to_string(),
+                    op: original.op_type.clone(),
                     why,
                 });
-                nodes.push(node);
+                nodes.push(original);
             }
         }
     }
@@ -197,6 +216,7 @@ mod attr_type {
 const FLOAT: i32 = 1;
 const INT64: i32 = 7;
 const FLOAT16: i32 = 10;
+const STRING: i32 = 8;
 const BFLOAT16: i32 = 16;
 
 impl Builder {
@@ -1957,4 +1977,53 @@ fn one_hot_encoder(node: &pb::NodeProto, b: &mut Builder) -> RuleResult {
         vec![int_attr("to", FLOAT as i64)],
     );
     Ok(Some(("Cast + Unsqueeze + Equal + Cast".into(), WHY)))
+}
+
+/// An ai.onnx.ml classifier with string class labels as the same node labelling by index
+/// (`classlabels_int64s` 0..C, its label output renamed), and the Gather that maps the index
+/// back to the string label under the original output name. Its constant goes to the builder.
+fn string_labels(node: &pb::NodeProto, b: &mut Builder) -> Option<(pb::NodeProto, pb::NodeProto)> {
+    const CLASSIFIERS: &[&str] = &[
+        "TreeEnsembleClassifier",
+        "LinearClassifier",
+        "SVMClassifier",
+    ];
+    if node.domain != ML || !CLASSIFIERS.contains(&node.op_type.as_str()) {
+        return None;
+    }
+    let strings_attr = "classlabels_strings";
+    let labels = attr(node, strings_attr)?.strings.clone();
+    if labels.is_empty() || node.output.first().is_none_or(|o| o.is_empty()) {
+        return None;
+    }
+    let ints_attr_name = if node.op_type == "TreeEnsembleClassifier" {
+        "classlabels_int64s"
+    } else {
+        "classlabels_ints"
+    };
+    let base = name_of(node).to_string();
+    let mut indexed = node.clone();
+    indexed.attribute.retain(|a| a.name != strings_attr);
+    indexed.attribute.push(ints_attr(
+        ints_attr_name,
+        (0..labels.len() as i64).collect(),
+    ));
+    let index = format!("{base}/lens_label_index");
+    indexed.output[0] = index.clone();
+    let table = format!("{base}/lens_string_labels");
+    b.constants.push(pb::TensorProto {
+        name: table.clone(),
+        dims: vec![labels.len() as i64],
+        data_type: STRING,
+        string_data: labels,
+        ..Default::default()
+    });
+    let gather = pb::NodeProto {
+        name: format!("{base}/lens_label_lookup"),
+        op_type: "Gather".into(),
+        input: vec![table, index],
+        output: vec![node.output[0].clone()],
+        ..Default::default()
+    };
+    Some((indexed, gather))
 }

@@ -32,6 +32,8 @@ OPSETS = {"": 17, "ai.onnx.ml": 3}
 X3, y3 = make_classification(n_samples=200, n_features=6, n_informative=4, n_classes=3, random_state=0)
 X3 = X3.astype(np.float32)
 y2 = (y3 > 0).astype(np.int64)
+names3 = np.array(["cat", "dog", "eel"])
+ys3, ys2 = names3[y3], names3[y2]
 X4, y4 = make_classification(n_samples=200, n_features=6, n_informative=4, n_classes=4, random_state=1)
 X4 = X4.astype(np.float32)
 Xr, yr = make_regression(n_samples=200, n_features=6, random_state=0)
@@ -69,6 +71,10 @@ MODELS = {
     "nu_svr_rbf": (NuSVR(), Xr, yr, None),
     "scaler_logistic_pipeline": (make_pipeline(StandardScaler(), LogisticRegression()), X3, y3, NO_ZIPMAP),
     "normalizer_logistic_pipeline": (make_pipeline(Normalizer(), LogisticRegression()), X3, y3, NO_ZIPMAP),
+    "decision_tree_strings_3class": (DecisionTreeClassifier(max_depth=3, random_state=0), X3, ys3, NO_ZIPMAP),
+    "decision_tree_strings_binary": (DecisionTreeClassifier(max_depth=3, random_state=0), X3, ys2, NO_ZIPMAP),
+    "logistic_regression_strings_3class": (LogisticRegression(), X3, ys3, NO_ZIPMAP),
+    "logistic_regression_strings_binary": (LogisticRegression(), X3, ys2, NO_ZIPMAP),
     "one_hot_encoder": (OneHotEncoder(handle_unknown="ignore"), Xc, yc, None),
     "one_hot_logistic_pipeline": (make_pipeline(OneHotEncoder(), LogisticRegression()), Xc, yc, NO_ZIPMAP),
     "random_forest_zipmap": (RandomForestClassifier(n_estimators=2, max_depth=2, random_state=0), X3, y3, None),

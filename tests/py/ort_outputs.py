@@ -29,6 +29,8 @@ for o, v in zip(sess.get_outputs(), sess.run(None, {inp.name: np.load(input_path
     elif not isinstance(v, np.ndarray):
         non_tensor.append(o.name)
         continue
+    if v.dtype == object:
+        v = v.astype(str)  # string tensors come back as objects; np.save would pickle them
     p = os.path.join(out_dir, "ort_" + re.sub(r"[^A-Za-z0-9._-]", "_", o.name) + ".npy")
     np.save(p, v)
     outputs[o.name] = p
