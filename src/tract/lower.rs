@@ -91,6 +91,7 @@ pub fn lower(proto: &mut pb::ModelProto) -> Lowering {
             (ML, "SVMRegressor") => svm_regressor(&node, &mut builder),
             (ML, "SVMClassifier") => svm_classifier(&node, &mut builder),
             (ML, "OneHotEncoder") => one_hot_encoder(&node, &mut builder),
+            (ML, "LabelEncoder") => label_encoder(&node, &mut builder),
             ("" | "ai.onnx", "Gemm") if node.input.iter().any(|x| half_weights.contains(x)) => {
                 half_gemm(&node, &mut builder)
             }
@@ -2010,14 +2011,7 @@ fn string_labels(node: &pb::NodeProto, b: &mut Builder) -> Option<(pb::NodeProto
     ));
     let index = format!("{base}/lens_label_index");
     indexed.output[0] = index.clone();
-    let table = format!("{base}/lens_string_labels");
-    b.constants.push(pb::TensorProto {
-        name: table.clone(),
-        dims: vec![labels.len() as i64],
-        data_type: STRING,
-        string_data: labels,
-        ..Default::default()
-    });
+    let table = strings(b, format!("{base}/lens_string_labels"), labels);
     let gather = pb::NodeProto {
         name: format!("{base}/lens_label_lookup"),
         op_type: "Gather".into(),
@@ -2026,4 +2020,125 @@ fn string_labels(node: &pb::NodeProto, b: &mut Builder) -> Option<(pb::NodeProto
         ..Default::default()
     };
     Some((indexed, gather))
+}
+
+/// ai.onnx.ml LabelEncoder (opset 2 attributes): each value looked up among the keys — an Equal
+/// along a new axis, the index of the match (or one past the keys when none matches), a Gather
+/// of the values with the default appended. Tensor-valued attributes (opset 4) are refused.
+fn label_encoder(node: &pb::NodeProto, b: &mut Builder) -> RuleResult {
+    const WHY: &str = "tract has no LabelEncoder";
+    if node.attribute.iter().any(|a| a.name.ends_with("_tensor")) {
+        return Err(format!(
+            "{WHY}; no rewrite for tensor-valued keys or values"
+        ));
+    }
+    let base = name_of(node).to_string();
+    let key_count;
+    let keys = if let Some(a) = attr(node, "keys_int64s").filter(|a| !a.ints.is_empty()) {
+        key_count = a.ints.len();
+        b.int64s(
+            format!("{base}/lens_keys"),
+            &[key_count as i64],
+            a.ints.clone(),
+        )
+    } else if let Some(a) = attr(node, "keys_floats").filter(|a| !a.floats.is_empty()) {
+        key_count = a.floats.len();
+        b.floats(
+            format!("{base}/lens_keys"),
+            &[key_count as i64],
+            a.floats.clone(),
+        )
+    } else if let Some(a) = attr(node, "keys_strings").filter(|a| !a.strings.is_empty()) {
+        key_count = a.strings.len();
+        strings(b, format!("{base}/lens_keys"), a.strings.clone())
+    } else {
+        return Err(format!("{WHY}; no keys"));
+    };
+    let values = if let Some(a) = attr(node, "values_int64s").filter(|a| !a.ints.is_empty()) {
+        let mut v = a.ints.clone();
+        v.push(attr(node, "default_int64").map_or(-1, |d| d.i));
+        b.int64s(format!("{base}/lens_values"), &[v.len() as i64], v)
+    } else if let Some(a) = attr(node, "values_floats").filter(|a| !a.floats.is_empty()) {
+        let mut v = a.floats.clone();
+        v.push(attr(node, "default_float").map_or(-0.0, |d| d.f));
+        b.floats(format!("{base}/lens_values"), &[v.len() as i64], v)
+    } else if let Some(a) = attr(node, "values_strings").filter(|a| !a.strings.is_empty()) {
+        let mut v = a.strings.clone();
+        v.push(attr(node, "default_string").map_or(b"_Unused".to_vec(), |d| d.s.clone()));
+        strings(b, format!("{base}/lens_values"), v)
+    } else {
+        return Err(format!("{WHY}; no values"));
+    };
+    let op =
+        |b: &mut Builder, op: &str, ins: &[&str], tag: &str, attrs: Vec<pb::AttributeProto>| {
+            let out = format!("{base}/lens_{tag}");
+            b.node(op, "", out.clone(), ins, &[&out], attrs);
+            out
+        };
+    let expanded = if b.opset >= 13 {
+        let axes = b.int64s(format!("{base}/lens_axes"), &[1], vec![-1]);
+        op(b, "Unsqueeze", &[&node.input[0], &axes], "expanded", vec![])
+    } else {
+        op(
+            b,
+            "Unsqueeze",
+            &[&node.input[0]],
+            "expanded",
+            vec![ints_attr("axes", vec![-1])],
+        )
+    };
+    let hit = op(b, "Equal", &[&expanded, &keys], "hit", vec![]);
+    let hit_i = op(b, "Cast", &[&hit], "hit_i", vec![int_attr("to", 6)]);
+    let index = op(
+        b,
+        "ArgMax",
+        &[&hit_i],
+        "index",
+        vec![int_attr("axis", -1), int_attr("keepdims", 0)],
+    );
+    let hit_f = op(
+        b,
+        "Cast",
+        &[&hit],
+        "hit_f",
+        vec![int_attr("to", FLOAT as i64)],
+    );
+    let ones = b.floats(
+        format!("{base}/lens_ones"),
+        &[key_count as i64],
+        vec![1.0; key_count],
+    );
+    let count = op(b, "MatMul", &[&hit_f, &ones], "count", vec![]);
+    let zero = b.floats(format!("{base}/lens_zero"), &[], vec![0.0]);
+    let found = op(b, "Greater", &[&count, &zero], "found", vec![]);
+    let missing = b.int64s(
+        format!("{base}/lens_default_index"),
+        &[],
+        vec![key_count as i64],
+    );
+    let pick = op(b, "Where", &[&found, &index, &missing], "pick", vec![]);
+    b.node(
+        "Gather",
+        "",
+        base,
+        &[&values, &pick],
+        &[&node.output[0]],
+        vec![],
+    );
+    Ok(Some((
+        "Unsqueeze + Equal + ArgMax + Where + Gather".into(),
+        WHY,
+    )))
+}
+
+/// A string constant.
+fn strings(b: &mut Builder, name: String, values: Vec<Vec<u8>>) -> String {
+    b.constants.push(pb::TensorProto {
+        name: name.clone(),
+        dims: vec![values.len() as i64],
+        data_type: STRING,
+        string_data: values,
+        ..Default::default()
+    });
+    name
 }

@@ -2,7 +2,7 @@
 built with onnx.helper: every post_transform / weight-sign / base-values combination of a
 one-column binary TreeEnsembleClassifier, TreeEnsembleRegressor with SUM and AVERAGE, several
 targets and base values, Scaler on doubles and ints, ArrayFeatureExtractor picking one and two
-columns. onnxruntime is the judge of what each should output (tests/py/ort_outputs.py).
+columns, LabelEncoder between integers, strings and floats. onnxruntime is the judge of what each should output (tests/py/ort_outputs.py).
 
 usage: make_ml_variants.py OUT_DIR
 Writes OUT_DIR/<name>.onnx and OUT_DIR/<name>.X.npy; prints JSON {"models": [names]}.
@@ -95,6 +95,26 @@ for picked in [[1], [2, 0]]:
     name = f"array_feature_extractor_{len(picked)}"
     onnx.save(model, os.path.join(OUT, f"{name}.onnx"))
     np.save(os.path.join(OUT, f"{name}.X.npy"), X)
+    names.append(name)
+
+# LabelEncoder between integers, strings and floats, with a value not among the keys.
+ML2 = [helper.make_opsetid("", 17), helper.make_opsetid("ai.onnx.ml", 2)]
+for name, attrs, x, in_t, out_t in [
+    ("label_encoder_int_int", dict(keys_int64s=[3, 5, 9], values_int64s=[0, 1, 2], default_int64=-7),
+     np.array([5, 3, 4, 9, 9], np.int64), TensorProto.INT64, TensorProto.INT64),
+    ("label_encoder_int_string", dict(keys_int64s=[0, 1, 2], values_strings=["cat", "dog", "eel"],
+                                      default_string="none"),
+     np.array([2, 0, 7, 1], np.int64), TensorProto.INT64, TensorProto.STRING),
+    ("label_encoder_string_int", dict(keys_strings=["cat", "dog", "eel"], values_int64s=[10, 20, 30]),
+     np.array(["dog", "fox", "cat"]), TensorProto.STRING, TensorProto.INT64),
+    ("label_encoder_float_float", dict(keys_floats=[0.5, 1.5], values_floats=[10.0, 20.0], default_float=-1.0),
+     np.array([1.5, 0.5, 2.0], np.float32), TensorProto.FLOAT, TensorProto.FLOAT),
+]:
+    node = helper.make_node("LabelEncoder", ["X"], ["Y"], domain="ai.onnx.ml", **attrs)
+    graph = helper.make_graph([node], name, [helper.make_tensor_value_info("X", in_t, [len(x)])],
+                              [helper.make_tensor_value_info("Y", out_t, [len(x)])])
+    onnx.save(helper.make_model(graph, opset_imports=ML2), os.path.join(OUT, f"{name}.onnx"))
+    np.save(os.path.join(OUT, f"{name}.X.npy"), x)
     names.append(name)
 
 emit({"models": names})
