@@ -390,6 +390,14 @@ impl Search {
     }
 }
 
+/// Colours the document hands the window, as premultiplied RGBA (the document never imports
+/// egui).
+pub mod tint {
+    pub type Rgba = [u8; 4];
+    /// Nodes rewritten for tract.
+    pub const REWRITTEN: Rgba = [0, 120, 140, 130];
+}
+
 /// Each node item's MACs as a share of the heaviest node's in scope `g`, at `values`.
 fn macs_heat(
     cost: &ModelCost,
@@ -435,6 +443,8 @@ pub struct Scope {
     heat: Option<ItemMap<f32>>,
     /// Share of the heaviest node's MACs per item (`None` until asked for).
     macs_heat: Option<ItemMap<f32>>,
+    /// The nodes the last run rewrote for tract, tinted (`None` until asked for).
+    rewritten: Option<ItemMap<tint::Rgba>>,
 }
 
 impl Scope {
@@ -455,6 +465,7 @@ impl Scope {
             problems,
             heat: None,
             macs_heat: None,
+            rewritten: None,
         }
     }
 }
@@ -467,6 +478,8 @@ pub struct RunState {
     pub error: Option<RunError>,
     /// Tint nodes by their share of the run time.
     pub heat_shown: bool,
+    /// Mark the nodes the run rewrote for tract (`tract::lower`, inlined functions).
+    pub rewrites_shown: bool,
 }
 
 impl RunState {
@@ -612,6 +625,7 @@ impl Document {
                 self.macs_heat_shown = false;
                 for s in self.scopes.values_mut() {
                     s.heat = None;
+                    s.rewritten = None;
                 }
             }
             Some(Err(JobFailure::Work(e))) => self.run.error = Some(e),
@@ -650,6 +664,28 @@ impl Document {
         if self.macs_heat_shown && scope.macs_heat.is_none() {
             if let Some(cost) = self.shapes.as_ref().map(|s| &s.cost) {
                 scope.macs_heat = Some(macs_heat(cost, g, &scope.laid, &self.cost_values));
+            }
+        }
+        if self.run.rewrites_shown && g == MAIN_GRAPH && scope.rewritten.is_none() {
+            if let (Some(result), Some(body)) = (self.run.result.as_ref(), self.model.body(g)) {
+                let names: HashSet<&str> = result
+                    .outcome
+                    .rewrites
+                    .iter()
+                    .map(|r| r.node.as_str())
+                    .collect();
+                let items = &scope.laid.view.items;
+                let marked = items
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, it)| match it.kind {
+                        ItemKind::Node(n) => {
+                            let name = crate::model::tract_name(body.nodes().get(n.0)?);
+                            names.contains(name).then_some((ItemId(i), tint::REWRITTEN))
+                        }
+                        _ => None,
+                    });
+                scope.rewritten = Some(ItemMap::new(items.len(), marked));
             }
         }
         if g != MAIN_GRAPH || scope.heat.is_some() {
@@ -693,6 +729,14 @@ impl Document {
             return None;
         }
         self.scope(g)?.heat.as_ref().filter(|h| !h.is_empty())
+    }
+
+    /// The nodes the last run rewrote for tract, when marking them is on (main graph).
+    pub fn rewritten(&self, g: GraphId) -> Option<&ItemMap<tint::Rgba>> {
+        if !self.run.rewrites_shown {
+            return None;
+        }
+        self.scope(g)?.rewritten.as_ref()
     }
 
     /// Tints the graph by MACs (turning the run heat off), or not.

@@ -754,6 +754,7 @@ fn apply_to_document(open: &mut OpenDocument, command: Command, repaint: Repaint
             }
         }
         Command::ShowMacsHeat(on) => doc.show_macs_heat(on),
+        Command::ShowRewrites(on) => doc.run.rewrites_shown = on,
         Command::SetCostValue(symbol, v) => doc.set_cost_value(symbol, v),
         Command::StartConfirm => doc.start_confirm(repaint),
         Command::CancelConfirm => doc.confirm_job().cancel(),
@@ -806,6 +807,7 @@ fn draw_canvas(
         problems: Some(&scope.problems),
         heat: doc.heat(g),
         tint,
+        document_tint: doc.rewritten(g),
         shape_labels: doc.shape_labels(g),
     };
     // An empty graph has no picture (and egui refuses empty textures).

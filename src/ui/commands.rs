@@ -81,6 +81,8 @@ pub enum Command {
     CancelRun,
     /// Tint the graph by the run's node times, or not.
     ShowHeat(bool),
+    /// Mark the nodes the run rewrote for tract on the graph, or not.
+    ShowRewrites(bool),
     /// Tint the graph by each node's MACs, or not.
     ShowMacsHeat(bool),
     /// The value a symbolic dim takes in the cost figures.

@@ -31,9 +31,9 @@ pub fn text_color(tint: Color32) -> Color32 {
     )
 }
 
-/// The default egui fonts have no arrow glyph: the window spells it out.
+/// The default egui fonts have no arrow (or minus-sign) glyph: the window spells them out.
 pub fn plain_arrows(text: &str) -> String {
-    text.replace('→', "->")
+    text.replace('→', "->").replace('−', "-")
 }
 
 /// A's and B's per-item colours.

@@ -688,3 +688,36 @@ fn compare_view_selects_a_difference_on_both_sides() {
         Selection::Node(0, node_b)
     );
 }
+
+/// A run of a model onnx-lens rewrote for tract (skl2onnx's binary decision tree) lists the
+/// rewrite in the Run tab, and "mark the rewritten nodes on the graph" tints exactly that node.
+#[test]
+fn the_run_tab_marks_the_rewritten_nodes() {
+    let model = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/models/sklearn/decision_tree_binary.onnx");
+    let mut h = harness(new_app());
+    drop_file(&mut h, &model);
+    h.get_by_label("Run").click();
+    h.run_steps(2);
+    h.get_by_label("▶ Run").click();
+    h.run_steps(1);
+    settle(&mut h);
+    assert!(h
+        .query_by_label_contains("node(s) rewritten for tract")
+        .is_some());
+    h.get_by_label("mark the rewritten nodes on the graph")
+        .click();
+    h.run_steps(3);
+    let doc = h.state().doc().unwrap();
+    let marked = doc.rewritten(0).expect("rewritten nodes marked");
+    let laid = &doc.scope(0).unwrap().laid;
+    let items: Vec<String> = laid
+        .view
+        .items
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| marked.get(onnx_lens::layout::ItemId(*i)).is_some())
+        .map(|(_, it)| it.title.clone())
+        .collect();
+    assert_eq!(items, vec!["TreeEnsembleClassifier".to_string()]);
+}

@@ -171,6 +171,10 @@ pub fn draw_item(
             if let Some(c) = marks.tint.and_then(|t| t.get(i)) {
                 painter.rect_filled(r, CornerRadius::same(round), *c);
             }
+            if let Some([r8, g8, b8, a8]) = marks.document_tint.and_then(|t| t.get(i)) {
+                let c = Color32::from_rgba_premultiplied(*r8, *g8, *b8, *a8);
+                painter.rect_filled(r, CornerRadius::same(round), c);
+            }
             painter.rect_stroke(r, CornerRadius::same(round), outline, StrokeKind::Inside);
             if !lod.text() {
                 return;

@@ -35,6 +35,8 @@ pub struct Marks<'a> {
     pub heat: Option<&'a ItemMap<f32>>,
     /// A colour per item (the compare view's changed/added/removed/fused), drawn as a tint.
     pub tint: Option<&'a ItemMap<Color32>>,
+    /// A colour per item from the document (the nodes a run rewrote), premultiplied RGBA.
+    pub document_tint: Option<&'a ItemMap<crate::document::tint::Rgba>>,
     /// Inferred shape labels by value name; edges without one keep their declared label, greyed.
     pub shape_labels: Option<&'a HashMap<String, String>>,
 }

@@ -254,6 +254,13 @@ fn results(ui: &mut Ui, r: &RunView, doc: &Document, out: &mut Vec<Command>) {
         );
     }
     if !o.rewrites.is_empty() {
+        let mut shown = doc.run.rewrites_shown;
+        if ui
+            .checkbox(&mut shown, "mark the rewritten nodes on the graph")
+            .changed()
+        {
+            out.push(Command::ShowRewrites(shown));
+        }
         ui.collapsing(
             format!("ran as: {} node(s) rewritten for tract", o.rewrites.len()),
             |ui| {
@@ -268,7 +275,8 @@ fn results(ui: &mut Ui, r: &RunView, doc: &Document, out: &mut Vec<Command>) {
                                 ui.label(&w.node);
                             }
                         }
-                        ui.label(format!("({}) → {}", w.op, w.into));
+                        let text = format!("({}) -> {}", w.op, w.into);
+                        ui.label(crate::ui::compare::plain_arrows(&text));
                     });
                     ui.label(RichText::new(w.why).small().weak());
                 }
