@@ -92,6 +92,8 @@ pub fn lower(proto: &mut pb::ModelProto) -> Lowering {
             (ML, "SVMClassifier") => svm_classifier(&node, &mut builder),
             (ML, "OneHotEncoder") => one_hot_encoder(&node, &mut builder),
             (ML, "LabelEncoder") => label_encoder(&node, &mut builder),
+            (ML, "Binarizer") => binarizer(&node, &mut builder),
+            (ML, "Imputer") => imputer(&node, &mut builder),
             ("" | "ai.onnx", "Gemm") if node.input.iter().any(|x| half_weights.contains(x)) => {
                 half_gemm(&node, &mut builder)
             }
@@ -2141,4 +2143,89 @@ fn strings(b: &mut Builder, name: String, values: Vec<Vec<u8>>) -> String {
         ..Default::default()
     });
     name
+}
+
+/// ai.onnx.ml Binarizer: 1 where the value exceeds the threshold, else 0, in the input's type.
+fn binarizer(node: &pb::NodeProto, b: &mut Builder) -> RuleResult {
+    let base = name_of(node).to_string();
+    let threshold = attr(node, "threshold").map_or(0.0, |a| a.f);
+    let t = b.floats(format!("{base}/lens_threshold"), &[], vec![threshold]);
+    let x = format!("{base}/lens_x");
+    b.node(
+        "Cast",
+        "",
+        x.clone(),
+        &[&node.input[0]],
+        &[&x],
+        vec![int_attr("to", FLOAT as i64)],
+    );
+    let above = format!("{base}/lens_above");
+    b.node("Greater", "", above.clone(), &[&x, &t], &[&above], vec![]);
+    if b.opset >= 15 {
+        b.node(
+            "CastLike",
+            "",
+            base,
+            &[&above, &node.input[0]],
+            &[&node.output[0]],
+            vec![],
+        );
+    } else {
+        b.node(
+            "Cast",
+            "",
+            base,
+            &[&above],
+            &[&node.output[0]],
+            vec![int_attr("to", FLOAT as i64)],
+        );
+    }
+    Ok(Some(("Greater + Cast".into(), "tract has no Binarizer")))
+}
+
+/// ai.onnx.ml Imputer: values equal to the replaced value (NaN: every NaN) become the imputed
+/// value of their column (or the single one), floats or integers.
+fn imputer(node: &pb::NodeProto, b: &mut Builder) -> RuleResult {
+    const WHY: &str = "tract has no Imputer";
+    let base = name_of(node).to_string();
+    let x = node.input[0].as_str();
+    let (mask, imputed) =
+        if let Some(a) = attr(node, "imputed_value_floats").filter(|a| !a.floats.is_empty()) {
+            let replaced = attr(node, "replaced_value_float").map_or(0.0, |a| a.f);
+            let imputed = b.floats(
+                format!("{base}/lens_imputed"),
+                &[a.floats.len() as i64],
+                a.floats.clone(),
+            );
+            let mask = format!("{base}/lens_mask");
+            if replaced.is_nan() {
+                b.node("IsNaN", "", mask.clone(), &[x], &[&mask], vec![]);
+            } else {
+                let r = b.floats(format!("{base}/lens_replaced"), &[], vec![replaced]);
+                b.node("Equal", "", mask.clone(), &[x, &r], &[&mask], vec![]);
+            }
+            (mask, imputed)
+        } else if let Some(a) = attr(node, "imputed_value_int64s").filter(|a| !a.ints.is_empty()) {
+            let replaced = attr(node, "replaced_value_int64").map_or(0, |a| a.i);
+            let imputed = b.int64s(
+                format!("{base}/lens_imputed"),
+                &[a.ints.len() as i64],
+                a.ints.clone(),
+            );
+            let r = b.int64s(format!("{base}/lens_replaced"), &[], vec![replaced]);
+            let mask = format!("{base}/lens_mask");
+            b.node("Equal", "", mask.clone(), &[x, &r], &[&mask], vec![]);
+            (mask, imputed)
+        } else {
+            return Err(format!("{WHY}; no imputed values"));
+        };
+    b.node(
+        "Where",
+        "",
+        base,
+        &[&mask, &imputed, x],
+        &[&node.output[0]],
+        vec![],
+    );
+    Ok(Some(("IsNaN/Equal + Where".into(), WHY)))
 }

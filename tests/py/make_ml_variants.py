@@ -12,7 +12,7 @@ import sys
 
 import numpy as np
 import onnx
-from onnx import TensorProto, helper
+from onnx import TensorProto, helper, numpy_helper
 
 from common import emit
 
@@ -116,5 +116,39 @@ for name, attrs, x, in_t, out_t in [
     onnx.save(helper.make_model(graph, opset_imports=ML2), os.path.join(OUT, f"{name}.onnx"))
     np.save(os.path.join(OUT, f"{name}.X.npy"), x)
     names.append(name)
+
+# Binarizer, Imputer (NaN and a value replaced), Normalizer (tract's own), QuantizeLinear to
+# uint16 and a Loop (both left to tract).
+def plain(name, nodes, x, y_type, opsets, inits=(), x_type=TensorProto.FLOAT):
+    graph = helper.make_graph(nodes, name, [helper.make_tensor_value_info("X", x_type, list(x.shape))],
+                              [helper.make_tensor_value_info("Y", y_type, list(x.shape))],
+                              [numpy_helper.from_array(v, k) for k, v in inits])
+    onnx.save(helper.make_model(graph, opset_imports=opsets), os.path.join(OUT, f"{name}.onnx"))
+    np.save(os.path.join(OUT, f"{name}.X.npy"), x)
+    names.append(name)
+
+
+ML3 = [helper.make_opsetid("", 17), helper.make_opsetid("ai.onnx.ml", 3)]
+xs = np.array([[0.2, -1.0, 3.0], [1.0, 0.5, -0.1]], np.float32)
+xnan = np.array([[0.2, np.nan, 3.0], [np.nan, 0.5, -1.0]], np.float32)
+plain("binarizer", [helper.make_node("Binarizer", ["X"], ["Y"], domain="ai.onnx.ml", threshold=0.3)], xs,
+      TensorProto.FLOAT, ML3)
+plain("imputer_nan", [helper.make_node("Imputer", ["X"], ["Y"], domain="ai.onnx.ml", imputed_value_floats=[1.0, 2.0, 3.0],
+                                       replaced_value_float=float("nan"))], xnan, TensorProto.FLOAT, ML3)
+plain("imputer_value", [helper.make_node("Imputer", ["X"], ["Y"], domain="ai.onnx.ml", imputed_value_floats=[9.0],
+                                         replaced_value_float=-1.0)], xs, TensorProto.FLOAT, ML3)
+plain("normalizer_l2", [helper.make_node("Normalizer", ["X"], ["Y"], domain="ai.onnx.ml", norm="L2")], xs,
+      TensorProto.FLOAT, ML3)
+plain("quantize_uint16", [helper.make_node("QuantizeLinear", ["X", "s", "z"], ["Y"])], xs, TensorProto.UINT16,
+      [helper.make_opsetid("", 21)], [("s", np.array(0.01, np.float32)), ("z", np.array(30000, np.uint16))])
+body = helper.make_graph(
+    [helper.make_node("Identity", ["cond_in"], ["cond_out"]), helper.make_node("Mul", ["y_in", "two"], ["t"]),
+     helper.make_node("Add", ["t", "one"], ["y_out"])], "body",
+    [helper.make_tensor_value_info("i", TensorProto.INT64, []), helper.make_tensor_value_info("cond_in", TensorProto.BOOL, []),
+     helper.make_tensor_value_info("y_in", TensorProto.FLOAT, [2, 3])],
+    [helper.make_tensor_value_info("cond_out", TensorProto.BOOL, []), helper.make_tensor_value_info("y_out", TensorProto.FLOAT, [2, 3])],
+    [numpy_helper.from_array(np.array(2.0, np.float32), "two"), numpy_helper.from_array(np.array(1.0, np.float32), "one")])
+plain("loop_fixed_count", [helper.make_node("Loop", ["n", "c", "X"], ["Y"], body=body)], xs, TensorProto.FLOAT,
+      [helper.make_opsetid("", 17)], [("n", np.array(3, np.int64)), ("c", np.array(True))])
 
 emit({"models": names})
