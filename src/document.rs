@@ -224,6 +224,9 @@ pub struct RunView {
     pub test_set: Option<String>,
     /// Share of the slowest node's time, by tract node name (the heat overlay).
     pub heat: HashMap<String, f32>,
+    /// Intermediate values of the main graph kept from the run (up to the request's cap), by
+    /// value name: what clicking an edge shows. Dropped with the result.
+    pub values: HashMap<String, TensorSummary>,
 }
 
 /// Runs the model as asked, with an optional test data set to feed and compare with.
@@ -237,7 +240,11 @@ pub fn run_job(
     if let Some(set) = &set {
         run::feed_test_set(model, &mut req.inputs, set);
     }
-    let outcome = run::run(model, &req, p)?;
+    let mut outcome = run::run(model, &req, p)?;
+    let values = std::mem::take(&mut outcome.captured)
+        .into_iter()
+        .map(|t| (t.name.clone(), TensorSummary::of(MAIN_GRAPH, Arc::new(t))))
+        .collect();
     let comparison = set
         .as_ref()
         .map(|s| run::compare(&outcome.outputs, &s.expected, Tolerance::default()));
@@ -266,6 +273,7 @@ pub fn run_job(
                 .unwrap_or_default()
         }),
         heat,
+        values,
     })
 }
 

@@ -35,7 +35,7 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Run a test inference with tract: inputs, symbol values, outputs with stats, latency, expected outputs.
-    Run(run::RunArgs),
+    Run(Box<run::RunArgs>),
     /// Compare two models: signature, nodes (matched, changed, added, removed, fused), weights,
     /// and with --run the numbers (outputs and the first intermediate value that parts).
     Diff(diff::DiffArgs),

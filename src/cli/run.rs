@@ -8,9 +8,11 @@ use serde::Serialize;
 
 use crate::jobs::Progress;
 use crate::model::{Tensor, TensorStats};
+use crate::run::image::Preprocess;
+use crate::run::labels::Labels;
 use crate::run::{
-    compare, default_threads, load_test_data_set, run as run_model, top_k, Comparison, InputSource,
-    Latency, NodeTime, RunError, RunRequest, Tolerance,
+    compare, default_threads, input_specs, load_test_data_set, run as run_model, top_k, Comparison,
+    InputSource, InputSpec, Latency, NodeTime, RunError, RunRequest, Tolerance,
 };
 
 use super::info::open_or_report;
@@ -54,9 +56,123 @@ pub struct RunArgs {
     pub output_dir: Option<PathBuf>,
     #[arg(long, default_value = "npy", value_parser = ["npy", "pb"])]
     pub save_format: String,
+    /// Write the inputs as fed and every intermediate value of the main graph as
+    /// DIR/<value>.npy (names sanitised), from one run of the plain plan, up to --dump-cap-mb.
+    #[arg(long, value_name = "DIR")]
+    pub dump_values: Option<PathBuf>,
+    #[arg(long, default_value_t = 2048, value_name = "MB")]
+    pub dump_cap_mb: u64,
+    /// Class names for top-5: a file (one per line, a JSON list or {index: name}), or
+    /// `imagenet` for the bundled ImageNet-1k list [default: the model's metadata, if any].
+    #[arg(long, value_name = "FILE|imagenet")]
+    pub labels: Option<String>,
+    #[command(flatten)]
+    pub image: ImageArgs,
     /// Print JSON (stable contract, see README).
     #[arg(long)]
     pub json: bool,
+}
+
+/// How photos given with `--input NAME=a.jpg[,b.jpg]` become tensors; unset options come from
+/// the preset, itself guessed from the input (ImageNet for float NCHW, 0–255 for uint8, YOLO
+/// for Ultralytics exports).
+#[derive(clap::Args, Debug, Default)]
+pub struct ImageArgs {
+    /// imagenet, unit (0–1), bgr255 (OpenCV) or yolo (letterbox).
+    #[arg(long, value_name = "PRESET", value_parser = ["imagenet", "unit", "bgr255", "yolo"])]
+    pub preprocess: Option<String>,
+    /// S (shorter side to S), HxW (exact), or none.
+    #[arg(long, value_name = "S|HxW|none")]
+    pub resize: Option<String>,
+    /// Center crop: S or HxW, or none.
+    #[arg(long, value_name = "S|HxW|none")]
+    pub crop: Option<String>,
+    #[arg(long, value_parser = ["nchw", "nhwc"])]
+    pub layout: Option<String>,
+    #[arg(long, value_parser = ["rgb", "bgr"])]
+    pub channels: Option<String>,
+    /// Pixel value range before mean/std.
+    #[arg(long, value_parser = ["0-1", "0-255"])]
+    pub range: Option<String>,
+    /// R,G,B means (in --range units).
+    #[arg(long, value_name = "R,G,B")]
+    pub mean: Option<String>,
+    #[arg(long, value_name = "R,G,B")]
+    pub std: Option<String>,
+}
+
+fn parse_side(text: &str, what: &str) -> Result<Option<(u32, u32)>, String> {
+    if text == "none" {
+        return Ok(None);
+    }
+    let bad = || format!("--{what} {text}: expected S, HxW or none");
+    let (h, w) = match text.split_once(['x', 'X']) {
+        Some((h, w)) => (h.parse().map_err(|_| bad())?, w.parse().map_err(|_| bad())?),
+        None => {
+            let s = text.parse().map_err(|_| bad())?;
+            (s, s)
+        }
+    };
+    Ok(Some((h, w)))
+}
+
+fn parse_triple(text: &str, what: &str) -> Result<[f32; 3], String> {
+    let v: Vec<f32> = text
+        .split(',')
+        .map(|x| x.trim().parse())
+        .collect::<Result<_, _>>()
+        .map_err(|_| format!("--{what} {text}: expected three numbers R,G,B"))?;
+    v.try_into()
+        .map_err(|_| format!("--{what} {text}: expected three numbers R,G,B"))
+}
+
+impl ImageArgs {
+    /// The preprocessing for one image input: the preset (given or guessed), then each option.
+    pub fn preprocess(
+        &self,
+        model: &crate::model::Model,
+        spec: &InputSpec,
+    ) -> Result<Preprocess, String> {
+        use crate::run::image::{image_input, ChannelOrder, Layout, Preset, Resize};
+        let mut p = match self.preprocess.as_deref().and_then(Preset::parse) {
+            Some(preset) => Preprocess::preset(preset, image_input(spec)),
+            None => Preprocess::guess(model, spec),
+        };
+        if let Some(r) = &self.resize {
+            p.resize = match (r.contains(['x', 'X']), parse_side(r, "resize")?) {
+                (_, None) => Resize::None,
+                (false, Some((s, _))) => Resize::Shorter(s),
+                (true, Some((h, w))) => Resize::Exact { h, w },
+            };
+        }
+        if let Some(c) = &self.crop {
+            p.crop = parse_side(c, "crop")?;
+        }
+        if let Some(l) = &self.layout {
+            p.layout = if l == "nhwc" {
+                Layout::Nhwc
+            } else {
+                Layout::Nchw
+            };
+        }
+        if let Some(c) = &self.channels {
+            p.order = if c == "bgr" {
+                ChannelOrder::Bgr
+            } else {
+                ChannelOrder::Rgb
+            };
+        }
+        if let Some(r) = &self.range {
+            p.unit_range = r == "0-1";
+        }
+        if let Some(m) = &self.mean {
+            p.mean = parse_triple(m, "mean")?;
+        }
+        if let Some(s) = &self.std {
+            p.std = parse_triple(s, "std")?;
+        }
+        Ok(p)
+    }
 }
 
 #[derive(Serialize)]
@@ -75,6 +191,8 @@ pub struct OutputSummary {
     /// The class of each column, when the output stands for a ZipMap's {class: probability}
     /// maps; null otherwise.
     pub classes: Option<Vec<String>>,
+    /// The class name of each top-5 entry, when labels are known for this output; else null.
+    pub top5_labels: Option<Vec<String>>,
 }
 
 impl OutputSummary {
@@ -92,13 +210,22 @@ impl OutputSummary {
             inf_count: s.as_ref().map_or(0, |s| s.inf_count),
             top5: top_k(t, 5),
             classes: None,
+            top5_labels: None,
         }
     }
 }
 
 #[derive(Serialize)]
 struct RunReport {
+    /// Each input as fed: its source (a default chosen by the input's role, or the images
+    /// with the preprocessing applied).
+    inputs: Vec<InputSummary>,
     outputs: Vec<OutputSummary>,
+    /// Where the top-5 class names came from, or null.
+    labels: Option<String>,
+    /// Files written by --dump-values, and whether its byte cap stopped it.
+    dumped: Vec<PathBuf>,
+    dump_truncated: bool,
     latency_ms: Latency,
     expected: Option<Comparison>,
     symbols: BTreeMap<String, i64>,
@@ -123,6 +250,14 @@ struct RunReport {
     /// The 20 slowest nodes of one profiled run.
     node_times_ms: Vec<NodeTime>,
     saved: Vec<PathBuf>,
+}
+
+#[derive(Serialize)]
+struct InputSummary {
+    name: String,
+    dtype: String,
+    shape: Vec<u64>,
+    source: String,
 }
 
 pub(crate) fn split_pair<'a>(text: &'a str, what: &str) -> Result<(&'a str, &'a str), String> {
@@ -179,6 +314,25 @@ pub fn run(args: &RunArgs) -> i32 {
     if let Some(set) = &expected {
         crate::run::feed_test_set(&model, &mut req.inputs, set);
     }
+    for spec in input_specs(&model) {
+        if let Some(InputSource::Images { preprocess, .. }) = req.inputs.get_mut(&spec.name) {
+            match args.image.preprocess(&model, &spec) {
+                Ok(p) => *preprocess = Some(p),
+                Err(e) => return fail(args.json, &e, None, EXIT_UNREADABLE),
+            }
+        }
+    }
+    let labels = match args.labels.as_deref().map(crate::run::labels::load) {
+        Some(Ok(l)) => Some(l),
+        Some(Err(e)) => return fail(args.json, &e, None, EXIT_UNREADABLE),
+        None => crate::run::labels::from_metadata(&model),
+    };
+    if args.dump_values.is_some() {
+        req.capture = Some(crate::run::Capture {
+            values: main_graph_values(&model),
+            cap_bytes: args.dump_cap_mb.saturating_mul(1 << 20),
+        });
+    }
     let outcome = match run_model(&model, &req, &Progress::detached()) {
         Ok(o) => o,
         Err(e @ RunError::Input(_)) => {
@@ -230,15 +384,48 @@ pub fn run(args: &RunArgs) -> i32 {
         }
         None => vec![],
     };
+    let dumped = match &args.dump_values {
+        // The inputs as fed first (preprocessed images, generated ids), then every value.
+        Some(dir) => match crate::run::save::write_outputs(
+            dir,
+            &[outcome.inputs.as_slice(), outcome.captured.as_slice()].concat(),
+            "npy",
+        ) {
+            Ok(p) => p,
+            Err(e) => return fail(args.json, &e.to_string(), None, EXIT_UNREADABLE),
+        },
+        None => vec![],
+    };
     let report = RunReport {
+        inputs: outcome
+            .inputs
+            .iter()
+            .map(|t| InputSummary {
+                name: t.name.clone(),
+                dtype: t.dtype.name(),
+                shape: t.dims.clone(),
+                source: outcome
+                    .sources
+                    .get(&t.name)
+                    .map(InputSource::describe)
+                    .unwrap_or_default(),
+            })
+            .collect(),
         outputs: outcome
             .outputs
             .iter()
-            .map(|t| OutputSummary {
-                classes: outcome.output_classes.get(&t.name).cloned(),
-                ..OutputSummary::of(t)
+            .map(|t| {
+                let s = OutputSummary::of(t);
+                OutputSummary {
+                    classes: outcome.output_classes.get(&t.name).cloned(),
+                    top5_labels: labels.as_ref().and_then(|l| top_labels(l, t, &s)),
+                    ..s
+                }
             })
             .collect(),
+        labels: labels.as_ref().map(|l| l.source.clone()),
+        dumped,
+        dump_truncated: outcome.capture_truncated,
         latency_ms: outcome.latency_ms,
         expected: comparison,
         symbols: outcome.symbol_values.iter().cloned().collect(),
@@ -257,12 +444,39 @@ pub fn run(args: &RunArgs) -> i32 {
     if args.json {
         print_json(&report);
     } else {
-        print!("{}", render(&args.file, &outcome.inputs, &req, &report));
+        print!("{}", render(&args.file, &report));
     }
     match &report.expected {
         Some(c) if !c.passed => EXIT_PROBLEMS,
         _ => EXIT_OK,
     }
+}
+
+/// Every value a node of the main graph computes (what --dump-values writes).
+fn main_graph_values(model: &crate::model::Model) -> std::collections::HashSet<String> {
+    model
+        .body(crate::model::MAIN_GRAPH)
+        .map(|b| {
+            b.nodes()
+                .iter()
+                .flat_map(|n| n.output.iter().filter(|o| !o.is_empty()).cloned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The names of an output's top-5 classes, when the labels are as many as its classes.
+fn top_labels(labels: &Labels, t: &Tensor, s: &OutputSummary) -> Option<Vec<String>> {
+    let classes = *t.dims.last()? as usize;
+    if labels.names.len() != classes {
+        return None;
+    }
+    let top = s.top5.as_ref()?;
+    Some(
+        top.iter()
+            .map(|(i, _)| labels.get(*i).unwrap_or("").to_string())
+            .collect(),
+    )
 }
 
 /// Rows of ZipMap tables shown in the text report.
@@ -299,7 +513,7 @@ fn num(x: Option<f64>) -> String {
     x.map(|v| format!("{v:.6}")).unwrap_or_else(|| "-".into())
 }
 
-fn render(file: &Path, inputs: &[Tensor], req: &RunRequest, r: &RunReport) -> String {
+fn render(file: &Path, r: &RunReport) -> String {
     use std::fmt::Write;
     let mut s = String::new();
     let plan = if r.optimized {
@@ -336,14 +550,8 @@ fn render(file: &Path, inputs: &[Tensor], req: &RunRequest, r: &RunReport) -> St
         let _ = writeln!(s, "  ran as: {} ({}) → {}; {}", w.node, w.op, w.into, w.why);
     }
     let _ = writeln!(s, "inputs");
-    for t in inputs {
-        let src = req
-            .inputs
-            .get(&t.name)
-            .cloned()
-            .unwrap_or_default()
-            .describe();
-        let _ = writeln!(s, "  {:<24} {}{:?}  {src}", t.name, t.dtype, t.dims);
+    for t in &r.inputs {
+        let _ = writeln!(s, "  {:<24} {}{:?}  {}", t.name, t.dtype, t.shape, t.source);
     }
     let _ = writeln!(s, "outputs");
     for o in &r.outputs {
@@ -364,13 +572,15 @@ fn render(file: &Path, inputs: &[Tensor], req: &RunRequest, r: &RunReport) -> St
             }
         );
         if let Some(top) = &o.top5 {
-            let label = |i: usize| match &o.classes {
-                Some(c) => c.get(i).cloned().unwrap_or_else(|| i.to_string()),
-                None => i.to_string(),
+            let label = |k: usize, i: usize| match (&o.top5_labels, &o.classes) {
+                (Some(l), _) => format!("{i} {}", l[k]),
+                (None, Some(c)) => c.get(i).cloned().unwrap_or_else(|| i.to_string()),
+                (None, None) => i.to_string(),
             };
             let t: Vec<String> = top
                 .iter()
-                .map(|(i, v)| format!("{}: {v:.4}", label(*i)))
+                .enumerate()
+                .map(|(k, (i, v))| format!("{}: {v:.4}", label(k, *i)))
                 .collect();
             let _ = writeln!(s, "  {:<24} top-5 {}", "", t.join(", "));
         }
@@ -415,6 +625,24 @@ fn render(file: &Path, inputs: &[Tensor], req: &RunRequest, r: &RunReport) -> St
     }
     for p in &r.saved {
         let _ = writeln!(s, "saved    {}", p.display());
+    }
+    if let Some(l) = &r.labels {
+        let _ = writeln!(s, "labels   from {l}");
+    }
+    if !r.dumped.is_empty() || r.dump_truncated {
+        let dir = r.dumped.first().and_then(|p| p.parent());
+        let _ = writeln!(
+            s,
+            "dumped   {} intermediate values{}{}",
+            r.dumped.len(),
+            dir.map(|d| format!(" to {}", d.display()))
+                .unwrap_or_default(),
+            if r.dump_truncated {
+                " (stopped at --dump-cap-mb)"
+            } else {
+                ""
+            }
+        );
     }
     s
 }

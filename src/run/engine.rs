@@ -5,9 +5,10 @@
 use std::collections::{BTreeMap, HashSet};
 use std::time::Instant;
 
+use super::image::{load_images, FedImage, Preprocess};
 use super::inputs::{
-    check_given, concrete_shape, generate, input_specs, load_tensor_file, resolve_symbols,
-    InputError, InputSource,
+    check_given, concrete_shape, default_source, generate, input_specs, load_tensor_file,
+    resolve_symbols, InputError, InputSource,
 };
 use crate::jobs::Progress;
 use crate::model::{Model, Tensor, MAIN_GRAPH};
@@ -110,6 +111,11 @@ pub struct RunOutcome {
     pub output_classes: BTreeMap<String, Vec<String>>,
     /// The capture stopped at its byte cap.
     pub capture_truncated: bool,
+    /// Each input's source as it was used (a default chosen by role, images with the
+    /// preprocessing applied), by input name.
+    pub sources: BTreeMap<String, InputSource>,
+    /// Images as fed (after resize and crop), by input name.
+    pub fed_images: BTreeMap<String, Vec<FedImage>>,
 }
 
 /// An output that came out in another shape than the model declares for it.
@@ -289,12 +295,38 @@ fn run_inner(model: &Model, req: &RunRequest, progress: &Progress) -> Result<Run
     progress.set(0.0, "reading inputs");
     let specs = input_specs(model);
     let mut given: BTreeMap<String, Tensor> = BTreeMap::new();
+    let mut sources: BTreeMap<String, InputSource> = BTreeMap::new();
+    let mut fed_images = BTreeMap::new();
     for spec in &specs {
-        let mut t = match req.inputs.get(&spec.name) {
-            Some(InputSource::File(p)) => load_tensor_file(p)?,
-            Some(InputSource::Given(t)) => t.clone(),
-            _ => continue,
+        let source = req
+            .inputs
+            .get(&spec.name)
+            .cloned()
+            .unwrap_or_else(|| default_source(model, spec));
+        let mut t = match &source {
+            InputSource::File(p) => load_tensor_file(p)?,
+            InputSource::Given(t) => t.clone(),
+            InputSource::Images { paths, preprocess } => {
+                let p = preprocess
+                    .clone()
+                    .unwrap_or_else(|| Preprocess::guess(model, spec));
+                let (t, fed) = load_images(spec, paths, &p).map_err(InputError::from)?;
+                fed_images.insert(spec.name.clone(), fed);
+                sources.insert(
+                    spec.name.clone(),
+                    InputSource::Images {
+                        paths: paths.clone(),
+                        preprocess: Some(p),
+                    },
+                );
+                t
+            }
+            _ => {
+                sources.insert(spec.name.clone(), source);
+                continue;
+            }
         };
+        sources.entry(spec.name.clone()).or_insert(source);
         t.name = spec.name.clone();
         check_given(spec, &t)?;
         given.insert(spec.name.clone(), t);
@@ -341,7 +373,7 @@ fn run_inner(model: &Model, req: &RunRequest, progress: &Progress) -> Result<Run
                     .dtype
                     .ok_or_else(|| InputError::NoElementType(spec.name.clone()))?;
                 let dims = concrete_shape(spec, &symbols, &values)?;
-                let source = req.inputs.get(&spec.name).cloned().unwrap_or_default();
+                let source = sources.get(&spec.name).cloned().unwrap_or_default();
                 generate(&spec.name, dtype, &dims, &source)?
             }
         };
@@ -472,5 +504,7 @@ fn run_inner(model: &Model, req: &RunRequest, progress: &Progress) -> Result<Run
         captured,
         capture_truncated,
         outputs,
+        sources,
+        fed_images,
     })
 }

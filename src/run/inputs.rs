@@ -16,6 +16,8 @@ use crate::model::types::Dim;
 use crate::model::{tensor, DataType, Model, Tensor, TensorValues};
 use crate::tract::InputSymbol;
 
+use super::image::{is_image_path, ImageError, Preprocess};
+
 /// How to fill one graph input.
 #[derive(Debug, Clone, PartialEq)]
 pub enum InputSource {
@@ -30,6 +32,19 @@ pub enum InputSource {
     File(PathBuf),
     /// A tensor already in memory (test data sets, the GUI).
     Given(Tensor),
+    /// Integers uniform in `low..high`, seeded: token ids within an embedding table's rows.
+    Range {
+        low: i64,
+        high: i64,
+        seed: u64,
+    },
+    /// 0, 1, … along the last axis (`position_ids`).
+    Positions,
+    /// Photos, one per batch row, preprocessed (`None`: as guessed from the input and model).
+    Images {
+        paths: Vec<PathBuf>,
+        preprocess: Option<Preprocess>,
+    },
 }
 
 impl Default for InputSource {
@@ -57,7 +72,17 @@ impl InputSource {
                     seed,
                     normal: false,
                 },
-                None => InputSource::File(PathBuf::from(text)),
+                None => {
+                    let paths: Vec<PathBuf> = text.split(',').map(PathBuf::from).collect();
+                    if paths.iter().all(|p| is_image_path(p)) {
+                        InputSource::Images {
+                            paths,
+                            preprocess: None,
+                        }
+                    } else {
+                        InputSource::File(PathBuf::from(text))
+                    }
+                }
             },
         }
     }
@@ -74,6 +99,17 @@ impl InputSource {
             InputSource::Ones => "ones".into(),
             InputSource::File(p) => p.display().to_string(),
             InputSource::Given(t) => format!("given tensor {}", t.name),
+            InputSource::Range { low, high, seed } => {
+                format!("random integers {low}..{high} (seed {seed})")
+            }
+            InputSource::Positions => "positions 0, 1, … along the last axis".into(),
+            InputSource::Images { paths, preprocess } => {
+                let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+                match preprocess {
+                    Some(p) => format!("{} ({p})", names.join(", ")),
+                    None => names.join(", "),
+                }
+            }
         }
     }
 }
@@ -168,6 +204,8 @@ pub enum InputError {
     },
     #[error(transparent)]
     Convert(#[from] crate::tract::ConvertError),
+    #[error(transparent)]
+    Image(#[from] ImageError),
 }
 
 /// Reads a `.npy` or a TensorProto `.pb` file.
@@ -404,6 +442,19 @@ pub fn generate(
     let mut fill: Box<dyn FnMut() -> f64> = match source {
         InputSource::Zeros => Box::new(|| 0.0),
         InputSource::Ones => Box::new(|| 1.0),
+        InputSource::Range { low, high, seed } => {
+            let mut rng = StdRng::seed_from_u64(*seed);
+            let (low, high) = (*low, (*high).max(*low + 1));
+            Box::new(move || rng.random_range(low..high) as f64)
+        }
+        InputSource::Positions => {
+            let last = dims.last().copied().unwrap_or(1).max(1);
+            let mut i = 0u64;
+            Box::new(move || {
+                i += 1;
+                ((i - 1) % last) as f64
+            })
+        }
         InputSource::Random { seed, normal } => {
             let mut rng = StdRng::seed_from_u64(*seed);
             let (normal, float) = (*normal, dtype.is_float());
@@ -480,6 +531,119 @@ pub fn check_given(spec: &InputSpec, t: &Tensor) -> Result<(), InputError> {
         }
     }
     Ok(())
+}
+
+/// The source an input gets when the user chose none, by its role: masks are ones, token types
+/// zeros, positions 0..n, integer ids uniform within the rows of the embedding table they index
+/// (random ids past its end made tract panic inside Gather), anything else uniform random.
+pub fn default_source(model: &Model, spec: &InputSpec) -> InputSource {
+    let name = spec.name.to_ascii_lowercase();
+    let integer = spec
+        .dtype
+        .is_some_and(|d| !d.is_float() && d != DataType::String);
+    if name.contains("mask") {
+        return InputSource::Ones;
+    }
+    if integer && (name.contains("token_type") || name.contains("segment")) {
+        return InputSource::Zeros;
+    }
+    if integer && name.contains("position") {
+        return InputSource::Positions;
+    }
+    if integer {
+        if let Some(rows) = indexed_table_rows(model, &spec.name) {
+            return InputSource::Range {
+                low: 0,
+                high: rows,
+                seed: 0,
+            };
+        }
+    }
+    InputSource::default()
+}
+
+/// Ops an index value passes through unchanged on its way to a Gather.
+const INDEX_PASS_THROUGH: [&str; 7] = [
+    "Cast",
+    "Reshape",
+    "Unsqueeze",
+    "Squeeze",
+    "Flatten",
+    "Identity",
+    "Expand",
+];
+
+/// The fewest rows among the tables (initializers, possibly dequantized or cast) that `input`
+/// indexes through Gather or com.microsoft EmbedLayerNormalization in the main graph.
+pub fn indexed_table_rows(model: &Model, input: &str) -> Option<i64> {
+    let g = model.graph(crate::model::MAIN_GRAPH)?;
+    let nodes = model.body(crate::model::MAIN_GRAPH)?.nodes();
+    let mut rows: Option<i64> = None;
+    let mut todo = vec![input.to_string()];
+    let mut seen = std::collections::HashSet::new();
+    while let Some(v) = todo.pop() {
+        if !seen.insert(v.clone()) {
+            continue;
+        }
+        for &n in g.consumers.get(&v).into_iter().flatten() {
+            let node = &nodes[n];
+            let slot = node.input.iter().position(|i| *i == v);
+            let table = match (node.op_type.as_str(), node.domain.as_str(), slot) {
+                (op, "" | "ai.onnx", Some(0)) if INDEX_PASS_THROUGH.contains(&op) => {
+                    todo.extend(node.output.first().cloned());
+                    None
+                }
+                ("Gather", "" | "ai.onnx", Some(1)) => {
+                    let axis = node
+                        .attribute
+                        .iter()
+                        .find(|a| a.name == "axis")
+                        .map_or(0, |a| a.i);
+                    Some((node.input[0].clone(), axis))
+                }
+                ("EmbedLayerNormalization", "com.microsoft", Some(0)) => {
+                    Some((node.input.get(2).cloned().unwrap_or_default(), 0))
+                }
+                ("EmbedLayerNormalization", "com.microsoft", Some(1)) => {
+                    Some((node.input.get(3).cloned().unwrap_or_default(), 0))
+                }
+                _ => None,
+            };
+            if let Some(r) = table.and_then(|(t, axis)| table_dim(model, &t, axis)) {
+                rows = Some(rows.map_or(r, |x| x.min(r)));
+            }
+        }
+    }
+    rows.filter(|&r| r > 0)
+}
+
+/// Dim `axis` of an initializer, a Constant, or of one reached through DequantizeLinear/Cast.
+fn table_dim(model: &Model, name: &str, axis: i64) -> Option<i64> {
+    let g = model.graph(crate::model::MAIN_GRAPH)?;
+    let body = model.body(crate::model::MAIN_GRAPH)?;
+    let pick = |dims: &[i64]| {
+        let a = if axis < 0 {
+            axis + dims.len() as i64
+        } else {
+            axis
+        };
+        dims.get(usize::try_from(a).ok()?).copied()
+    };
+    if let Some(&i) = g.initializers.get(name) {
+        return pick(&body.graph()?.initializer.get(i)?.dims);
+    }
+    let &(n, _) = g.producers.get(name)?;
+    let node = &body.nodes()[n];
+    match node.op_type.as_str() {
+        "Constant" => node
+            .attribute
+            .iter()
+            .find(|a| a.name == "value")
+            .and_then(|a| a.t.as_ref())
+            .and_then(|t| pick(&t.dims)),
+        "DequantizeLinear" | "Cast" | "Identity" => table_dim(model, node.input.first()?, axis),
+        _ => None,
+    }
 }
 
 #[cfg(test)]

@@ -4,7 +4,9 @@
 pub mod compare;
 pub mod confirm;
 pub mod engine;
+pub mod image;
 pub mod inputs;
+pub mod labels;
 pub mod save;
 
 pub use compare::{compare, top_k, Comparison, OutputComparison, Tolerance};
@@ -13,6 +15,6 @@ pub use engine::{
     RunRequest, ShapeMismatch,
 };
 pub use inputs::{
-    feed_test_set, input_specs, load_tensor_file, load_test_data_set, test_data_sets_beside,
-    InputError, InputSource, InputSpec, TestDataSet,
+    default_source, feed_test_set, input_specs, load_tensor_file, load_test_data_set,
+    test_data_sets_beside, InputError, InputSource, InputSpec, TestDataSet,
 };

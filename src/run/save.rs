@@ -65,13 +65,20 @@ pub fn write_outputs(dir: &Path, outputs: &[Tensor], ext: &str) -> Result<Vec<Pa
     };
     std::fs::create_dir_all(dir).map_err(io(dir))?;
     let mut written = Vec::new();
+    let mut used = std::collections::HashSet::new();
     for (i, t) in outputs.iter().enumerate() {
         let bytes = if ext == "pb" {
             to_pb_bytes(t)?
         } else {
             npy::to_npy(t)?
         };
-        let path = dir.join(format!("{}.{ext}", file_stem(&t.name, i)));
+        // Two names can sanitise alike (`/a/b`, `_a_b`): the later one gets a suffix.
+        let mut stem = file_stem(&t.name, i);
+        if !used.insert(stem.clone()) {
+            stem = format!("{stem}_{i}");
+            used.insert(stem.clone());
+        }
+        let path = dir.join(format!("{stem}.{ext}"));
         std::fs::write(&path, bytes).map_err(io(&path))?;
         written.push(path);
     }

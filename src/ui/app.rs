@@ -182,6 +182,18 @@ impl LensApp {
                 self.start_load(Source::Path(path));
             }
             Command::OpenBytes { name, bytes } => self.start_load(Source::Bytes { name, bytes }),
+            Command::DropImages(paths) => {
+                let Some(open) = &mut self.open else { return };
+                if open.run_form.drop_images(&paths) {
+                    self.tab = LeftTab::Run;
+                } else {
+                    self.error = Some(
+                        "dropped images, but this model has no image-like input \
+                         (N×3×H×W or N×H×W×3, float or uint8)"
+                            .into(),
+                    );
+                }
+            }
             Command::OpenDialog => {
                 if let Some(p) = self.dialog.pick_model() {
                     self.apply(Command::Open(p));
@@ -361,7 +373,14 @@ impl LensApp {
         let (dropped, shift): (Vec<egui::DroppedFileHandle>, bool) = ui
             .ctx()
             .input(|i| (i.raw.dropped_files.clone(), i.modifiers.shift));
-        if let Some(f) = dropped.first() {
+        let images: Vec<PathBuf> = dropped
+            .iter()
+            .map(|f| f.path().to_path_buf())
+            .filter(|p| crate::run::image::is_image_path(p) && p.exists())
+            .collect();
+        if !images.is_empty() && images.len() == dropped.len() && self.open.is_some() {
+            self.apply(Command::DropImages(images));
+        } else if let Some(f) = dropped.first() {
             let path = f.path().to_path_buf();
             if !path.as_os_str().is_empty() && path.exists() {
                 // Shift + drop onto an open model compares with it.
@@ -701,6 +720,21 @@ impl LensApp {
         Some(view.rect_to_screen(ctx_rect.min, &laid.layout.rect(item)))
     }
 
+    /// A screen point on the route of an edge carrying `value` in the current scope (the
+    /// middle of its middle segment; for tests and captures).
+    pub fn edge_screen_point(&self, value: &str) -> Option<egui::Pos2> {
+        let open = self.open.as_ref()?;
+        let doc = &open.doc;
+        let laid = doc.laid_out(doc.current)?;
+        let e = laid.view.edges.iter().position(|e| e.value == value)?;
+        let route = laid.layout.edges.get(e)?;
+        let i = route.len().checked_sub(2)? / 2;
+        let (a, b) = (route[i], route[i + 1]);
+        let view = open.views.get(&doc.current)?;
+        let origin = self.canvas_rect?.min;
+        Some(view.to_screen(origin, ((a.0 + b.0) / 2.0, (a.1 + b.1) / 2.0)))
+    }
+
     /// Waits (for tests and captures) until no job is running and the current scope is laid out.
     pub fn settled(&self) -> bool {
         !self.is_busy() && self.doc().is_none_or(|d| !d.layout_pending(d.current))
@@ -760,6 +794,7 @@ fn apply_to_document(open: &mut OpenDocument, command: Command, repaint: Repaint
         Command::CancelConfirm => doc.confirm_job().cancel(),
         // Window-level commands are the app's (`LensApp::apply`).
         Command::Open(_)
+        | Command::DropImages(_)
         | Command::OpenBytes { .. }
         | Command::OpenDialog
         | Command::CompareDialog

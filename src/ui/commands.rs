@@ -23,6 +23,8 @@ pub enum LeftTab {
 pub enum Command {
     /// Open a model file.
     Open(PathBuf),
+    /// Photos dropped on an open model: they feed its image input on the Run tab.
+    DropImages(Vec<PathBuf>),
     /// Open a model given as bytes (a drop without a path).
     OpenBytes {
         name: String,

@@ -68,3 +68,14 @@ pub fn diagnostic_text(d: &Diagnostic, place: Option<&str>) -> RichText {
     };
     RichText::new(text).color(severity_color(d.severity))
 }
+
+/// A statistic for display: fixed point where that shows its digits, scientific for tiny or
+/// huge magnitudes (never `-0.00000` for -1e-9).
+pub fn number(v: f64) -> String {
+    let a = v.abs();
+    if v == 0.0 || !v.is_finite() || (1e-4..1e6).contains(&a) {
+        format!("{v:.5}")
+    } else {
+        format!("{v:.3e}")
+    }
+}

@@ -11,3 +11,4 @@ mod model;
 mod robust;
 mod run;
 mod shapes;
+mod tutorial;

@@ -218,6 +218,7 @@ pub fn value_panel(ui: &mut Ui, doc: &Document, g: GraphId, name: &str, out: &mu
             out.push(Command::ShowTensor(g, name.to_string()));
         }
     }
+    run_value(ui, doc, g, name, out);
     if index.inputs.iter().any(|i| i == name) {
         ui.label("graph input");
     }
@@ -234,6 +235,66 @@ pub fn value_panel(ui: &mut Ui, doc: &Document, g: GraphId, name: &str, out: &mu
         true,
         out,
     );
+}
+
+/// The value as the last run computed it: statistics, and the tensor panel on request.
+fn run_value(ui: &mut Ui, doc: &Document, g: GraphId, name: &str, out: &mut Vec<Command>) {
+    let Some(r) = doc
+        .run
+        .result
+        .as_ref()
+        .filter(|_| g == crate::model::MAIN_GRAPH)
+    else {
+        return;
+    };
+    let kept = r
+        .values
+        .get(name)
+        .map(|s| (s.tensor.clone(), s.stats))
+        .or_else(|| {
+            let t = r.outcome.inputs.iter().find(|t| t.name == name)?;
+            Some((std::sync::Arc::new(t.clone()), t.stats()))
+        });
+    ui.separator();
+    match kept {
+        Some((t, stats)) => {
+            ui.label(RichText::new("After the run").strong());
+            ui.label(RichText::new(format!("{}{:?}", t.dtype, t.dims)).monospace());
+            if let Some(st) = stats {
+                ui.label(
+                    RichText::new(format!(
+                        "min {}  max {}  mean {}  std {}",
+                        crate::ui::widgets::number(st.min),
+                        crate::ui::widgets::number(st.max),
+                        crate::ui::widgets::number(st.mean),
+                        crate::ui::widgets::number(st.std)
+                    ))
+                    .small(),
+                );
+                let bad = st.nan_count + st.inf_count;
+                let line = format!("NaN {}  Inf {}", st.nan_count, st.inf_count);
+                if bad > 0 {
+                    ui.colored_label(crate::ui::style::ERROR, line);
+                } else {
+                    ui.label(RichText::new(line).small());
+                }
+            }
+            if ui.button("show values").clicked() {
+                out.push(Command::InspectTensor(t));
+            }
+        }
+        None if r.outcome.capture_truncated => {
+            ui.label(
+                RichText::new(format!(
+                    "not kept: the run keeps {} MB of values at most",
+                    crate::ui::panels::run::CAPTURE_CAP_BYTES >> 20
+                ))
+                .small()
+                .weak(),
+            );
+        }
+        None => {}
+    }
 }
 
 /// The node's cost (symbols at the chosen values) and, after a run, its achieved GFLOP/s.

@@ -9,6 +9,8 @@ use egui::{RichText, Ui};
 use crate::document::{Document, RunView, TensorSummary};
 use crate::model::types::Dim;
 use crate::model::{Model, MAIN_GRAPH};
+use crate::run::image::{image_input, ChannelOrder, Preprocess, Preset, Resize};
+use crate::run::labels::{self, Labels};
 use crate::run::{self, default_threads, test_data_sets_beside, InputSource, RunRequest};
 use crate::ui::commands::Command;
 use crate::ui::style;
@@ -16,6 +18,10 @@ use crate::ui::widgets::{job_progress, node_link};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SourceChoice {
+    /// What the input's role suggests (ids within their embedding table, masks ones, …).
+    Auto,
+    /// Photos (paths, comma-separated), preprocessed as the form says.
+    Image,
     Random,
     Normal,
     Zeros,
@@ -24,7 +30,9 @@ pub enum SourceChoice {
 }
 
 impl SourceChoice {
-    const ALL: [SourceChoice; 5] = [
+    const ALL: [SourceChoice; 7] = [
+        SourceChoice::Auto,
+        SourceChoice::Image,
         SourceChoice::Random,
         SourceChoice::Normal,
         SourceChoice::Zeros,
@@ -34,6 +42,8 @@ impl SourceChoice {
 
     fn label(self) -> &'static str {
         match self {
+            SourceChoice::Auto => "by its role",
+            SourceChoice::Image => "image (JPEG/PNG/WebP)",
             SourceChoice::Random => "random (uniform)",
             SourceChoice::Normal => "random (normal)",
             SourceChoice::Zeros => "zeros",
@@ -46,9 +56,33 @@ impl SourceChoice {
 /// Rows of a ZipMap's class → probability table shown.
 const ZIP_ROWS_SHOWN: usize = 8;
 
+/// Where top-5 class names come from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LabelChoice {
+    /// The model's metadata (`labels`, `classes`, `names`), if it has them.
+    Metadata,
+    Imagenet,
+    File(String),
+}
+
+/// Bytes of intermediate values a GUI run keeps for the edges' tensor panels.
+pub const CAPTURE_CAP_BYTES: u64 = 512 << 20;
+
 /// The form's choices for one model.
 pub struct RunForm {
     pub inputs: Vec<(String, SourceChoice, String)>,
+    pub specs: Vec<run::InputSpec>,
+    /// What "by its role" means for each input, as shown.
+    pub auto: Vec<String>,
+    /// The preprocessing of each input fed images (guessed, then edited).
+    pub preprocess: Vec<Preprocess>,
+    pub labels: LabelChoice,
+    /// `labels` read, and the choice it was read for.
+    labels_loaded: Option<(LabelChoice, Result<Labels, String>)>,
+    /// Thumbnails of the images a run fed, and the (input, path) they show.
+    previews: Vec<(String, PathBuf, egui::TextureHandle)>,
+    /// Every value the main graph's nodes compute (what a run keeps for the edges).
+    values: std::collections::HashSet<String>,
     /// Symbolic dims as written in the model, with the value to run at.
     pub dims: Vec<(String, i64)>,
     pub test_sets: Vec<PathBuf>,
@@ -83,9 +117,27 @@ impl RunForm {
             .unwrap_or_default();
         RunForm {
             inputs: specs
-                .into_iter()
-                .map(|s| (s.name, SourceChoice::Random, String::new()))
+                .iter()
+                .map(|s| (s.name.clone(), SourceChoice::Auto, String::new()))
                 .collect(),
+            auto: specs
+                .iter()
+                .map(|s| run::default_source(model, s).describe())
+                .collect(),
+            preprocess: specs.iter().map(|s| Preprocess::guess(model, s)).collect(),
+            labels: LabelChoice::Metadata,
+            labels_loaded: None,
+            previews: Vec::new(),
+            values: model
+                .body(MAIN_GRAPH)
+                .map(|b| {
+                    b.nodes()
+                        .iter()
+                        .flat_map(|n| n.output.iter().filter(|o| !o.is_empty()).cloned())
+                        .collect()
+                })
+                .unwrap_or_default(),
+            specs,
             dims,
             test_set: (!test_sets.is_empty()).then_some(0),
             test_sets,
@@ -94,6 +146,35 @@ impl RunForm {
             threads: default_threads(),
             seed: 0,
         }
+    }
+
+    /// Photos dropped on the window: they feed the first image-like input (a batch when
+    /// several). False when the model has no such input.
+    pub fn drop_images(&mut self, paths: &[PathBuf]) -> bool {
+        let Some(i) = self.specs.iter().position(|s| image_input(s).is_some()) else {
+            return false;
+        };
+        let text: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+        self.inputs[i].1 = SourceChoice::Image;
+        self.inputs[i].2 = text.join(", ");
+        true
+    }
+
+    /// The class names the labels choice gives, read once per choice.
+    pub fn labels(&mut self, model: &Model) -> Option<&Labels> {
+        if self.labels_loaded.as_ref().map(|(c, _)| c) != Some(&self.labels) {
+            let loaded = match &self.labels {
+                LabelChoice::Metadata => labels::from_metadata(model)
+                    .ok_or_else(|| "no class names in the metadata".into()),
+                LabelChoice::Imagenet => Ok(labels::imagenet()),
+                LabelChoice::File(p) if p.is_empty() => Err(String::new()),
+                LabelChoice::File(p) => labels::load(p),
+            };
+            self.labels_loaded = Some((self.labels.clone(), loaded));
+        }
+        self.labels_loaded
+            .as_ref()
+            .and_then(|(_, l)| l.as_ref().ok())
     }
 
     /// The run this form asks for, and the test data set to feed and compare with.
@@ -106,8 +187,22 @@ impl RunForm {
             ..RunRequest::default()
         };
         let set = self.test_set.and_then(|i| self.test_sets.get(i)).cloned();
-        for (name, choice, path) in &self.inputs {
+        // Every value of the main graph, for the edges' tensor panels after the run.
+        req.capture = Some(run::Capture {
+            values: self.values.clone(),
+            cap_bytes: CAPTURE_CAP_BYTES,
+        });
+        for (i, (name, choice, path)) in self.inputs.iter().enumerate() {
             let src = match choice {
+                SourceChoice::Auto => continue,
+                SourceChoice::Image => InputSource::Images {
+                    paths: path
+                        .split(',')
+                        .map(|p| PathBuf::from(p.trim()))
+                        .filter(|p| !p.as_os_str().is_empty())
+                        .collect(),
+                    preprocess: self.preprocess.get(i).cloned(),
+                },
                 SourceChoice::Random => InputSource::Random {
                     seed: self.seed,
                     normal: false,
@@ -120,8 +215,8 @@ impl RunForm {
                 SourceChoice::Ones => InputSource::Ones,
                 SourceChoice::File => InputSource::File(PathBuf::from(path)),
             };
-            // A test data set supplies every input the user left random.
-            if set.is_none() || *choice != SourceChoice::Random {
+            // A test data set supplies every input the user left to its role.
+            if set.is_none() || *choice != SourceChoice::Auto {
                 req.inputs.insert(name.clone(), src);
             }
         }
@@ -137,11 +232,11 @@ impl RunForm {
 pub fn show(ui: &mut Ui, doc: &Document, form: &mut RunForm, out: &mut Vec<Command>) {
     ui.label(RichText::new("Inputs").strong());
     let use_set = form.test_set.is_some();
-    for (name, choice, path) in &mut form.inputs {
+    for (i, (name, choice, path)) in form.inputs.iter_mut().enumerate() {
         ui.horizontal(|ui| {
             ui.label(RichText::new(name.as_str()).monospace());
             egui::ComboBox::from_id_salt(("source", name.as_str()))
-                .selected_text(if use_set && *choice == SourceChoice::Random {
+                .selected_text(if use_set && *choice == SourceChoice::Auto {
                     "from test set"
                 } else {
                     choice.label()
@@ -152,10 +247,24 @@ pub fn show(ui: &mut Ui, doc: &Document, form: &mut RunForm, out: &mut Vec<Comma
                     }
                 });
         });
-        if *choice == SourceChoice::File {
-            ui.add(egui::TextEdit::singleline(path).hint_text("path to .npy or .pb"));
+        match choice {
+            SourceChoice::File => {
+                ui.add(egui::TextEdit::singleline(path).hint_text("path to .npy or .pb"));
+            }
+            SourceChoice::Auto if !use_set => {
+                ui.label(RichText::new(&form.auto[i]).small().weak());
+            }
+            SourceChoice::Image => {
+                ui.add(
+                    egui::TextEdit::singleline(path)
+                        .hint_text("photo paths, comma-separated (or drop them on the window)"),
+                );
+                preprocess_editor(ui, name, &form.specs[i], &mut form.preprocess[i]);
+            }
+            _ => {}
         }
     }
+    labels_choice(ui, form, &doc.model);
     if !form.dims.is_empty() && !use_set {
         ui.label(RichText::new("Symbolic dims").strong());
         for (name, v) in &mut form.dims {
@@ -214,11 +323,198 @@ pub fn show(ui: &mut Ui, doc: &Document, form: &mut RunForm, out: &mut Vec<Comma
     }
     if let Some(r) = &doc.run.result {
         ui.separator();
-        results(ui, r, doc, out);
+        fed_images(ui, r, form);
+        let names = form.labels(&doc.model).cloned();
+        results(ui, r, doc, names.as_ref(), out);
     }
 }
 
-fn results(ui: &mut Ui, r: &RunView, doc: &Document, out: &mut Vec<Command>) {
+/// The preprocessing of one image input, every step editable, presets as starting points.
+fn preprocess_editor(ui: &mut Ui, name: &str, spec: &run::InputSpec, p: &mut Preprocess) {
+    ui.horizontal(|ui| {
+        ui.label("preset");
+        egui::ComboBox::from_id_salt(("preset", name))
+            .selected_text(p.preset.map_or("custom", |x| x.describe()))
+            .show_ui(ui, |ui| {
+                for preset in Preset::ALL {
+                    if ui
+                        .selectable_label(p.preset == Some(preset), preset.describe())
+                        .clicked()
+                    {
+                        *p = Preprocess::preset(preset, image_input(spec));
+                    }
+                }
+            });
+    });
+    let before = p.clone();
+    ui.horizontal(|ui| {
+        ui.label("resize");
+        let (mut kind, mut a, mut b) = match p.resize {
+            Resize::None => (0, 224, 224),
+            Resize::Shorter(s) => (1, s, s),
+            Resize::Exact { h, w } => (2, h, w),
+            Resize::Letterbox { h, w } => (3, h, w),
+        };
+        egui::ComboBox::from_id_salt(("resize", name))
+            .selected_text(["none", "shorter side", "exact H×W", "letterbox H×W"][kind])
+            .show_ui(ui, |ui| {
+                for (k, l) in ["none", "shorter side", "exact H×W", "letterbox H×W"]
+                    .iter()
+                    .enumerate()
+                {
+                    ui.selectable_value(&mut kind, k, *l);
+                }
+            });
+        if kind > 0 {
+            ui.add(egui::DragValue::new(&mut a).range(1..=8192));
+        }
+        if kind > 1 {
+            ui.add(egui::DragValue::new(&mut b).range(1..=8192));
+        }
+        p.resize = match kind {
+            0 => Resize::None,
+            1 => Resize::Shorter(a),
+            2 => Resize::Exact { h: a, w: b },
+            _ => Resize::Letterbox { h: a, w: b },
+        };
+    });
+    ui.horizontal(|ui| {
+        let mut crop = p.crop.is_some();
+        ui.checkbox(&mut crop, "center crop");
+        let (mut h, mut w) = p.crop.unwrap_or((224, 224));
+        if crop {
+            ui.add(egui::DragValue::new(&mut h).range(1..=8192));
+            ui.add(egui::DragValue::new(&mut w).range(1..=8192));
+        }
+        p.crop = crop.then_some((h, w));
+    });
+    ui.horizontal(|ui| {
+        ui.radio_value(&mut p.order, ChannelOrder::Rgb, "RGB");
+        ui.radio_value(&mut p.order, ChannelOrder::Bgr, "BGR");
+        ui.radio_value(&mut p.unit_range, true, "0–1");
+        ui.radio_value(&mut p.unit_range, false, "0–255");
+    });
+    for (label, values) in [("mean", &mut p.mean), ("std", &mut p.std)] {
+        ui.horizontal(|ui| {
+            ui.label(label);
+            for v in values.iter_mut() {
+                ui.add(egui::DragValue::new(v).speed(0.001).max_decimals(4));
+            }
+        });
+    }
+    if *p != before {
+        p.preset = None;
+    }
+    ui.label(RichText::new(p.to_string()).small().weak());
+}
+
+fn labels_choice(ui: &mut Ui, form: &mut RunForm, model: &Model) {
+    ui.horizontal(|ui| {
+        let text = match &form.labels {
+            LabelChoice::Metadata => "from the model's metadata",
+            LabelChoice::Imagenet => "ImageNet-1k (bundled)",
+            LabelChoice::File(_) => "labels file",
+        };
+        egui::ComboBox::from_label("class names")
+            .selected_text(text)
+            .show_ui(ui, |ui| {
+                ui.selectable_value(
+                    &mut form.labels,
+                    LabelChoice::Metadata,
+                    "from the model's metadata",
+                );
+                ui.selectable_value(
+                    &mut form.labels,
+                    LabelChoice::Imagenet,
+                    "ImageNet-1k (bundled)",
+                );
+                if ui
+                    .selectable_label(matches!(form.labels, LabelChoice::File(_)), "labels file")
+                    .clicked()
+                {
+                    form.labels = LabelChoice::File(String::new());
+                }
+            });
+    });
+    if let LabelChoice::File(path) = &mut form.labels {
+        ui.add(egui::TextEdit::singleline(path).hint_text("one name per line, or JSON"));
+    }
+    let why = match form.labels(model) {
+        Some(l) => format!("{} names from {}", l.names.len(), l.source),
+        None => match &form.labels_loaded {
+            Some((_, Err(e))) => e.clone(),
+            _ => String::new(),
+        },
+    };
+    if !why.is_empty() {
+        ui.label(RichText::new(why).small().weak());
+    }
+}
+
+/// The images as they were fed (after resize and crop), beside the outputs.
+fn fed_images(ui: &mut Ui, r: &RunView, form: &mut RunForm) {
+    let fed: Vec<(&String, &run::image::FedImage)> = r
+        .outcome
+        .fed_images
+        .iter()
+        .flat_map(|(name, images)| images.iter().map(move |i| (name, i)))
+        .collect();
+    let current = fed
+        .iter()
+        .zip(&form.previews)
+        .all(|((n, i), (pn, pp, _))| *n == pn && i.path == *pp)
+        && fed.len() == form.previews.len();
+    if !current {
+        form.previews = fed
+            .iter()
+            .map(|(name, i)| {
+                let image =
+                    egui::ColorImage::from_rgb([i.width as usize, i.height as usize], &i.rgb);
+                let tex = ui.ctx().load_texture(
+                    format!("fed {name} {}", i.path.display()),
+                    image,
+                    egui::TextureOptions::LINEAR,
+                );
+                ((*name).clone(), i.path.clone(), tex)
+            })
+            .collect();
+    }
+    if form.previews.is_empty() {
+        return;
+    }
+    ui.label(RichText::new("Images as fed").strong());
+    ui.horizontal_wrapped(|ui| {
+        for (name, path, tex) in &form.previews {
+            let size = tex.size_vec2();
+            let scale = (160.0 / size.x.max(size.y)).min(1.0);
+            ui.image((tex.id(), size * scale)).on_hover_text(format!(
+                "{name} ← {} ({}×{} as fed)",
+                path.display(),
+                size.y,
+                size.x
+            ));
+        }
+    });
+    if let Some(InputSource::Images {
+        preprocess: Some(p),
+        ..
+    }) = r
+        .outcome
+        .sources
+        .values()
+        .find(|s| matches!(s, InputSource::Images { .. }))
+    {
+        ui.label(RichText::new(p.to_string()).small().weak());
+    }
+}
+
+fn results(
+    ui: &mut Ui,
+    r: &RunView,
+    doc: &Document,
+    names: Option<&Labels>,
+    out: &mut Vec<Command>,
+) {
     let o = &r.outcome;
     let plan = if o.optimized {
         "optimised plan"
@@ -321,7 +617,7 @@ fn results(ui: &mut Ui, r: &RunView, doc: &Document, out: &mut Vec<Command>) {
     }
     ui.label(RichText::new("Outputs").strong());
     for t in &r.outputs {
-        output_row(ui, t, out);
+        output_row(ui, t, names, out);
         // A ZipMap's maps: the first rows as class → probability.
         if let Some(classes) = o.output_classes.get(&t.name) {
             let tensor = o.outputs.iter().find(|x| x.name == t.name);
@@ -369,7 +665,7 @@ fn results(ui: &mut Ui, r: &RunView, doc: &Document, out: &mut Vec<Command>) {
     }
 }
 
-fn output_row(ui: &mut Ui, s: &TensorSummary, out: &mut Vec<Command>) {
+fn output_row(ui: &mut Ui, s: &TensorSummary, names: Option<&Labels>, out: &mut Vec<Command>) {
     let t = &s.tensor;
     ui.horizontal(|ui| {
         ui.label(RichText::new(format!("{}  {}{:?}", t.name, t.dtype, t.dims)).monospace());
@@ -388,8 +684,13 @@ fn output_row(ui: &mut Ui, s: &TensorSummary, out: &mut Vec<Command>) {
         ui.label(RichText::new(line).small());
     }
     if let Some(top) = &s.top5 {
-        let items: Vec<String> = top.iter().map(|(i, v)| format!("{i}: {v:.4}")).collect();
-        ui.label(RichText::new(format!("top-5  {}", items.join("  "))).small());
+        // Names only when the list has one per class of this output.
+        let names = names.filter(|l| t.dims.last() == Some(&(l.names.len() as u64)));
+        ui.label(RichText::new("top-5").small());
+        for (i, v) in top {
+            let name = names.and_then(|l| l.get(*i)).unwrap_or("");
+            ui.label(RichText::new(format!("  {i} {name}  {v:.4}")).monospace());
+        }
     }
     ui.label(
         RichText::new(format!(
