@@ -158,7 +158,7 @@ fn main() {
                 optimize: false,
                 ..RunRequest::default()
             },
-            test_set: None,
+            expected: Default::default(),
         });
         let run_started = Instant::now();
         while !d.app.settled() {

@@ -229,14 +229,32 @@ pub struct RunView {
     pub values: HashMap<String, TensorSummary>,
 }
 
-/// Runs the model as asked, with an optional test data set to feed and compare with.
+/// What a run's outputs are compared with: a test data set (its inputs feed the model too), or
+/// references saved per output (PyTorch's, as `.npy`/`.pb`), within `tol`.
+#[derive(Debug, Clone, Default)]
+pub struct Expected {
+    pub test_set: Option<PathBuf>,
+    pub references: Vec<(String, PathBuf)>,
+    pub tol: Tolerance,
+}
+
+/// Runs the model as asked, with what to feed and compare its outputs with.
 pub fn run_job(
     model: &Model,
     mut req: RunRequest,
-    set: Option<PathBuf>,
+    expected: Expected,
     p: &Progress,
 ) -> Result<RunView, RunError> {
-    let set = set.map(|d| run::load_test_data_set(&d)).transpose()?;
+    let set = expected
+        .test_set
+        .map(|d| run::load_test_data_set(&d))
+        .transpose()?;
+    let mut references = Vec::new();
+    for (output, path) in &expected.references {
+        let mut t = run::load_tensor_file(path)?;
+        t.name = output.clone();
+        references.push(t);
+    }
     if let Some(set) = &set {
         run::feed_test_set(model, &mut req.inputs, set);
     }
@@ -245,9 +263,22 @@ pub fn run_job(
         .into_iter()
         .map(|t| (t.name.clone(), TensorSummary::of(MAIN_GRAPH, Arc::new(t))))
         .collect();
-    let comparison = set
+    let mut comparison = set
         .as_ref()
-        .map(|s| run::compare(&outcome.outputs, &s.expected, Tolerance::default()));
+        .map(|s| run::compare(&outcome.outputs, &s.expected, expected.tol));
+    if !references.is_empty() {
+        // Each referenced output against its file, by name.
+        let actual: Vec<Tensor> = references
+            .iter()
+            .filter_map(|r| outcome.outputs.iter().find(|o| o.name == r.name).cloned())
+            .collect();
+        comparison = Some(run::compare(&actual, &references, expected.tol));
+    }
+    let compared_with = match (&set, references.is_empty()) {
+        (Some(s), _) => s.dir.file_name().map(|n| n.to_string_lossy().into_owned()),
+        (None, false) => Some("the reference outputs".to_string()),
+        (None, true) => None,
+    };
     let max = outcome.node_times.iter().map(|t| t.ms).fold(0.0, f64::max);
     let heat = if max > 0.0 {
         outcome
@@ -266,12 +297,7 @@ pub fn run_job(
             .collect(),
         outcome,
         comparison,
-        test_set: set.map(|s| {
-            s.dir
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default()
-        }),
+        test_set: compared_with,
         heat,
         values,
     })
@@ -404,6 +430,8 @@ pub mod tint {
     pub type Rgba = [u8; 4];
     /// Nodes rewritten for tract.
     pub const REWRITTEN: Rgba = [0, 120, 140, 130];
+    /// The first node whose output holds NaN or an infinity.
+    pub const NONFINITE: Rgba = [200, 0, 40, 170];
 }
 
 /// Each node item's MACs as a share of the heaviest node's in scope `g`, at `values`.
@@ -452,7 +480,9 @@ pub struct Scope {
     /// Share of the heaviest node's MACs per item (`None` until asked for).
     macs_heat: Option<ItemMap<f32>>,
     /// The nodes the last run rewrote for tract, tinted (`None` until asked for).
-    rewritten: Option<ItemMap<tint::Rgba>>,
+    /// The run's marks (rewritten nodes when shown, the first non-finite node always), and
+    /// whether the rewritten ones are in it.
+    rewritten: Option<(bool, ItemMap<tint::Rgba>)>,
 }
 
 impl Scope {
@@ -595,10 +625,10 @@ impl Document {
     }
 
     /// Starts a run (replacing a running one).
-    pub fn start_run(&mut self, req: RunRequest, set: Option<PathBuf>, repaint: Repaint) {
+    pub fn start_run(&mut self, req: RunRequest, expected: Expected, repaint: Repaint) {
         let model = self.model.clone();
         self.run.error = None;
-        self.run.job = Job::spawn("run", repaint, move |p| run_job(&model, req, set, p));
+        self.run.job = Job::spawn("run", repaint, move |p| run_job(&model, req, expected, p));
     }
 
     /// Is any of this document's jobs running, or done with a result `poll` has not taken?
@@ -674,14 +704,21 @@ impl Document {
                 scope.macs_heat = Some(macs_heat(cost, g, &scope.laid, &self.cost_values));
             }
         }
-        if self.run.rewrites_shown && g == MAIN_GRAPH && scope.rewritten.is_none() {
+        let with_rewrites = self.run.rewrites_shown;
+        if g == MAIN_GRAPH && scope.rewritten.as_ref().map(|r| r.0) != Some(with_rewrites) {
             if let (Some(result), Some(body)) = (self.run.result.as_ref(), self.model.body(g)) {
                 let names: HashSet<&str> = result
                     .outcome
                     .rewrites
                     .iter()
+                    .filter(|_| with_rewrites)
                     .map(|r| r.node.as_str())
                     .collect();
+                let nonfinite = result
+                    .outcome
+                    .first_nonfinite
+                    .as_ref()
+                    .map(|n| n.node.as_str());
                 let items = &scope.laid.view.items;
                 let marked = items
                     .iter()
@@ -689,11 +726,15 @@ impl Document {
                     .filter_map(|(i, it)| match it.kind {
                         ItemKind::Node(n) => {
                             let name = crate::model::tract_name(body.nodes().get(n.0)?);
-                            names.contains(name).then_some((ItemId(i), tint::REWRITTEN))
+                            if nonfinite == Some(name) {
+                                Some((ItemId(i), tint::NONFINITE))
+                            } else {
+                                names.contains(name).then_some((ItemId(i), tint::REWRITTEN))
+                            }
                         }
                         _ => None,
                     });
-                scope.rewritten = Some(ItemMap::new(items.len(), marked));
+                scope.rewritten = Some((with_rewrites, ItemMap::new(items.len(), marked)));
             }
         }
         if g != MAIN_GRAPH || scope.heat.is_some() {
@@ -739,12 +780,10 @@ impl Document {
         self.scope(g)?.heat.as_ref().filter(|h| !h.is_empty())
     }
 
-    /// The nodes the last run rewrote for tract, when marking them is on (main graph).
+    /// The last run's marks on scope `g` (main graph): the nodes it rewrote for tract when
+    /// marking them is on, and the first node whose output holds NaN or an infinity.
     pub fn rewritten(&self, g: GraphId) -> Option<&ItemMap<tint::Rgba>> {
-        if !self.run.rewrites_shown {
-            return None;
-        }
-        self.scope(g)?.rewritten.as_ref()
+        self.scope(g)?.rewritten.as_ref().map(|r| &r.1)
     }
 
     /// Tints the graph by MACs (turning the run heat off), or not.

@@ -210,12 +210,19 @@ pub struct NonFinite {
     pub nan: u64,
     /// Elements of the output.
     pub len: u64,
+    /// The node's op type, when known.
+    pub op: Option<String>,
+    /// Where the first non-finite element is (its index along each axis).
+    pub at: Vec<u64>,
+    /// The values that went into it there: each input's element at that place (broadcast as
+    /// ONNX broadcasts), null for an input that does not line up element by element.
+    pub inputs: Vec<Option<f64>>,
 }
 
 impl NonFinite {
     pub fn message(&self) -> String {
         format!(
-            "the first non-finite value appears at node {}{}: {} of {} elements ({} NaN)",
+            "the first non-finite value appears at node {}{}: {} of {} elements ({} NaN){}",
             self.node,
             self.output
                 .as_ref()
@@ -223,9 +230,72 @@ impl NonFinite {
                 .unwrap_or_default(),
             self.count,
             self.len,
-            self.nan
+            self.nan,
+            self.inputs_text()
+                .map(|t| format!("; {t}"))
+                .unwrap_or_default()
         )
     }
+
+    /// `Div: 0/0 at [0, 3]`, or `Log: inputs (-1) at [2]`.
+    pub fn inputs_text(&self) -> Option<String> {
+        if self.inputs.is_empty() || self.inputs.iter().all(Option::is_none) {
+            return None;
+        }
+        let v: Vec<String> = self
+            .inputs
+            .iter()
+            .map(|x| x.map_or("…".into(), |x| format!("{x}")))
+            .collect();
+        let op = self.op.as_deref().unwrap_or("node");
+        let values = match (op, v.as_slice()) {
+            ("Div", [a, b]) => format!("{a}/{b}"),
+            _ => format!("inputs ({})", v.join(", ")),
+        };
+        Some(format!("{op}: {values} at {:?}", self.at))
+    }
+}
+
+/// The first non-finite element of `t` (row-major index), if any.
+fn first_nonfinite_index(t: &tract_onnx::prelude::Tensor) -> Option<usize> {
+    let t = t.cast_to::<f64>().ok()?;
+    let view = t.try_as_plain_ram().ok()?;
+    view.as_slice::<f64>()
+        .ok()?
+        .iter()
+        .position(|x| !x.is_finite())
+}
+
+/// Input `t`'s element at output coordinate `at`, broadcast from the right as ONNX does.
+fn broadcast_element(t: &tract_onnx::prelude::Tensor, at: &[usize]) -> Option<f64> {
+    let shape = t.shape();
+    if shape.len() > at.len() {
+        return None;
+    }
+    let skip = at.len() - shape.len();
+    let mut flat = 0usize;
+    for (d, &n) in shape.iter().enumerate() {
+        let i = if n == 1 { 0 } else { at[skip + d] };
+        if i >= n {
+            return None;
+        }
+        flat = flat * n + i;
+    }
+    let t = t.cast_to::<f64>().ok()?;
+    let view = t.try_as_plain_ram().ok()?;
+    view.as_slice::<f64>().ok()?.get(flat).copied()
+}
+
+/// Row-major `flat` as an index along each axis of `shape`.
+fn unravel(mut flat: usize, shape: &[usize]) -> Vec<usize> {
+    let mut at = vec![0; shape.len()];
+    for (d, &n) in shape.iter().enumerate().rev() {
+        if n > 0 {
+            at[d] = flat % n;
+            flat /= n;
+        }
+    }
+    at
 }
 
 fn non_finite(t: &tract_onnx::prelude::Tensor) -> Option<(u64, u64)> {
@@ -256,6 +326,12 @@ impl Plan {
             let mut first: Option<NonFinite> = None;
             let model = self.plan.model();
             state.run_plan_with_eval(feed.0.clone(), |ctx, op_state, node, inputs| {
+                // Kept (shared, not copied) until the first non-finite output is found.
+                let went_in = if first.is_none() {
+                    inputs.clone()
+                } else {
+                    tvec![]
+                };
                 let r = tract_onnx::tract_core::plan::eval(ctx, op_state, node, inputs);
                 if first.is_none() {
                     if let Ok(outputs) = &r {
@@ -265,7 +341,16 @@ impl Plan {
                             };
                             if bad > 0 {
                                 let onnx = self.names.onnx_name(&node.name).unwrap_or(&node.name);
+                                let at = first_nonfinite_index(v)
+                                    .map(|i| unravel(i, v.shape()))
+                                    .unwrap_or_default();
                                 first = Some(NonFinite {
+                                    op: self.names.op_of(onnx).map(str::to_string),
+                                    inputs: went_in
+                                        .iter()
+                                        .map(|t| broadcast_element(t, &at))
+                                        .collect(),
+                                    at: at.iter().map(|&i| i as u64).collect(),
                                     node: onnx.to_string(),
                                     output: model
                                         .outlet_label(OutletId::new(node.id, k))

@@ -194,6 +194,13 @@ impl LensApp {
                     );
                 }
             }
+            Command::DropTensors(paths) => {
+                let Some(open) = &mut self.open else { return };
+                match open.run_form.drop_tensors(&paths) {
+                    Ok(()) => self.tab = LeftTab::Run,
+                    Err(e) => self.error = Some(e),
+                }
+            }
             Command::OpenDialog => {
                 if let Some(p) = self.dialog.pick_model() {
                     self.apply(Command::Open(p));
@@ -378,8 +385,20 @@ impl LensApp {
             .map(|f| f.path().to_path_buf())
             .filter(|p| crate::run::image::is_image_path(p) && p.exists())
             .collect();
+        let tensors: Vec<PathBuf> = dropped
+            .iter()
+            .map(|f| f.path().to_path_buf())
+            .filter(|p| {
+                p.exists()
+                    && p.extension().is_some_and(|e| {
+                        e.eq_ignore_ascii_case("npy") || e.eq_ignore_ascii_case("pb")
+                    })
+            })
+            .collect();
         if !images.is_empty() && images.len() == dropped.len() && self.open.is_some() {
             self.apply(Command::DropImages(images));
+        } else if !tensors.is_empty() && tensors.len() == dropped.len() && self.open.is_some() {
+            self.apply(Command::DropTensors(tensors));
         } else if let Some(f) = dropped.first() {
             let path = f.path().to_path_buf();
             if !path.as_os_str().is_empty() && path.exists() {
@@ -779,7 +798,7 @@ fn apply_to_document(open: &mut OpenDocument, command: Command, repaint: Repaint
         }
         Command::InspectTensor(t) => open.show_tensor(TensorSummary::of(MAIN_GRAPH, t)),
         Command::CloseTensor => open.tensor = None,
-        Command::StartRun { request, test_set } => doc.start_run(request, test_set, repaint),
+        Command::StartRun { request, expected } => doc.start_run(request, expected, repaint),
         Command::CancelRun => doc.run.job().cancel(),
         Command::ShowHeat(on) => {
             doc.run.heat_shown = on;
@@ -795,6 +814,7 @@ fn apply_to_document(open: &mut OpenDocument, command: Command, repaint: Repaint
         // Window-level commands are the app's (`LensApp::apply`).
         Command::Open(_)
         | Command::DropImages(_)
+        | Command::DropTensors(_)
         | Command::OpenBytes { .. }
         | Command::OpenDialog
         | Command::CompareDialog

@@ -25,6 +25,9 @@ pub enum Command {
     Open(PathBuf),
     /// Photos dropped on an open model: they feed its image input on the Run tab.
     DropImages(Vec<PathBuf>),
+    /// `.npy`/`.pb` files dropped on an open model: each feeds the input, or is the reference
+    /// for the output, its file name names.
+    DropTensors(Vec<PathBuf>),
     /// Open a model given as bytes (a drop without a path).
     OpenBytes {
         name: String,
@@ -78,7 +81,7 @@ pub enum Command {
     SaveTensor,
     StartRun {
         request: RunRequest,
-        test_set: Option<PathBuf>,
+        expected: crate::document::Expected,
     },
     CancelRun,
     /// Tint the graph by the run's node times, or not.

@@ -566,6 +566,27 @@ fn the_run_tab_names_the_first_nonfinite_node() {
     assert!(h
         .query_by_label_contains("the first non-finite value appears at node /ratio/Div")
         .is_some());
+    assert!(h.query_by_label_contains("Div: 0/0 at [0, 0]").is_some());
+    // The node is marked on the graph, in the non-finite tint, and no other.
+    {
+        let doc = h.state().doc().unwrap();
+        let marked = doc.rewritten(0).expect("the run's marks");
+        let laid = &doc.scope(0).unwrap().laid;
+        let items: Vec<(String, [u8; 4])> = laid
+            .view
+            .items
+            .iter()
+            .enumerate()
+            .filter_map(|(i, it)| {
+                let t = marked.get(onnx_lens::layout::ItemId(i))?;
+                Some((it.title.clone(), *t))
+            })
+            .collect();
+        assert_eq!(
+            items,
+            vec![("Div".to_string(), onnx_lens::document::tint::NONFINITE)]
+        );
+    }
     h.get_by_label("show node /ratio/Div").click();
     h.run_steps(3);
     let doc = h.state().doc().unwrap();
@@ -836,4 +857,57 @@ fn regenerate_screenshots_of_the_tutorial_flow() {
     h.get_by_label("Images as fed").scroll_to_me();
     h.run_steps(3);
     save_png(&mut h, &out.join("run_photo.png"));
+}
+
+/// Dropping `input.npy` and `probabilities.npy` (onnxruntime's output on that input, as one
+/// saves PyTorch's) on the sample: the first feeds the input, the second becomes the output's
+/// reference, and the run shows a PASSED badge; another input's reference FAILS.
+#[test]
+fn dropped_reference_outputs_are_compared_after_the_run() {
+    let verdict = |batch: &str, reference_batch: &str| {
+        let feed = run_py_json(
+            "ort_reference.py",
+            &[
+                sample_model().to_str().unwrap(),
+                scratch(&format!("gui_expect_in_{batch}")).to_str().unwrap(),
+                batch,
+            ],
+        );
+        let reference = run_py_json(
+            "ort_reference.py",
+            &[
+                sample_model().to_str().unwrap(),
+                scratch(&format!("gui_expect_ref_{reference_batch}"))
+                    .to_str()
+                    .unwrap(),
+                reference_batch,
+            ],
+        );
+        // Named as the model's input and output, as a user saves them.
+        let dir = scratch(&format!("gui_expect_{batch}_{reference_batch}"));
+        let input = dir.join("input.npy");
+        let probs = dir.join("probabilities.npy");
+        std::fs::copy(feed["input_path"].as_str().unwrap(), &input).unwrap();
+        std::fs::copy(
+            reference["outputs"]["probabilities"].as_str().unwrap(),
+            &probs,
+        )
+        .unwrap();
+        let mut h = harness(new_app());
+        drop_file(&mut h, &sample_model());
+        h.input_mut().dropped_files.push(Arc::new(PathDrop(input)));
+        h.input_mut().dropped_files.push(Arc::new(PathDrop(probs)));
+        h.run_steps(3);
+        press_run(&mut h);
+        let c = h.state().doc().unwrap().run.result.as_ref().unwrap();
+        let passed = c.comparison.as_ref().expect("compared").passed;
+        let badge = format!(
+            "the reference outputs: {}",
+            if passed { "PASSED" } else { "FAILED" }
+        );
+        assert!(h.query_by_label_contains(&badge).is_some(), "{badge}");
+        passed
+    };
+    assert!(verdict("2", "2"));
+    assert!(!verdict("2", "3"));
 }

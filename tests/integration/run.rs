@@ -372,10 +372,17 @@ fn the_first_nonfinite_node_is_named() {
     assert_eq!(n["output"], "q", "{r}");
     assert_eq!(n["count"], 4);
     assert_eq!(n["nan"], 4);
+    // What went in there: the Sub's zeros, twice.
+    assert_eq!(n["op"], "Div");
+    assert_eq!(n["at"], serde_json::json!([0, 0]));
+    assert_eq!(n["inputs"], serde_json::json!([0.0, 0.0]));
     let out = cli(&["run", model, "--runs", "0"]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
-        text.contains("the first non-finite value appears at node /ratio/Div, output `q`"),
+        text.contains(
+            "the first non-finite value appears at node /ratio/Div, output `q`: 4 of 4 elements \
+             (4 NaN); Div: 0/0 at [0, 0]"
+        ),
         "{text}"
     );
     let sample = format!("{}/assets/sample.onnx", env!("CARGO_MANIFEST_DIR"));

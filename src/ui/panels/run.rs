@@ -81,6 +81,9 @@ pub struct RunForm {
     labels_loaded: Option<(LabelChoice, Result<Labels, String>)>,
     /// Thumbnails of the images a run fed, and the (input, path) they show.
     previews: Vec<(String, PathBuf, egui::TextureHandle)>,
+    /// A saved reference per output (its path, empty for none), compared within `tol`.
+    pub references: Vec<(String, String)>,
+    pub tol: run::Tolerance,
     /// Every value the main graph's nodes compute (what a run keeps for the edges).
     values: std::collections::HashSet<String>,
     /// Symbolic dims as written in the model, with the value to run at.
@@ -128,6 +131,16 @@ impl RunForm {
             labels: LabelChoice::Metadata,
             labels_loaded: None,
             previews: Vec::new(),
+            references: model
+                .graph(MAIN_GRAPH)
+                .map(|g| {
+                    g.outputs
+                        .iter()
+                        .map(|o| (o.clone(), String::new()))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            tol: run::Tolerance::default(),
             values: model
                 .body(MAIN_GRAPH)
                 .map(|b| {
@@ -160,6 +173,43 @@ impl RunForm {
         true
     }
 
+    /// Tensor files dropped on the window: a file named after an input feeds it, one named
+    /// after an output is its reference (names compared as `--output-dir` writes them).
+    pub fn drop_tensors(&mut self, paths: &[PathBuf]) -> Result<(), String> {
+        let stem = |p: &PathBuf| p.file_stem().map(|s| s.to_string_lossy().into_owned());
+        let safe = |n: &str| run::save::file_stem(n, 0);
+        let mut unmatched = Vec::new();
+        for p in paths {
+            let Some(s) = stem(p) else { continue };
+            let text = p.display().to_string();
+            if let Some(i) = self.inputs.iter_mut().find(|i| safe(&i.0) == s) {
+                i.1 = SourceChoice::File;
+                i.2 = text;
+            } else if let Some(r) = self.references.iter_mut().find(|r| safe(&r.0) == s) {
+                r.1 = text;
+            } else if self.references.len() == 1 && paths.len() == 1 {
+                // One output, one file: it can only be that output's reference.
+                self.references[0].1 = text;
+            } else {
+                unmatched.push(s);
+            }
+        }
+        if unmatched.is_empty() {
+            return Ok(());
+        }
+        let names: Vec<&str> = self
+            .inputs
+            .iter()
+            .map(|i| i.0.as_str())
+            .chain(self.references.iter().map(|r| r.0.as_str()))
+            .collect();
+        Err(format!(
+            "dropped {}: no input or output of that name (name the file after one of: {})",
+            unmatched.join(", "),
+            names.join(", ")
+        ))
+    }
+
     /// The class names the labels choice gives, read once per choice.
     pub fn labels(&mut self, model: &Model) -> Option<&Labels> {
         if self.labels_loaded.as_ref().map(|(c, _)| c) != Some(&self.labels) {
@@ -177,8 +227,8 @@ impl RunForm {
             .and_then(|(_, l)| l.as_ref().ok())
     }
 
-    /// The run this form asks for, and the test data set to feed and compare with.
-    pub fn request(&self) -> (RunRequest, Option<PathBuf>) {
+    /// The run this form asks for, and what its outputs are compared with.
+    pub fn request(&self) -> (RunRequest, crate::document::Expected) {
         let mut req = RunRequest {
             runs: self.runs,
             optimize: self.optimize,
@@ -224,7 +274,20 @@ impl RunForm {
         if set.is_some() {
             req.dims.clear();
         }
-        (req, set)
+        let references = self
+            .references
+            .iter()
+            .filter(|r| !r.1.trim().is_empty())
+            .map(|(o, p)| (o.clone(), PathBuf::from(p.trim())))
+            .collect();
+        (
+            req,
+            crate::document::Expected {
+                test_set: set,
+                references,
+                tol: self.tol,
+            },
+        )
     }
 }
 
@@ -297,6 +360,34 @@ pub fn show(ui: &mut Ui, doc: &Document, form: &mut RunForm, out: &mut Vec<Comma
                 }
             });
     }
+    if !use_set {
+        ui.label(RichText::new("Reference outputs").strong());
+        for (name, path) in &mut form.references {
+            ui.horizontal(|ui| {
+                ui.label(RichText::new(name.as_str()).monospace());
+                ui.add(
+                    egui::TextEdit::singleline(path)
+                        .hint_text("saved .npy / .pb (or drop it on the window)"),
+                );
+            });
+        }
+    }
+    ui.horizontal(|ui| {
+        let l = ui.label("rtol");
+        ui.add(
+            egui::DragValue::new(&mut form.tol.rtol)
+                .speed(1e-4)
+                .max_decimals(8),
+        )
+        .labelled_by(l.id);
+        let l = ui.label("atol");
+        ui.add(
+            egui::DragValue::new(&mut form.tol.atol)
+                .speed(1e-6)
+                .max_decimals(10),
+        )
+        .labelled_by(l.id);
+    });
     ui.horizontal(|ui| {
         ui.label("timed runs");
         ui.add(egui::DragValue::new(&mut form.runs).range(0..=1000));
@@ -308,8 +399,8 @@ pub fn show(ui: &mut Ui, doc: &Document, form: &mut RunForm, out: &mut Vec<Comma
     if !job_progress(ui, doc.run.job().poll(), Command::CancelRun, out)
         && ui.button(RichText::new("▶ Run").strong()).clicked()
     {
-        let (request, test_set) = form.request();
-        out.push(Command::StartRun { request, test_set });
+        let (request, expected) = form.request();
+        out.push(Command::StartRun { request, expected });
     }
     if let Some(e) = &doc.run.error {
         ui.colored_label(style::ERROR, e.to_string());
