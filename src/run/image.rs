@@ -347,8 +347,16 @@ pub fn load_images(
         .dtype
         .or(spec.dtype)
         .ok_or_else(|| not_image("its element type is not declared".into()))?;
-    let input = image_input(spec);
-    if let Some(b) = input.and_then(|i| i.batch) {
+    let input = image_input(spec).ok_or_else(|| {
+        not_image(match &spec.dims {
+            Some(d) => {
+                let dims: Vec<String> = d.iter().map(Dim::to_string).collect();
+                format!("it is declared [{}]", dims.join(", "))
+            }
+            None => "it has no declared shape".into(),
+        })
+    })?;
+    if let Some(b) = input.batch {
         if b as usize != paths.len() {
             return Err(ImageError::Mismatch {
                 input: spec.name.clone(),
@@ -387,7 +395,8 @@ pub fn load_images(
             ),
         });
     }
-    if let Some(i) = input {
+    {
+        let i = input;
         for (what, want, got) in [("height", i.height, h), ("width", i.width, w)] {
             if want.is_some_and(|v| v != got) {
                 return Err(ImageError::Mismatch {
@@ -477,6 +486,21 @@ mod tests {
         );
         assert!(image_input(&spec(&[1, 128], DataType::Float)).is_none());
         assert!(image_input(&spec(&[1, 3, 224, 224], DataType::Int64)).is_none());
+    }
+
+    #[test]
+    fn a_photo_for_an_input_that_is_no_image_is_refused_with_its_shape() {
+        let s = InputSpec {
+            dims: Some(vec![Dim::Param("batch".into()), Dim::Value(128)]),
+            ..spec(&[], DataType::Float)
+        };
+        let p = Preprocess::preset(Preset::Unit, None);
+        let e = load_images(&s, &[PathBuf::from("x.png")], &p).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "input 'x' is not image-like (N×3×H×W or N×H×W×3, float or uint8): it is declared \
+             [batch, 128]"
+        );
     }
 
     #[test]

@@ -97,6 +97,11 @@ pub fn lower(proto: &mut pb::ModelProto) -> Lowering {
             ("" | "ai.onnx", "Gemm") if node.input.iter().any(|x| half_weights.contains(x)) => {
                 half_gemm(&node, &mut builder)
             }
+            ("" | "ai.onnx", "QuantizeLinear" | "DequantizeLinear")
+                if sixteen_bit_quantization(&node, &graph.initializer).is_some() =>
+            {
+                quantize_16bit(&node, &mut builder, &graph.initializer)
+            }
             (MS, "FusedConv") => fused_conv(&node, &mut builder),
             (MS, "FusedGemm") => fused_gemm(&node, &mut builder),
             (MS, "MatMulNBits") => matmul_nbits(&node, &mut builder, &graph.initializer),
@@ -2181,6 +2186,128 @@ fn binarizer(node: &pb::NodeProto, b: &mut Builder) -> RuleResult {
         );
     }
     Ok(Some(("Greater + Cast".into(), "tract has no Binarizer")))
+}
+
+const UINT16: i32 = 4;
+const INT16: i32 = 5;
+
+/// The 16-bit integer type of a Quantize/DequantizeLinear (its zero point's, or QuantizeLinear's
+/// `output_dtype`), when it is one: tract quantizes to 8 bits only.
+fn sixteen_bit_quantization(node: &pb::NodeProto, inits: &[pb::TensorProto]) -> Option<i32> {
+    let by_attr = attr(node, "output_dtype").map(|a| a.i as i32);
+    let zero_point = node
+        .input
+        .get(2)
+        .and_then(|z| inits.iter().find(|t| &t.name == z))
+        .map(|t| t.data_type);
+    let quantized_input = (node.op_type == "DequantizeLinear")
+        .then(|| {
+            inits
+                .iter()
+                .find(|t| t.name == node.input[0])
+                .map(|t| t.data_type)
+        })
+        .flatten();
+    [by_attr, zero_point, quantized_input]
+        .into_iter()
+        .flatten()
+        .find(|&t| t == UINT16 || t == INT16)
+}
+
+/// QuantizeLinear / DequantizeLinear to or from 16-bit integers, per tensor, with the spec's
+/// arithmetic: saturate(round_half_even(x / scale) + zero_point), and (q − zero_point) · scale.
+fn quantize_16bit(node: &pb::NodeProto, b: &mut Builder, inits: &[pb::TensorProto]) -> RuleResult {
+    const WHY: &str = "tract quantizes to 8-bit integers only";
+    let dtype = sixteen_bit_quantization(node, inits).unwrap_or(UINT16);
+    let scale = &node.input[1];
+    let per_tensor = inits
+        .iter()
+        .find(|t| &t.name == scale)
+        .is_some_and(|t| t.dims.iter().product::<i64>() == 1);
+    if !per_tensor {
+        return Err(format!(
+            "{} to 16-bit integers with a per-axis or computed scale has no rewrite ({WHY})",
+            node.op_type
+        ));
+    }
+    let base = name_of(node).to_string();
+    let to_float = |b: &mut Builder, v: &str, tag: &str| {
+        let out = format!("{base}/lens_{tag}");
+        b.node(
+            "Cast",
+            "",
+            out.clone(),
+            &[v],
+            &[&out],
+            vec![int_attr("to", FLOAT as i64)],
+        );
+        out
+    };
+    let zero = match node.input.get(2).filter(|z| !z.is_empty()) {
+        Some(z) => to_float(b, z, "zero_point"),
+        None => b.floats(format!("{base}/lens_zero"), &[], vec![0.0]),
+    };
+    let scale = to_float(b, scale, "scale");
+    if node.op_type == "DequantizeLinear" {
+        let q = to_float(b, &node.input[0], "q");
+        let centred = format!("{base}/lens_centred");
+        b.node(
+            "Sub",
+            "",
+            centred.clone(),
+            &[&q, &zero],
+            &[&centred],
+            vec![],
+        );
+        b.node(
+            "Mul",
+            "",
+            base,
+            &[&centred, &scale],
+            &[&node.output[0]],
+            vec![],
+        );
+        return Ok(Some(("Cast + Sub + Mul".into(), WHY)));
+    }
+    let x = to_float(b, &node.input[0], "x");
+    let ratio = format!("{base}/lens_ratio");
+    b.node("Div", "", ratio.clone(), &[&x, &scale], &[&ratio], vec![]);
+    let rounded = format!("{base}/lens_rounded");
+    b.node("Round", "", rounded.clone(), &[&ratio], &[&rounded], vec![]);
+    let shifted = format!("{base}/lens_shifted");
+    b.node(
+        "Add",
+        "",
+        shifted.clone(),
+        &[&rounded, &zero],
+        &[&shifted],
+        vec![],
+    );
+    let (lo, hi) = if dtype == INT16 {
+        (i16::MIN as f32, i16::MAX as f32)
+    } else {
+        (0.0, u16::MAX as f32)
+    };
+    let lo = b.floats(format!("{base}/lens_min"), &[], vec![lo]);
+    let hi = b.floats(format!("{base}/lens_max"), &[], vec![hi]);
+    let clipped = format!("{base}/lens_saturated");
+    b.node(
+        "Clip",
+        "",
+        clipped.clone(),
+        &[&shifted, &lo, &hi],
+        &[&clipped],
+        vec![],
+    );
+    b.node(
+        "Cast",
+        "",
+        base,
+        &[&clipped],
+        &[&node.output[0]],
+        vec![int_attr("to", dtype as i64)],
+    );
+    Ok(Some(("Div + Round + Add + Clip + Cast".into(), WHY)))
 }
 
 /// ai.onnx.ml Imputer: values equal to the replaced value (NaN: every NaN) become the imputed

@@ -141,6 +141,14 @@ plain("normalizer_l2", [helper.make_node("Normalizer", ["X"], ["Y"], domain="ai.
       TensorProto.FLOAT, ML3)
 plain("quantize_uint16", [helper.make_node("QuantizeLinear", ["X", "s", "z"], ["Y"])], xs, TensorProto.UINT16,
       [helper.make_opsetid("", 21)], [("s", np.array(0.01, np.float32)), ("z", np.array(30000, np.uint16))])
+# Halves (rounded to even) and values past the range (saturated), to int16 by output_dtype.
+xq = np.array([[0.25, 0.75, -0.25], [1e6, -1e6, 2.5]], np.float32)
+plain("quantize_int16_ties_saturate", [helper.make_node("QuantizeLinear", ["X", "s"], ["Y"], output_dtype=TensorProto.INT16)],
+      xq, TensorProto.INT16, [helper.make_opsetid("", 21)], [("s", np.array(0.5, np.float32))])
+plain("quantize_dequantize_uint16", [helper.make_node("QuantizeLinear", ["X", "s", "z"], ["q"]),
+                                     helper.make_node("DequantizeLinear", ["q", "s", "z"], ["Y"])],
+      xq, TensorProto.FLOAT, [helper.make_opsetid("", 21)],
+      [("s", np.array(0.01, np.float32)), ("z", np.array(30000, np.uint16))])
 body = helper.make_graph(
     [helper.make_node("Identity", ["cond_in"], ["cond_out"]), helper.make_node("Mul", ["y_in", "two"], ["t"]),
      helper.make_node("Add", ["t", "one"], ["y_out"])], "body",
