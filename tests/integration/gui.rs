@@ -911,3 +911,17 @@ fn dropped_reference_outputs_are_compared_after_the_run() {
     assert!(verdict("2", "2"));
     assert!(!verdict("2", "3"));
 }
+
+/// A model whose dims are all fixed has no batch field in the Run tab, and the tab says why.
+#[test]
+fn a_fixed_batch_is_explained_in_the_run_tab() {
+    let models = crate::tutorial::tutorial_models();
+    let mut h = harness(new_app());
+    drop_file(&mut h, Path::new(models["fixed_b1"].as_str().unwrap()));
+    h.get_by_label("Run").click();
+    h.run_steps(2);
+    assert!(h
+        .query_by_label_contains("every input dim is fixed (batch 1)")
+        .is_some());
+    assert!(h.query_by_label("Symbolic dims").is_none());
+}

@@ -2,10 +2,10 @@
 batch `N`, input `input` N×3×224×224) and a BERT-like encoder layer with the three inputs
 tokenizers produce (`input_ids`, `attention_mask`, `token_type_ids`) over a character-level
 vocabulary of 7 rows, so that random ids beyond the table would fail. A labels file with one
-name per MobileNet class. An NHWC Identity with any height and width (the photo as decoded).
+name per MobileNet class. An NHWC Identity with any height and width (the photo as decoded); a Relu fixed at batch 1.
 
 usage: make_tutorial_models.py OUT_DIR
-Prints JSON (last line): {"identity_nhwc", "mobilenet", "bert_like", "labels", "vocab"}
+Prints JSON (last line): {"fixed_b1", "identity_nhwc", "mobilenet", "bert_like", "labels", "vocab"}
 """
 import os
 import sys
@@ -61,4 +61,11 @@ onnx.save(helper.make_model(
     helper.make_graph([helper.make_node("Identity", ["x"], ["y"], name="/Identity")], "identity",
                       [nhwc], [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, "h", "w", 3])]),
     opset_imports=[helper.make_opsetid("", 17)]), identity)
-emit({"identity_nhwc": identity, "mobilenet": mobilenet, "bert_like": bert_like, "labels": labels, "vocab": vocab})
+# Every dim fixed, batch 1: the Run tab has no batch to offer and says why.
+fixed = os.path.join(out, "fixed_b1.onnx")
+onnx.save(helper.make_model(
+    helper.make_graph([helper.make_node("Relu", ["x"], ["y"], name="/Relu")], "fixed",
+                      [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4])],
+                      [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4])]),
+    opset_imports=[helper.make_opsetid("", 17)]), fixed)
+emit({"fixed_b1": fixed, "identity_nhwc": identity, "mobilenet": mobilenet, "bert_like": bert_like, "labels": labels, "vocab": vocab})

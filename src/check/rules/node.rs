@@ -4,6 +4,7 @@ use foldhash::{HashSet, HashSetExt};
 
 use onnx_protobuf::{AttributeProto, NodeProto};
 
+use crate::check::diagnostic::count;
 use crate::check::schema::{attr_type, normalize_domain, Lookup, ParamOption, Schema};
 use crate::check::{At, Code, Ctx};
 use crate::model::GraphId;
@@ -29,9 +30,9 @@ pub(crate) fn check(ctx: &mut Ctx<'_>, g: GraphId) {
                     Code::InputArity,
                     at,
                     format!(
-                        "function {} takes {} inputs, the node gives {}",
+                        "function {} takes {}, the node gives {}",
                         func.name,
-                        func.input.len(),
+                        count(func.input.len(), "input", "inputs"),
                         node.input.len()
                     ),
                 );
@@ -41,9 +42,9 @@ pub(crate) fn check(ctx: &mut Ctx<'_>, g: GraphId) {
                     Code::OutputArity,
                     at,
                     format!(
-                        "function {} has {} outputs, the node asks for {}",
+                        "function {} has {}, the node asks for {}",
                         func.name,
-                        func.output.len(),
+                        count(func.output.len(), "output", "outputs"),
                         node.output.len()
                     ),
                 );
@@ -141,13 +142,15 @@ fn removed_op(domain: &str, op: &str) -> Option<&'static str> {
 }
 
 fn check_arity(ctx: &mut Ctx<'_>, at: At, node: &NodeProto, s: &Schema) {
-    let range = |min: usize, max: usize| {
+    // `1 input`, `2 inputs`, `at least 1 input`, `1 to 3 inputs`.
+    let range = |min: usize, max: usize, one: &str, many: &str| {
+        let word = if max == 1 { one } else { many };
         if max >= i32::MAX as usize {
-            format!("at least {min}")
+            format!("at least {min} {}", if min == 1 { one } else { many })
         } else if min == max {
-            format!("{min}")
+            format!("{min} {word}")
         } else {
-            format!("{min} to {max}")
+            format!("{min} to {max} {word}")
         }
     };
     if node.input.len() < s.min_inputs || node.input.len() > s.max_inputs {
@@ -155,10 +158,10 @@ fn check_arity(ctx: &mut Ctx<'_>, at: At, node: &NodeProto, s: &Schema) {
             Code::InputArity,
             at,
             format!(
-                "{}-{} takes {} inputs, the node has {}",
+                "{}-{} takes {}, the node has {}",
                 s.name,
                 s.since_version,
-                range(s.min_inputs, s.max_inputs),
+                range(s.min_inputs, s.max_inputs, "input", "inputs"),
                 node.input.len()
             ),
         );
@@ -168,10 +171,10 @@ fn check_arity(ctx: &mut Ctx<'_>, at: At, node: &NodeProto, s: &Schema) {
             Code::OutputArity,
             at,
             format!(
-                "{}-{} has {} outputs, the node has {}",
+                "{}-{} has {}, the node has {}",
                 s.name,
                 s.since_version,
-                range(s.min_outputs, s.max_outputs),
+                range(s.min_outputs, s.max_outputs, "output", "outputs"),
                 node.output.len()
             ),
         );

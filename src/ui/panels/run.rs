@@ -328,6 +328,24 @@ pub fn show(ui: &mut Ui, doc: &Document, form: &mut RunForm, out: &mut Vec<Comma
         }
     }
     labels_choice(ui, form, &doc.model);
+    if form.dims.is_empty() && !use_set && !form.specs.is_empty() {
+        // No field to change the batch: say why rather than leave it missing.
+        let batch = form
+            .specs
+            .iter()
+            .find_map(|s| match s.dims.as_deref()?.first()? {
+                Dim::Value(v) => Some(*v),
+                _ => None,
+            });
+        let text = match batch {
+            Some(b) => format!(
+                "every input dim is fixed (batch {b}): the model runs at that size only; \
+                 export it with dynamic axes to run other batch sizes"
+            ),
+            None => "every input dim is fixed: the model runs at that size only".to_string(),
+        };
+        ui.label(RichText::new(text).small().weak());
+    }
     if !form.dims.is_empty() && !use_set {
         ui.label(RichText::new("Symbolic dims").strong());
         for (name, v) in &mut form.dims {
