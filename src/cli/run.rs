@@ -329,7 +329,7 @@ pub fn run(args: &RunArgs) -> i32 {
     };
     if args.dump_values.is_some() {
         req.capture = Some(crate::run::Capture {
-            values: main_graph_values(&model),
+            values: crate::run::main_graph_values(&model),
             cap_bytes: args.dump_cap_mb.saturating_mul(1 << 20),
         });
     }
@@ -452,25 +452,9 @@ pub fn run(args: &RunArgs) -> i32 {
     }
 }
 
-/// Every value a node of the main graph computes (what --dump-values writes).
-fn main_graph_values(model: &crate::model::Model) -> std::collections::HashSet<String> {
-    model
-        .body(crate::model::MAIN_GRAPH)
-        .map(|b| {
-            b.nodes()
-                .iter()
-                .flat_map(|n| n.output.iter().filter(|o| !o.is_empty()).cloned())
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 /// The names of an output's top-5 classes, when the labels are as many as its classes.
 fn top_labels(labels: &Labels, t: &Tensor, s: &OutputSummary) -> Option<Vec<String>> {
-    let classes = *t.dims.last()? as usize;
-    if labels.names.len() != classes {
-        return None;
-    }
+    labels.fits(t).then_some(())?;
     let top = s.top5.as_ref()?;
     Some(
         top.iter()

@@ -303,30 +303,25 @@ fn run_inner(model: &Model, req: &RunRequest, progress: &Progress) -> Result<Run
             .get(&spec.name)
             .cloned()
             .unwrap_or_else(|| default_source(model, spec));
-        let mut t = match &source {
-            InputSource::File(p) => load_tensor_file(p)?,
-            InputSource::Given(t) => t.clone(),
+        let (mut t, used) = match source {
+            InputSource::File(p) => (load_tensor_file(&p)?, InputSource::File(p)),
+            InputSource::Given(t) => (t.clone(), InputSource::Given(t)),
             InputSource::Images { paths, preprocess } => {
-                let p = preprocess
-                    .clone()
-                    .unwrap_or_else(|| Preprocess::guess(model, spec));
-                let (t, fed) = load_images(spec, paths, &p).map_err(InputError::from)?;
+                let p = preprocess.unwrap_or_else(|| Preprocess::guess(model, spec));
+                let (t, fed) = load_images(spec, &paths, &p).map_err(InputError::from)?;
                 fed_images.insert(spec.name.clone(), fed);
-                sources.insert(
-                    spec.name.clone(),
-                    InputSource::Images {
-                        paths: paths.clone(),
-                        preprocess: Some(p),
-                    },
-                );
-                t
+                let used = InputSource::Images {
+                    paths,
+                    preprocess: Some(p),
+                };
+                (t, used)
             }
-            _ => {
-                sources.insert(spec.name.clone(), source);
+            generated => {
+                sources.insert(spec.name.clone(), generated);
                 continue;
             }
         };
-        sources.entry(spec.name.clone()).or_insert(source);
+        sources.insert(spec.name.clone(), used);
         t.name = spec.name.clone();
         check_given(spec, &t)?;
         given.insert(spec.name.clone(), t);

@@ -533,6 +533,20 @@ pub fn check_given(spec: &InputSpec, t: &Tensor) -> Result<(), InputError> {
     Ok(())
 }
 
+/// Every value a node of the main graph computes (what a run can keep: `--dump-values`, the
+/// window's edges).
+pub fn main_graph_values(model: &Model) -> std::collections::HashSet<String> {
+    model
+        .body(crate::model::MAIN_GRAPH)
+        .map(|b| {
+            b.nodes()
+                .iter()
+                .flat_map(|n| n.output.iter().filter(|o| !o.is_empty()).cloned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// The source an input gets when the user chose none, by its role: masks are ones, token types
 /// zeros, positions 0..n, integer ids uniform within the rows of the embedding table they index
 /// (random ids past its end made tract panic inside Gather), anything else uniform random.

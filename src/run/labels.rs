@@ -24,6 +24,11 @@ pub struct Labels {
 }
 
 impl Labels {
+    /// One name per class of `output` (its last axis): only then do they name its top-k.
+    pub fn fits(&self, output: &crate::model::Tensor) -> bool {
+        output.dims.last() == Some(&(self.names.len() as u64))
+    }
+
     pub fn get(&self, i: usize) -> Option<&str> {
         self.names
             .get(i)

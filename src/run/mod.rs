@@ -16,5 +16,5 @@ pub use engine::{
 };
 pub use inputs::{
     default_source, feed_test_set, input_specs, load_tensor_file, load_test_data_set,
-    test_data_sets_beside, InputError, InputSource, InputSpec, TestDataSet,
+    main_graph_values, test_data_sets_beside, InputError, InputSource, InputSpec, TestDataSet,
 };

@@ -248,6 +248,20 @@ impl Builder {
         });
     }
 
+    /// One node of a rule's rewrite, its single output named `{base}/lens_{tag}`; returns it.
+    fn step(
+        &mut self,
+        base: &str,
+        op: &str,
+        inputs: &[&str],
+        tag: &str,
+        attribute: Vec<pb::AttributeProto>,
+    ) -> String {
+        let out = format!("{base}/lens_{tag}");
+        self.node(op, "", out.clone(), inputs, &[&out], attribute);
+        out
+    }
+
     fn floats(&mut self, name: String, dims: &[i64], values: Vec<f32>) -> String {
         self.constants.push(pb::TensorProto {
             name: name.clone(),
@@ -904,11 +918,7 @@ fn gelu(node: &pb::NodeProto, b: &mut Builder, form: GeluForm) -> RuleResult {
         x = out;
     }
     let c = |b: &mut Builder, n: &str, v: f32| b.floats(format!("{base}/lens_{n}"), &[], vec![v]);
-    let op = |b: &mut Builder, op: &str, ins: &[&str], n: &str| {
-        let out = format!("{base}/lens_{n}");
-        b.node(op, "", out.clone(), ins, &[&out], vec![]);
-        out
-    };
+    let op = |b: &mut Builder, op: &str, ins: &[&str], n: &str| b.step(&base, op, ins, n, vec![]);
     let inner = match form {
         GeluForm::Erf => {
             let sqrt2 = c(b, "sqrt2", std::f32::consts::SQRT_2);
@@ -1125,9 +1135,7 @@ fn attention(
     let head = hidden / heads;
     let base = name_of(node).to_string();
     let op = |b: &mut Builder, op: &str, ins: &[&str], n: &str, attrs: Vec<pb::AttributeProto>| {
-        let out = format!("{base}/lens_{n}");
-        b.node(op, "", out.clone(), ins, &[&out], attrs);
-        out
+        b.step(&base, op, ins, n, attrs)
     };
     let mut qkv = op(
         b,
@@ -1285,9 +1293,7 @@ fn embed_layer_norm(node: &pb::NodeProto, b: &mut Builder) -> RuleResult {
     }
     let base = name_of(node).to_string();
     let op = |b: &mut Builder, op: &str, ins: &[&str], n: &str, attrs: Vec<pb::AttributeProto>| {
-        let out = format!("{base}/lens_{n}");
-        b.node(op, "", out.clone(), ins, &[&out], attrs);
-        out
+        b.step(&base, op, ins, n, attrs)
     };
     let ids = node.input[0].as_str();
     let words = op(b, "Gather", &[&node.input[2], ids], "words", vec![]);
@@ -1387,9 +1393,7 @@ fn qgemm(node: &pb::NodeProto, b: &mut Builder) -> RuleResult {
     let get_i = |n: &str| attr(node, n).map_or(0, |a| a.i);
     let trans_b = get_i("transB") != 0;
     let op = |b: &mut Builder, op: &str, ins: &[&str], n: &str, attrs: Vec<pb::AttributeProto>| {
-        let out = format!("{base}/lens_{n}");
-        b.node(op, "", out.clone(), ins, &[&out], attrs);
-        out
+        b.step(&base, op, ins, n, attrs)
     };
     let x = op(
         b,
@@ -1695,11 +1699,8 @@ fn svm_kernel(node: &pb::NodeProto, b: &mut Builder, why: &str) -> Result<(Strin
     }
     let features = sv.len() / n;
     let base = name_of(node).to_string();
-    let op = |b: &mut Builder, op: &str, ins: &[&str], tag: &str| {
-        let out = format!("{base}/lens_{tag}");
-        b.node(op, "", out.clone(), ins, &[&out], vec![]);
-        out
-    };
+    let op =
+        |b: &mut Builder, op: &str, ins: &[&str], tag: &str| b.step(&base, op, ins, tag, vec![]);
     // [F, S]: the support vectors as columns.
     let mut columns = vec![0f32; sv.len()];
     for i in 0..n {
@@ -1870,9 +1871,7 @@ fn svm_classifier(node: &pb::NodeProto, b: &mut Builder) -> RuleResult {
     let base = name_of(node).to_string();
     let op =
         |b: &mut Builder, op: &str, ins: &[&str], tag: &str, attrs: Vec<pb::AttributeProto>| {
-            let out = format!("{base}/lens_{tag}");
-            b.node(op, "", out.clone(), ins, &[&out], attrs);
-            out
+            b.step(&base, op, ins, tag, attrs)
         };
     let wt = b.floats(
         format!("{base}/lens_pair_weights"),
@@ -1950,9 +1949,7 @@ fn one_hot_encoder(node: &pb::NodeProto, b: &mut Builder) -> RuleResult {
     let base = name_of(node).to_string();
     let op =
         |b: &mut Builder, op: &str, ins: &[&str], tag: &str, attrs: Vec<pb::AttributeProto>| {
-            let out = format!("{base}/lens_{tag}");
-            b.node(op, "", out.clone(), ins, &[&out], attrs);
-            out
+            b.step(&base, op, ins, tag, attrs)
         };
     let x = op(
         b,
@@ -2078,9 +2075,7 @@ fn label_encoder(node: &pb::NodeProto, b: &mut Builder) -> RuleResult {
     };
     let op =
         |b: &mut Builder, op: &str, ins: &[&str], tag: &str, attrs: Vec<pb::AttributeProto>| {
-            let out = format!("{base}/lens_{tag}");
-            b.node(op, "", out.clone(), ins, &[&out], attrs);
-            out
+            b.step(&base, op, ins, tag, attrs)
         };
     let expanded = if b.opset >= 13 {
         let axes = b.int64s(format!("{base}/lens_axes"), &[1], vec![-1]);
@@ -2155,17 +2150,14 @@ fn binarizer(node: &pb::NodeProto, b: &mut Builder) -> RuleResult {
     let base = name_of(node).to_string();
     let threshold = attr(node, "threshold").map_or(0.0, |a| a.f);
     let t = b.floats(format!("{base}/lens_threshold"), &[], vec![threshold]);
-    let x = format!("{base}/lens_x");
-    b.node(
+    let x = b.step(
+        &base,
         "Cast",
-        "",
-        x.clone(),
         &[&node.input[0]],
-        &[&x],
+        "x",
         vec![int_attr("to", FLOAT as i64)],
     );
-    let above = format!("{base}/lens_above");
-    b.node("Greater", "", above.clone(), &[&x, &t], &[&above], vec![]);
+    let above = b.step(&base, "Greater", &[&x, &t], "above", vec![]);
     if b.opset >= 15 {
         b.node(
             "CastLike",
@@ -2231,34 +2223,15 @@ fn quantize_16bit(node: &pb::NodeProto, b: &mut Builder, inits: &[pb::TensorProt
         ));
     }
     let base = name_of(node).to_string();
-    let to_float = |b: &mut Builder, v: &str, tag: &str| {
-        let out = format!("{base}/lens_{tag}");
-        b.node(
-            "Cast",
-            "",
-            out.clone(),
-            &[v],
-            &[&out],
-            vec![int_attr("to", FLOAT as i64)],
-        );
-        out
-    };
+    let float = || vec![int_attr("to", FLOAT as i64)];
     let zero = match node.input.get(2).filter(|z| !z.is_empty()) {
-        Some(z) => to_float(b, z, "zero_point"),
+        Some(z) => b.step(&base, "Cast", &[z], "zero_point", float()),
         None => b.floats(format!("{base}/lens_zero"), &[], vec![0.0]),
     };
-    let scale = to_float(b, scale, "scale");
+    let scale = b.step(&base, "Cast", &[scale], "scale", float());
     if node.op_type == "DequantizeLinear" {
-        let q = to_float(b, &node.input[0], "q");
-        let centred = format!("{base}/lens_centred");
-        b.node(
-            "Sub",
-            "",
-            centred.clone(),
-            &[&q, &zero],
-            &[&centred],
-            vec![],
-        );
+        let q = b.step(&base, "Cast", &[&node.input[0]], "q", float());
+        let centred = b.step(&base, "Sub", &[&q, &zero], "centred", vec![]);
         b.node(
             "Mul",
             "",
@@ -2269,20 +2242,10 @@ fn quantize_16bit(node: &pb::NodeProto, b: &mut Builder, inits: &[pb::TensorProt
         );
         return Ok(Some(("Cast + Sub + Mul".into(), WHY)));
     }
-    let x = to_float(b, &node.input[0], "x");
-    let ratio = format!("{base}/lens_ratio");
-    b.node("Div", "", ratio.clone(), &[&x, &scale], &[&ratio], vec![]);
-    let rounded = format!("{base}/lens_rounded");
-    b.node("Round", "", rounded.clone(), &[&ratio], &[&rounded], vec![]);
-    let shifted = format!("{base}/lens_shifted");
-    b.node(
-        "Add",
-        "",
-        shifted.clone(),
-        &[&rounded, &zero],
-        &[&shifted],
-        vec![],
-    );
+    let x = b.step(&base, "Cast", &[&node.input[0]], "x", float());
+    let ratio = b.step(&base, "Div", &[&x, &scale], "ratio", vec![]);
+    let rounded = b.step(&base, "Round", &[&ratio], "rounded", vec![]);
+    let shifted = b.step(&base, "Add", &[&rounded, &zero], "shifted", vec![]);
     let (lo, hi) = if dtype == INT16 {
         (i16::MIN as f32, i16::MAX as f32)
     } else {
@@ -2290,15 +2253,7 @@ fn quantize_16bit(node: &pb::NodeProto, b: &mut Builder, inits: &[pb::TensorProt
     };
     let lo = b.floats(format!("{base}/lens_min"), &[], vec![lo]);
     let hi = b.floats(format!("{base}/lens_max"), &[], vec![hi]);
-    let clipped = format!("{base}/lens_saturated");
-    b.node(
-        "Clip",
-        "",
-        clipped.clone(),
-        &[&shifted, &lo, &hi],
-        &[&clipped],
-        vec![],
-    );
+    let clipped = b.step(&base, "Clip", &[&shifted, &lo, &hi], "saturated", vec![]);
     b.node(
         "Cast",
         "",

@@ -141,15 +141,7 @@ impl RunForm {
                 })
                 .unwrap_or_default(),
             tol: run::Tolerance::default(),
-            values: model
-                .body(MAIN_GRAPH)
-                .map(|b| {
-                    b.nodes()
-                        .iter()
-                        .flat_map(|n| n.output.iter().filter(|o| !o.is_empty()).cloned())
-                        .collect()
-                })
-                .unwrap_or_default(),
+            values: run::main_graph_values(model),
             specs,
             dims,
             test_set: (!test_sets.is_empty()).then_some(0),
@@ -794,7 +786,7 @@ fn output_row(ui: &mut Ui, s: &TensorSummary, names: Option<&Labels>, out: &mut 
     }
     if let Some(top) = &s.top5 {
         // Names only when the list has one per class of this output.
-        let names = names.filter(|l| t.dims.last() == Some(&(l.names.len() as u64)));
+        let names = names.filter(|l| l.fits(t));
         ui.label(RichText::new("top-5").small());
         for (i, v) in top {
             let name = names.and_then(|l| l.get(*i)).unwrap_or("");
