@@ -11,7 +11,7 @@ use std::sync::Arc;
 use crate::check::{check_model, Report, Severity};
 use crate::cost::ModelCost;
 use crate::jobs::{Job, JobFailure, Progress, Repaint};
-use crate::layout::{lay_out, ItemId, ItemKind, ItemMap, LaidOutGraph, LayoutRequest};
+use crate::layout::{lay_out, ItemId, ItemKind, ItemMap, LaidOutGraph, LayoutRequest, ViewOptions};
 use crate::model::info::ModelInfo;
 use crate::model::tensor::{Tensor, TensorStats};
 use crate::model::{
@@ -172,8 +172,10 @@ impl TensorSummary {
         graph: GraphId,
         name: &str,
     ) -> Result<TensorSummary, InitializerError> {
+        // A folded Constant's row opens its value like an initializer's.
         let tensor = model
             .initializer(graph, name)
+            .or_else(|| model.constant_value(graph, name))
             .ok_or_else(|| InitializerError::NotAnInitializer(name.to_string()))?
             .map_err(|source| InitializerError::Undecodable {
                 name: name.to_string(),
@@ -551,6 +553,10 @@ pub struct Document {
     pub macs_heat_shown: bool,
     /// Symbol values the user chose for the cost figures (others count as 1).
     pub cost_values: BTreeMap<String, f64>,
+    /// The View menu's toggles that change the boxes (part of every layout request).
+    pub view_options: ViewOptions,
+    /// A node whose subgraphs the window asks the user to choose from (an If's branches).
+    pub subgraph_choice: Option<(GraphId, NodeId)>,
 }
 
 impl Document {
@@ -584,12 +590,22 @@ impl Document {
             run: RunState::default(),
             macs_heat_shown: false,
             cost_values: BTreeMap::new(),
+            view_options: ViewOptions::default(),
+            subgraph_choice: None,
         }
     }
 
     /// What scope `g` is laid out from.
     fn request(&self, g: GraphId) -> LayoutRequest {
-        LayoutRequest::of(g)
+        LayoutRequest::with(g, self.view_options)
+    }
+
+    /// Changes how scopes are drawn; each scope is laid out again when next shown.
+    pub fn set_view_options(&mut self, options: ViewOptions) {
+        self.view_options = options;
+        // Layouts of other options are dropped: a 100k-node layout is hundreds of MB.
+        self.scopes.retain(|r, _| r.options == options);
+        self.layout_jobs.retain(|r, _| r.options == options);
     }
 
     /// The laid-out scope `g`, if its layout exists.
@@ -694,7 +710,7 @@ impl Document {
     /// Builds what is missing of scope `g`'s marks: the run heat per item (once per run
     /// result) and the search hits per item (once per query). Cheap when nothing changed.
     pub fn prepare_marks(&mut self, g: GraphId) {
-        let request = LayoutRequest::of(g);
+        let request = self.request(g);
         let Some(scope) = self.scopes.get_mut(&request) else {
             return;
         };
@@ -833,6 +849,7 @@ impl Document {
         path.push(g);
         self.breadcrumb = path;
         self.current = g;
+        self.subgraph_choice = None;
         self.ensure_layout(g, repaint);
     }
 
@@ -924,8 +941,33 @@ impl Document {
                 ItemKind::Node(n) => Some(n),
                 _ => None,
             });
-        if let Some((sub, _)) = node.and_then(|n| self.subgraphs_of(g, n).first().cloned()) {
-            self.open_graph(sub, repaint);
+        let Some(n) = node else { return };
+        match self.openable_of(g, n).as_slice() {
+            [] => {}
+            [(sub, _)] => self.open_graph(*sub, repaint),
+            // An If has two branches, a node may hold several bodies: the window asks which.
+            _ => self.subgraph_choice = Some((g, n)),
         }
+    }
+
+    /// What double-clicking a node can open: its subgraphs (If branches in then/else order),
+    /// and the body of the local function it calls.
+    pub fn openable_of(&self, g: GraphId, n: NodeId) -> Vec<(GraphId, String)> {
+        let mut subs = self.subgraphs_of(g, n);
+        subs.sort_by_key(|(_, name)| match name.as_str() {
+            "then_branch" => 0,
+            "else_branch" => 1,
+            _ => 2,
+        });
+        let function = self
+            .model
+            .body(g)
+            .and_then(|b| b.nodes().get(n.0))
+            .and_then(|node| self.model.index.function_called_by(node))
+            .and_then(|f| self.function_graph(f));
+        if let Some(fg) = function {
+            subs.push((fg, "function body".into()));
+        }
+        subs
     }
 }

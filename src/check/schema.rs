@@ -315,6 +315,23 @@ impl SchemaTable {
         })
     }
 
+    /// Every (domain, op) the table knows: checked schemas and onnxruntime's contrib names.
+    pub fn ops(&self) -> impl Iterator<Item = (&str, &String)> {
+        let default = self
+            .default_ops
+            .iter()
+            .flat_map(|m| m.keys().map(|o| ("", o)));
+        let others = self
+            .by_op
+            .iter()
+            .flat_map(|(d, m)| m.keys().map(move |o| (d.as_str(), o)));
+        let contrib = self
+            .contrib
+            .iter()
+            .flat_map(|(d, names)| names.iter().map(move |o| (d.as_str(), o)));
+        default.chain(others).chain(contrib)
+    }
+
     pub fn knows_domain(&self, domain: &str) -> bool {
         self.domains.contains(normalize_domain(domain))
     }

@@ -2,7 +2,9 @@
 //! `LayoutRequest`, which is the key laid-out scopes are cached under (`document::Document`):
 //! what a layout depends on goes into the request, so a changed request is a new layout.
 
+mod categories;
 pub mod cull;
+pub mod neighbourhood;
 pub mod overview;
 pub mod scene;
 pub mod sugiyama;
@@ -11,7 +13,8 @@ pub mod svg;
 pub use cull::CullGrid;
 pub use overview::Overview;
 pub use scene::{
-    category_rgb, Category, Item, ItemId, ItemKind, ItemMap, Row, ViewEdge, ViewGraph,
+    categorised_ops, category, category_rgb, Category, Item, ItemId, ItemKind, ItemMap, Row,
+    ViewEdge, ViewGraph,
 };
 pub use sugiyama::{compute, GraphLayout, Rect};
 
@@ -21,11 +24,33 @@ use crate::model::{GraphId, Model};
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct LayoutRequest {
     pub graph: GraphId,
+    pub options: ViewOptions,
+}
+
+/// How the graph is drawn: the View menu's toggles that change what boxes exist.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ViewOptions {
+    /// A Constant whose value feeds exactly one node is a row of that node's box (as Netron does),
+    /// not a box of its own.
+    pub fold_constants: bool,
+}
+
+impl Default for ViewOptions {
+    fn default() -> ViewOptions {
+        ViewOptions {
+            fold_constants: true,
+        }
+    }
 }
 
 impl LayoutRequest {
+    /// Scope `graph` with the default view options.
     pub fn of(graph: GraphId) -> LayoutRequest {
-        LayoutRequest { graph }
+        LayoutRequest::with(graph, ViewOptions::default())
+    }
+
+    pub fn with(graph: GraphId, options: ViewOptions) -> LayoutRequest {
+        LayoutRequest { graph, options }
     }
 }
 
@@ -45,7 +70,7 @@ pub struct LaidOutGraph {
 pub const OVERVIEW_SIDE: usize = 512;
 
 pub fn lay_out(model: &Model, request: LayoutRequest) -> LaidOutGraph {
-    let view = ViewGraph::build(model, request.graph);
+    let view = ViewGraph::build(model, request.graph, request.options);
     let layout = compute(&view);
     let overview = Overview::rasterize(&view, &layout, OVERVIEW_SIDE);
     let cull = CullGrid::build(&layout);

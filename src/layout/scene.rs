@@ -9,7 +9,8 @@ use crate::model::tensor::element_count;
 use crate::model::types::{format_dims, ValueType};
 use crate::model::{DataType, GraphId, Model, NodeId};
 
-/// Netron's operator categories, which pick the header colour.
+/// Netron's operator categories, which pick the header colour (its onnx-metadata gives them;
+/// `Other` is an op it gives none, drawn in its default dark).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Category {
     Layer,
@@ -20,56 +21,80 @@ pub enum Category {
     Shape,
     Tensor,
     Transform,
-    Attention,
+    Data,
     Quantization,
+    Attention,
     Constant,
-    Control,
-    Custom,
     Other,
 }
 
-pub fn category(domain: &str, op: &str) -> Category {
-    use Category::*;
-    match op {
-        "Conv" | "ConvTranspose" | "ConvInteger" | "QLinearConv" | "Gemm" | "MatMul"
-        | "MatMulInteger" | "QLinearMatMul" | "LSTM" | "GRU" | "RNN" | "Einsum" | "DeformConv"
-        | "FusedConv" | "FusedMatMul" => Layer,
-        "Relu" | "LeakyRelu" | "PRelu" | "Sigmoid" | "HardSigmoid" | "Tanh" | "Elu" | "Selu"
-        | "Celu" | "Softmax" | "LogSoftmax" | "Softplus" | "Softsign" | "Gelu" | "FastGelu"
-        | "BiasGelu" | "HardSwish" | "Mish" | "ThresholdedRelu" | "Hardmax" | "Swish"
-        | "QuickGelu" => Activation,
-        "MaxPool" | "AveragePool" | "GlobalAveragePool" | "GlobalMaxPool" | "LpPool"
-        | "GlobalLpPool" | "MaxRoiPool" | "RoiAlign" | "MaxUnpool" => Pool,
-        "BatchNormalization"
-        | "InstanceNormalization"
-        | "LayerNormalization"
-        | "GroupNormalization"
-        | "LpNormalization"
-        | "LRN"
-        | "MeanVarianceNormalization"
-        | "SimplifiedLayerNormalization"
-        | "SkipLayerNormalization"
-        | "RMSNormalization"
-        | "SkipSimplifiedLayerNormalization" => Normalization,
-        "Dropout" => Dropout,
-        "Shape" | "Size" | "Reshape" | "Flatten" | "Squeeze" | "Unsqueeze" | "Expand" => Shape,
-        "Concat" | "Split" | "Slice" | "Gather" | "GatherElements" | "GatherND" | "Scatter"
-        | "ScatterElements" | "ScatterND" | "Pad" | "Tile" | "Identity" | "ConcatFromSequence"
-        | "SplitToSequence" | "Compress" | "Where" | "OneHot" | "Range" | "NonZero" | "TopK" => {
-            Tensor
+impl Category {
+    /// Every category, in the legend's order.
+    pub const ALL: [Category; 13] = [
+        Category::Layer,
+        Category::Activation,
+        Category::Pool,
+        Category::Normalization,
+        Category::Dropout,
+        Category::Shape,
+        Category::Tensor,
+        Category::Transform,
+        Category::Data,
+        Category::Quantization,
+        Category::Attention,
+        Category::Constant,
+        Category::Other,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Category::Layer => "Layer",
+            Category::Activation => "Activation",
+            Category::Pool => "Pool",
+            Category::Normalization => "Normalization",
+            Category::Dropout => "Dropout",
+            Category::Shape => "Shape",
+            Category::Tensor => "Tensor",
+            Category::Transform => "Transform",
+            Category::Data => "Data",
+            Category::Quantization => "Quantization",
+            Category::Attention => "Attention",
+            Category::Constant => "Constant",
+            Category::Other => "other",
         }
-        "Transpose" | "DepthToSpace" | "SpaceToDepth" | "Resize" | "Upsample" | "Cast"
-        | "CastLike" => Transform,
-        "Attention" | "MultiHeadAttention" | "GroupQueryAttention" | "RotaryEmbedding" => Attention,
-        "QuantizeLinear" | "DequantizeLinear" | "DynamicQuantizeLinear" => Quantization,
-        "Constant" | "ConstantOfShape" => Constant,
-        "If" | "Loop" | "Scan" => Control,
-        _ if !domain.is_empty() && domain != "ai.onnx" && domain != "ai.onnx.ml" => Custom,
-        _ => Other,
+    }
+
+    /// Header text is dark on Netron's light headers (Constant), white elsewhere.
+    pub fn light_header(self) -> bool {
+        self == Category::Constant
     }
 }
 
-/// Header colour of a category, after Netron's palette (users recognise categories at a glance).
+/// Netron's category of an op (from the generated table of `categories.rs`). An op of another
+/// domain that Netron does not know falls back to the default-domain op of the same name, so
+/// `com.microsoft.nchwc` Conv is still a Layer.
+pub fn category(domain: &str, op: &str) -> Category {
+    let domain = normalize_domain(domain);
+    let find = |d: &str| {
+        super::categories::NETRON_CATEGORIES
+            .binary_search_by(|(ed, eo, _)| (*ed, *eo).cmp(&(d, op)))
+            .ok()
+            .map(|i| super::categories::NETRON_CATEGORIES[i].2)
+    };
+    match find(domain) {
+        Some(c) => c.unwrap_or(Category::Other),
+        None => find("").flatten().unwrap_or(Category::Other),
+    }
+}
+
+/// Ops in the generated table, for tests that it covers the schema table.
+pub fn categorised_ops() -> impl Iterator<Item = (&'static str, &'static str)> {
+    super::categories::NETRON_CATEGORIES
+        .iter()
+        .map(|(d, o, _)| (*d, *o))
+}
+
+/// Header colour of a category: Netron's grapher.css values (light theme).
 pub fn category_rgb(c: Category) -> [u8; 3] {
     match c {
         Category::Layer => [51, 85, 136],
@@ -80,11 +105,10 @@ pub fn category_rgb(c: Category) -> [u8; 3] {
         Category::Shape => [108, 79, 71],
         Category::Tensor => [89, 66, 59],
         Category::Transform => [51, 85, 68],
-        Category::Attention => [100, 50, 0],
+        Category::Data => [85, 85, 85],
         Category::Quantization => [80, 40, 0],
-        Category::Constant => [85, 85, 85],
-        Category::Control => [60, 60, 110],
-        Category::Custom => [128, 128, 128],
+        Category::Attention => [120, 60, 0],
+        Category::Constant => [238, 238, 238],
         Category::Other => [51, 51, 51],
     }
 }
@@ -201,15 +225,7 @@ pub fn shape_label(t: &ValueType) -> String {
 }
 
 /// A short value for small constant tensors (` = 4`, ` = [1, 2]`), else `<dims>`.
-fn tensor_detail(model: &Model, g: GraphId, name: &str) -> String {
-    let Some(t) = model.body(g).and_then(|b| b.graph()).and_then(|gr| {
-        model
-            .graph(g)
-            .and_then(|gi| gi.initializers.get(name))
-            .map(|&i| &gr.initializer[i])
-    }) else {
-        return String::new();
-    };
+fn tensor_detail(t: &onnx_protobuf::TensorProto) -> String {
     let n = element_count(&t.dims).unwrap_or(u64::MAX);
     if n <= 4 && !crate::model::tensor::uses_external_data(t) {
         if let Ok(d) = crate::model::tensor::decode(t, None) {
@@ -231,10 +247,89 @@ fn tensor_detail(model: &Model, g: GraphId, name: &str) -> String {
     format!("<{}>{suffix}", dims.join("×"))
 }
 
+fn initializer_detail(model: &Model, g: GraphId, name: &str) -> String {
+    model
+        .body(g)
+        .and_then(|b| b.graph())
+        .and_then(|gr| {
+            model
+                .graph(g)
+                .and_then(|gi| gi.initializers.get(name))
+                .map(|&i| &gr.initializer[i])
+        })
+        .map(tensor_detail)
+        .unwrap_or_default()
+}
+
+/// The value of a Constant node with a single value attribute, as a row's detail.
+fn constant_detail(node: &onnx_protobuf::NodeProto) -> Option<String> {
+    let [a] = node.attribute.as_slice() else {
+        return None;
+    };
+    if let Some(t) = a.t.as_ref().filter(|_| a.name == "value") {
+        return Some(tensor_detail(t));
+    }
+    if let Some(s) = a
+        .sparse_tensor
+        .as_ref()
+        .filter(|_| a.name == "sparse_value")
+    {
+        let dims: Vec<String> = s.dims.iter().map(|d| d.to_string()).collect();
+        return Some(format!("<{}> sparse", dims.join("×")));
+    }
+    if !a.name.starts_with("value_") {
+        return None;
+    }
+    let text = crate::model::attr::attribute_text(a);
+    Some(if text.chars().count() <= 24 {
+        format!(" = {text}")
+    } else {
+        format!(" = {}…", text.chars().take(23).collect::<String>())
+    })
+}
+
+/// Constant nodes drawn as a row of their one consumer: node index → (consumer node, input slot).
+/// Netron's rule: no inputs, one output that exactly one input slot of this scope reads and the
+/// scope does not output, one attribute holding the value.
+fn foldable_constants(
+    nodes: &[onnx_protobuf::NodeProto],
+    index: &crate::model::GraphIndex,
+) -> HashMap<usize, (usize, usize)> {
+    let mut folded = HashMap::new();
+    for (n, node) in nodes.iter().enumerate() {
+        if node.op_type != "Constant"
+            || !normalize_domain(&node.domain).is_empty()
+            || !node.input.is_empty()
+            || node.output.len() != 1
+            || node.attribute.len() != 1
+        {
+            continue;
+        }
+        let out = &node.output[0];
+        if out.is_empty() || index.outputs.contains(out) {
+            continue;
+        }
+        let Some([consumer]) = index.consumers.get(out).map(Vec::as_slice) else {
+            continue;
+        };
+        let slots: Vec<usize> = nodes[*consumer]
+            .input
+            .iter()
+            .enumerate()
+            .filter(|(_, i)| *i == out)
+            .map(|(k, _)| k)
+            .collect();
+        if let [slot] = slots.as_slice() {
+            folded.insert(n, (*consumer, *slot));
+        }
+    }
+    folded
+}
+
 impl ViewGraph {
     /// Builds the view of scope `g`. Edge labels are the declared types (else `?`); inferred
     /// shapes replace them when painted, so a layout does not wait for shape inference.
-    pub fn build(model: &Model, g: GraphId) -> ViewGraph {
+    pub fn build(model: &Model, g: GraphId, options: super::ViewOptions) -> ViewGraph {
         let mut vg = ViewGraph {
             graph: g,
             ..Default::default()
@@ -270,7 +365,21 @@ impl ViewGraph {
             .map(|o| (normalize_domain(&o.domain).to_string(), o.version))
             .collect();
         let nodes = body.nodes();
+        let folded = if options.fold_constants {
+            foldable_constants(nodes, index)
+        } else {
+            HashMap::new()
+        };
+        // Consumer node → (input slot, the Constant folded into it).
+        let mut folded_into: HashMap<usize, Vec<(usize, usize)>> = HashMap::new();
+        for (&c, &(consumer, slot)) in &folded {
+            folded_into.entry(consumer).or_default().push((slot, c));
+        }
         for (n, node) in nodes.iter().enumerate() {
+            if folded.contains_key(&n) {
+                vg.node_item.push(usize::MAX);
+                continue;
+            }
             let schema = opsets.get(normalize_domain(&node.domain)).and_then(|&v| {
                 match table.lookup(&node.domain, &node.op_type, v) {
                     Lookup::Found(s) => Some(s),
@@ -278,17 +387,25 @@ impl ViewGraph {
                 }
             });
             let mut rows = Vec::new();
+            let constants = folded_into.get(&n).map(Vec::as_slice).unwrap_or(&[]);
             for (i, input) in node.input.iter().enumerate() {
-                if input.is_empty() || !index.initializers.contains_key(input) {
+                let constant = constants.iter().find(|(slot, _)| *slot == i);
+                if input.is_empty()
+                    || (!index.initializers.contains_key(input) && constant.is_none())
+                {
                     continue;
                 }
                 let pname = schema
                     .and_then(|s| s.input_param(i))
                     .map(|p| p.name.clone())
                     .unwrap_or_else(|| input.clone());
+                let detail = match constant {
+                    Some(&(_, c)) => constant_detail(&nodes[c]).unwrap_or_default(),
+                    None => initializer_detail(model, g, input),
+                };
                 rows.push(Row {
                     name: pname,
-                    detail: tensor_detail(model, g, input),
+                    detail,
                     tensor: Some(input.clone()),
                 });
             }
@@ -301,10 +418,12 @@ impl ViewGraph {
                     tensor: None,
                 });
             }
-            let has_subgraph = node
-                .attribute
-                .iter()
-                .any(|a| a.g.is_some() || !a.graphs.is_empty());
+            let calls_function = model.index.function_called_by(node).is_some();
+            let has_subgraph = calls_function
+                || node
+                    .attribute
+                    .iter()
+                    .any(|a| a.g.is_some() || !a.graphs.is_empty());
             let title = node.op_type.clone();
             let header_w = title.chars().count() as f32 * HEADER_CHAR_W + 22.0;
             let rows_w = rows
@@ -332,7 +451,14 @@ impl ViewGraph {
                 size: (header_w.max(rows_w).clamp(48.0, 360.0), h),
             });
         }
+        // A folded Constant is found (by search, problems, links) at its consumer's box.
+        for (&c, &(consumer, _)) in &folded {
+            vg.node_item[c] = vg.node_item[consumer];
+        }
         for (n, node) in nodes.iter().enumerate() {
+            if folded.contains_key(&n) {
+                continue;
+            }
             let to = vg.node_item[n];
             let mut seen = std::collections::HashSet::new();
             for input in node.input.iter().filter(|i| !i.is_empty()) {
@@ -401,4 +527,50 @@ pub fn declared_type_text(model: &Model, g: GraphId, value: &str) -> Option<Stri
         DataType::from_i32(t.data_type),
         format_dims(Some(&dims))
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_op_of_the_schema_table_has_a_netron_category_entry() {
+        let table = SchemaTable::global();
+        let known: std::collections::HashSet<(&str, &str)> = categorised_ops().collect();
+        let missing: Vec<(String, String)> = table
+            .ops()
+            .filter(|(d, o)| !known.contains(&(normalize_domain(d), o.as_str())))
+            .map(|(d, o)| (d.to_string(), o.to_string()))
+            .collect();
+        assert_eq!(missing, Vec::<(String, String)>::new());
+        let sorted: Vec<_> = categorised_ops().collect();
+        assert!(
+            sorted.windows(2).all(|w| w[0] < w[1]),
+            "binary search needs order"
+        );
+    }
+
+    #[test]
+    fn categories_are_netrons() {
+        // The ops the issue found miscoloured, as Netron 9.3.3 draws them.
+        let got: Vec<Category> = [
+            ("", "Clip"),
+            ("", "Gather"),
+            ("", "Unsqueeze"),
+            ("", "Squeeze"),
+            ("", "Identity"),
+            ("", "Conv"),
+            ("", "Constant"),
+            ("com.microsoft.nchwc", "Conv"),
+            ("my.custom", "Thing"),
+        ]
+        .iter()
+        .map(|(d, o)| category(d, o))
+        .collect();
+        use Category::*;
+        assert_eq!(
+            got,
+            vec![Activation, Transform, Transform, Transform, Other, Layer, Constant, Layer, Other]
+        );
+    }
 }

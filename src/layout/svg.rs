@@ -100,7 +100,7 @@ pub fn to_svg(
             ItemKind::Node(_) => {
                 let _ = writeln!(
                     s,
-                    r##"<g><rect x="{:.1}" y="{:.1}" width="{:.1}" height="{:.1}" rx="4" fill="white" stroke="#282828"/><rect x="{:.1}" y="{:.1}" width="{:.1}" height="{:.1}" rx="4" fill="{}"/><text x="{:.1}" y="{:.1}" font-size="12.5" fill="white" dominant-baseline="middle">{}</text>"##,
+                    r##"<g><rect x="{:.1}" y="{:.1}" width="{:.1}" height="{:.1}" rx="4" fill="white" stroke="#282828"/><rect x="{:.1}" y="{:.1}" width="{:.1}" height="{:.1}" rx="4" fill="{}"/><text x="{:.1}" y="{:.1}" font-size="12.5" fill="{}" dominant-baseline="middle">{}</text>"##,
                     r.x,
                     r.y,
                     r.w,
@@ -112,6 +112,11 @@ pub fn to_svg(
                     header_rgb(item.category),
                     r.x + 7.0,
                     r.y + HEADER_H / 2.0,
+                    if item.category.light_header() {
+                        "black"
+                    } else {
+                        "white"
+                    },
                     esc(&item.title)
                 );
                 for (k, row) in item.rows.iter().enumerate() {

@@ -95,11 +95,15 @@ pub fn attribute_text(a: &AttributeProto) -> String {
                 .unwrap_or_default()
         }
         GRAPH => format!(
-            "graph `{}` ({} nodes)",
+            "graph `{}` ({})",
             a.g.as_ref().map(|g| g.name.as_str()).unwrap_or(""),
-            a.g.as_ref().map_or(0, |g| g.node.len())
+            crate::check::diagnostic::count(
+                a.g.as_ref().map_or(0, |g| g.node.len()),
+                "node",
+                "nodes"
+            )
         ),
-        GRAPHS => format!("{} graphs", a.graphs.len()),
+        GRAPHS => crate::check::diagnostic::count(a.graphs.len(), "graph", "graphs"),
         other => attr_type::name(other).to_string(),
     }
 }

@@ -220,6 +220,22 @@ impl Model {
         Some(self.decode_tensor(&g.initializer[i]))
     }
 
+    /// The value of the Constant node (with a `value` tensor) that produces `name` in scope `id`.
+    pub fn constant_value(&self, id: GraphId, name: &str) -> Option<Result<Tensor, TensorError>> {
+        let &(n, _) = self.graph(id)?.producers.get(name)?;
+        let node = self.body(id)?.nodes().get(n)?;
+        if node.op_type != "Constant" {
+            return None;
+        }
+        let t = node
+            .attribute
+            .iter()
+            .find(|a| a.name == "value")?
+            .t
+            .as_ref()?;
+        Some(self.decode_tensor(t))
+    }
+
     /// Imported opset version of `domain` ("" and "ai.onnx" are the same domain).
     pub fn opset(&self, domain: &str) -> Option<i64> {
         let norm = |d: &str| if d == "ai.onnx" { "" } else { d }.to_string();

@@ -10,13 +10,16 @@ use super::canvas::{self, FrameStats, Marks, ViewState};
 use super::commands::{Command, LeftTab};
 use super::compare::Comparison;
 use super::dialog::FileDialog;
+use super::neighbourhood::NeighbourhoodView;
 use super::panels;
+use super::path_prompt::{PathPrompt, PathPurpose};
 use super::state::OpenDocument;
 use super::style;
 use super::widgets::count;
 use crate::document::{load, Document, Loaded, OpenError, Selection, Source, TensorSummary};
 use crate::jobs::{Job, JobStatus, Repaint};
-use crate::model::{NodeId, MAIN_GRAPH};
+use crate::layout::ViewOptions;
+use crate::model::{display_label, NodeId, MAIN_GRAPH};
 
 const MAX_RECENT: usize = 10;
 /// Widest a side panel gets, as a share of the window: the canvas keeps at least half.
@@ -24,6 +27,41 @@ pub const SIDE_PANEL_MAX_FRACTION: f32 = 0.25;
 /// Narrowest a side panel gets, in points.
 const SIDE_PANEL_MIN: f32 = 160.0;
 const RECENT_KEY: &str = "onnx-lens.recent";
+const SETTINGS_KEY: &str = "onnx-lens.settings";
+
+/// What the window remembers between launches besides recent files.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Settings {
+    pub view: ViewOptions,
+    pub legend: bool,
+}
+
+impl Settings {
+    pub fn from_storage(storage: Option<&dyn eframe::Storage>) -> Settings {
+        let Some(v) = storage
+            .and_then(|s| s.get_string(SETTINGS_KEY))
+            .and_then(|s| serde_json::from_str::<serde_json::Value>(&s).ok())
+        else {
+            return Settings::default();
+        };
+        let flag = |k: &str, default: bool| v.get(k).and_then(|b| b.as_bool()).unwrap_or(default);
+        let d = Settings::default();
+        Settings {
+            view: ViewOptions {
+                fold_constants: flag("fold_constants", d.view.fold_constants),
+            },
+            legend: flag("legend", d.legend),
+        }
+    }
+
+    fn to_json(self) -> String {
+        serde_json::json!({
+            "fold_constants": self.view.fold_constants,
+            "legend": self.legend,
+        })
+        .to_string()
+    }
+}
 
 pub struct LensApp {
     open: Option<OpenDocument>,
@@ -45,6 +83,11 @@ pub struct LensApp {
     /// Loading the model to compare with, then the comparison.
     compare_load: Job<Loaded, OpenError>,
     compare: Option<Comparison>,
+    pub settings: Settings,
+    /// The path field shown instead of a system dialog where there is none.
+    pub path_prompt: Option<PathPrompt>,
+    /// The egui_graphs view of a node's neighbourhood, when open.
+    pub neighbourhood: Option<NeighbourhoodView>,
 }
 
 /// A PNG export waits a frame (so the menu that asked for it is gone), then for the screenshot.
@@ -71,7 +114,19 @@ impl LensApp {
             png_export: None,
             compare_load: Job::default(),
             compare: None,
+            settings: Settings::default(),
+            path_prompt: None,
+            neighbourhood: None,
         }
+    }
+
+    /// Where no system dialog exists, opens the in-app path field (and returns true).
+    fn prompt_instead(&mut self, purpose: PathPurpose, file_name: &str) -> bool {
+        let Some(reason) = self.dialog.unavailable() else {
+            return false;
+        };
+        self.path_prompt = Some(PathPrompt::new(purpose, reason, file_name));
+        true
     }
 
     /// The comparison shown beside the open model, if any.
@@ -130,8 +185,11 @@ impl LensApp {
                         ctx.send_viewport_cmd(egui::ViewportCommand::Title(title));
                     }
                     let mut doc = Document::new(loaded);
+                    doc.set_view_options(self.settings.view);
                     doc.start_shapes(self.repaint_fn());
                     self.open = Some(OpenDocument::new(doc));
+                    self.neighbourhood = None;
+                    self.path_prompt = None;
                     self.compare = None;
                     self.error = None;
                     self.tab = LeftTab::Model;
@@ -143,6 +201,7 @@ impl LensApp {
             match (result, &self.open) {
                 (Ok(loaded), Some(open)) => {
                     let mut b = Document::new(loaded);
+                    b.set_view_options(self.settings.view);
                     b.start_shapes(self.repaint_fn());
                     self.compare = Some(Comparison::start(
                         open.doc.model.clone(),
@@ -202,11 +261,15 @@ impl LensApp {
                 }
             }
             Command::OpenDialog => {
+                if self.prompt_instead(PathPurpose::Open, "") {
+                    return;
+                }
                 if let Some(p) = self.dialog.pick_model() {
                     self.apply(Command::Open(p));
                 }
             }
             Command::CancelLoad => self.load_job.cancel(),
+            Command::CompareDialog if self.prompt_instead(PathPurpose::Compare, "") => {}
             Command::CompareDialog => match self.dialog.pick_model() {
                 Some(p) => self.apply(Command::CompareWith(p)),
                 None => {
@@ -274,7 +337,24 @@ impl LensApp {
             Command::DismissError => self.error = None,
             Command::ShowTab(tab) => self.tab = tab,
             Command::FitView => self.fit_view(),
-            Command::SaveTensor => self.save_tensor(),
+            Command::SetViewOptions(view) => {
+                self.settings.view = view;
+                if let Some(open) = &mut self.open {
+                    open.doc.set_view_options(view);
+                }
+                if let Some(c) = &mut self.compare {
+                    c.b.doc.set_view_options(view);
+                }
+            }
+            Command::ShowLegend(shown) => self.settings.legend = shown,
+            Command::ShowNeighbourhood(g, n) => {
+                if let Some(open) = &self.open {
+                    let hops = self.neighbourhood.as_ref().map_or(2, |v| v.hood.hops);
+                    self.neighbourhood = Some(NeighbourhoodView::new(&open.doc.model, g, n, hops));
+                }
+            }
+            Command::SaveTensor => self.save_tensor(None),
+            Command::SaveTensorTo(path) => self.save_tensor(Some(path)),
             other => {
                 let Some(open) = &mut self.open else { return };
                 let selects = matches!(other, Command::SelectItem(..) | Command::FocusNode(..));
@@ -294,13 +374,16 @@ impl LensApp {
         }
     }
 
-    fn save_tensor(&mut self) {
+    fn save_tensor(&mut self, path: Option<PathBuf>) {
         let Some(t) = self.open.as_ref().and_then(|o| o.tensor.as_ref()) else {
             return;
         };
-        let name = crate::run::save::file_stem(&t.name, 0);
+        let name = format!("{}.npy", crate::run::save::file_stem(&t.name, 0));
         let tensor = t.tensor.clone();
-        let Some(path) = self.dialog.save_file(&format!("{name}.npy"), "npy") else {
+        if path.is_none() && self.prompt_instead(PathPurpose::SaveTensor, &name) {
+            return;
+        }
+        let Some(path) = path.or_else(|| self.dialog.save_file(&name, "npy")) else {
             return;
         };
         let written = crate::model::npy::to_npy(&tensor)
@@ -328,6 +411,9 @@ impl LensApp {
             .filter(|_| doc.current == MAIN_GRAPH)
             .map(|s| s.labels.as_ref());
         let svg = crate::layout::svg::to_svg(g, labels);
+        if path.is_none() && self.prompt_instead(PathPurpose::ExportSvg, "graph.svg") {
+            return;
+        }
         let Some(path) = path.or_else(|| self.dialog.save_file("graph.svg", "svg")) else {
             return;
         };
@@ -338,6 +424,9 @@ impl LensApp {
     /// Saves the graph canvas as it is on screen to a PNG (asks for a path when none is given).
     pub fn export_png(&mut self, path: Option<PathBuf>) {
         if self.open.is_none() {
+            return;
+        }
+        if path.is_none() && self.prompt_instead(PathPurpose::ExportPng, "graph.png") {
             return;
         }
         if let Some(path) = path.or_else(|| self.dialog.save_file("graph.png", "png")) {
@@ -374,6 +463,41 @@ impl LensApp {
         let region = image.region(&canvas, Some(ui.ctx().pixels_per_point()));
         let written = write_png(&path, &region);
         self.report_saved(&path, written);
+    }
+
+    /// While files are dragged over the window, says what dropping them will do.
+    fn drop_feedback(&self, ui: &Ui) {
+        let (hovered, shift) = ui
+            .ctx()
+            .input(|i| (i.raw.hovered_files.clone(), i.modifiers.shift));
+        if hovered.is_empty() {
+            return;
+        }
+        let paths: Vec<PathBuf> = hovered.iter().filter_map(|f| f.path.clone()).collect();
+        let text = drop_hint(&paths, hovered.len(), shift, self.open.is_some());
+        let screen = ui.ctx().content_rect();
+        let painter = ui.ctx().layer_painter(egui::LayerId::new(
+            egui::Order::Foreground,
+            egui::Id::new("drop-feedback"),
+        ));
+        painter.rect_filled(
+            screen,
+            0.0,
+            Color32::from_rgba_unmultiplied(30, 120, 255, 40),
+        );
+        painter.rect_stroke(
+            screen.shrink(4.0),
+            8.0,
+            egui::Stroke::new(3.0, style::SELECTED),
+            egui::StrokeKind::Inside,
+        );
+        painter.text(
+            screen.center(),
+            egui::Align2::CENTER_CENTER,
+            text,
+            egui::FontId::proportional(22.0),
+            style::SELECTED,
+        );
     }
 
     fn handle_input(&mut self, ui: &Ui) {
@@ -466,12 +590,29 @@ impl LensApp {
             self.ctx = Some(ui.ctx().clone());
             // Light, like the graph canvas and Netron.
             ui.ctx().set_visuals(egui::Visuals::light());
+            super::fonts::install(ui.ctx());
         }
         self.handle_input(ui);
+        self.drop_feedback(ui);
         self.progress_png_export(ui);
         self.poll_jobs();
 
         let mut commands = Vec::new();
+        if let Some(prompt) = &mut self.path_prompt {
+            let (command, keep) = prompt.show(ui.ctx(), &self.recent);
+            if !keep {
+                self.path_prompt = None;
+            }
+            commands.extend(command);
+        }
+        if let (Some(view), Some(open)) = (&mut self.neighbourhood, &self.open) {
+            let mut shown = true;
+            let model = open.doc.model.clone();
+            commands.extend(view.show(ui.ctx(), &model, &mut shown));
+            if !shown {
+                self.neighbourhood = None;
+            }
+        }
         egui::Panel::top("menu").show(ui, |ui| self.top_bar(ui, &mut commands));
         if let Some(e) = &self.error {
             error_banner(ui, e, &mut commands);
@@ -558,6 +699,22 @@ impl LensApp {
                 if ui.button("Fit to window  (F)").clicked() {
                     ui.close();
                     out.push(Command::FitView);
+                }
+                ui.separator();
+                let mut view = self.settings.view;
+                if ui
+                    .checkbox(&mut view.fold_constants, "Fold constants into their node")
+                    .on_hover_text(
+                        "A Constant that feeds one node is a row of that node's box, as Netron \
+                         draws it",
+                    )
+                    .changed()
+                {
+                    out.push(Command::SetViewOptions(view));
+                }
+                let mut legend = self.settings.legend;
+                if ui.checkbox(&mut legend, "Colour legend").changed() {
+                    out.push(Command::ShowLegend(legend));
                 }
             });
             ui.separator();
@@ -681,6 +838,7 @@ impl LensApp {
             return;
         };
         breadcrumb(ui, &open.doc, out);
+        subgraph_choice(ui, &mut open.doc, out);
         let g = open.doc.current;
         if open.doc.laid_out(g).is_none() {
             ui.centered_and_justified(|ui| ui.spinner());
@@ -689,10 +847,14 @@ impl LensApp {
         }
         let searching = self.tab == LeftTab::Search;
         let Some(compare) = &mut self.compare else {
-            self.canvas_rect = Some(ui.available_rect_before_wrap());
+            let rect = ui.available_rect_before_wrap();
+            self.canvas_rect = Some(rect);
             let (commands, stats) = draw_canvas(ui, open, g, searching, None);
             self.last_frame = stats;
             out.extend(commands);
+            if let (true, Some(laid)) = (self.settings.legend, open.doc.laid_out(g)) {
+                canvas::legend::legend(ui, rect, laid);
+            }
             return;
         };
         // Side by side: A (the open model) left, B right, each coloured by the differences.
@@ -741,6 +903,16 @@ impl LensApp {
 
     /// A screen point on the route of an edge carrying `value` in the current scope (the
     /// middle of its middle segment; for tests and captures).
+    /// Where the last frame drew the shape label of an edge carrying `value`.
+    pub fn edge_label_rect(&self, value: &str) -> Option<egui::Rect> {
+        let laid = self.doc().and_then(|d| d.laid_out(d.current))?;
+        self.last_frame
+            .edge_labels
+            .iter()
+            .find(|(_, e)| laid.view.edges.get(*e).is_some_and(|e| e.value == value))
+            .map(|(r, _)| *r)
+    }
+
     pub fn edge_screen_point(&self, value: &str) -> Option<egui::Pos2> {
         let open = self.open.as_ref()?;
         let doc = &open.doc;
@@ -830,7 +1002,11 @@ fn apply_to_document(open: &mut OpenDocument, command: Command, repaint: Repaint
         | Command::DismissError
         | Command::ShowTab(_)
         | Command::FitView
-        | Command::SaveTensor => {}
+        | Command::SetViewOptions(_)
+        | Command::ShowLegend(_)
+        | Command::ShowNeighbourhood(..)
+        | Command::SaveTensor
+        | Command::SaveTensorTo(_) => {}
     }
 }
 
@@ -864,6 +1040,11 @@ fn draw_canvas(
         tint,
         document_tint: doc.rewritten(g),
         shape_labels: doc.shape_labels(g),
+        selected_value: match &doc.selection {
+            Selection::Value(sg, v) if *sg == g => Some(v.as_str()),
+            _ => None,
+        },
+        value_ends: &[],
     };
     // An empty graph has no picture (and egui refuses empty textures).
     let o = &laid.overview;
@@ -876,6 +1057,80 @@ fn draw_canvas(
     });
     let view = views.entry(g).or_default();
     canvas::show(ui, laid, view, &marks, overview)
+}
+
+/// What dropping these files will do (`count` files are hovered; some platforms give no path).
+pub fn drop_hint(paths: &[PathBuf], count: usize, shift: bool, has_model: bool) -> String {
+    let all = |f: &dyn Fn(&std::path::Path) -> bool| {
+        !paths.is_empty() && paths.len() == count && paths.iter().all(|p| f(p))
+    };
+    let tensor = |p: &std::path::Path| {
+        p.extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("npy") || e.eq_ignore_ascii_case("pb"))
+    };
+    let name = paths
+        .first()
+        .and_then(|p| p.file_name())
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "the file".into());
+    if has_model && all(&crate::run::image::is_image_path) {
+        format!(
+            "Drop to feed {} to the image input",
+            count_files(count, "photo")
+        )
+    } else if has_model && all(&tensor) {
+        format!(
+            "Drop to use {} as inputs or reference outputs",
+            count_files(count, "tensor")
+        )
+    } else if has_model && shift {
+        format!("Drop to compare {name} with the open model")
+    } else if has_model {
+        format!("Drop to open {name}  (hold Shift to compare)")
+    } else {
+        format!("Drop to open {name}")
+    }
+}
+
+fn count_files(n: usize, what: &str) -> String {
+    if n == 1 {
+        format!("the {what}")
+    } else {
+        format!("{n} {what}s")
+    }
+}
+
+/// Asks which subgraph of a node to open (an If's then/else branches) after a double-click.
+fn subgraph_choice(ui: &mut Ui, doc: &mut Document, out: &mut Vec<Command>) {
+    let Some((g, n)) = doc.subgraph_choice else {
+        return;
+    };
+    let op = doc
+        .model
+        .body(g)
+        .and_then(|b| b.nodes().get(n.0))
+        .map(|node| display_label(node, n.0))
+        .unwrap_or_default();
+    let mut open = true;
+    egui::Window::new(format!("Open a subgraph of {op}"))
+        .collapsible(false)
+        .resizable(false)
+        .open(&mut open)
+        .anchor(egui::Align2::CENTER_TOP, [0.0, 60.0])
+        .show(ui.ctx(), |ui| {
+            for (sub, name) in doc.openable_of(g, n) {
+                let nodes = doc.model.index.graphs[sub].node_count;
+                if ui
+                    .button(format!("{name}  ({})", count(nodes, "node", "nodes")))
+                    .clicked()
+                {
+                    out.push(Command::OpenGraph(sub));
+                }
+            }
+        });
+    if !open {
+        doc.subgraph_choice = None;
+    }
 }
 
 fn error_banner(ui: &mut Ui, e: &str, out: &mut Vec<Command>) {
@@ -941,5 +1196,6 @@ impl eframe::App for EframeApp {
         if let Ok(s) = serde_json::to_string(&self.0.recent) {
             storage.set_string(RECENT_KEY, s);
         }
+        storage.set_string(SETTINGS_KEY, self.0.settings.to_json());
     }
 }

@@ -60,6 +60,12 @@ pub enum Command {
     ShowTab(LeftTab),
     /// Fit the current scope into the canvas.
     FitView,
+    /// Change the View menu's toggles that change the boxes (every scope is laid out again).
+    SetViewOptions(crate::layout::ViewOptions),
+    /// Open the neighbourhood view around a node.
+    ShowNeighbourhood(GraphId, NodeId),
+    /// Show or hide the category colour legend on the canvas.
+    ShowLegend(bool),
     /// Select a node of a scope and centre it.
     FocusNode(GraphId, NodeId),
     SelectValue(GraphId, String),
@@ -79,6 +85,8 @@ pub enum Command {
     CloseTensor,
     /// Save the tensor panel's tensor as `.npy`.
     SaveTensor,
+    /// Save the tensor panel's tensor to this path.
+    SaveTensorTo(PathBuf),
     StartRun {
         request: RunRequest,
         expected: crate::document::Expected,

@@ -6,7 +6,10 @@ pub mod canvas;
 pub mod commands;
 pub mod compare;
 pub mod dialog;
+pub mod fonts;
+pub mod neighbourhood;
 pub mod panels;
+pub mod path_prompt;
 pub mod state;
 pub mod style;
 pub mod widgets;
@@ -30,6 +33,7 @@ pub fn run(file: Option<PathBuf>) -> Result<(), String> {
         Box::new(move |cc| {
             let recent = LensApp::recent_from_storage(cc.storage);
             let mut app = LensApp::new(Box::new(dialog::RfdDialog), recent);
+            app.settings = app::Settings::from_storage(cc.storage);
             cc.egui_ctx.set_visuals(egui::Visuals::light());
             if let Some(f) = file {
                 app.open_path(f);

@@ -73,7 +73,10 @@ pub fn diagnostic_text(d: &Diagnostic, place: Option<&str>) -> RichText {
 /// huge magnitudes (never `-0.00000` for -1e-9).
 pub fn number(v: f64) -> String {
     let a = v.abs();
-    if v == 0.0 || !v.is_finite() || (1e-4..1e6).contains(&a) {
+    if v == 0.0 {
+        // Also -0.0, which would print as "-0.00000".
+        "0".into()
+    } else if !v.is_finite() || (1e-4..1e6).contains(&a) {
         format!("{v:.5}")
     } else {
         format!("{v:.3e}")

@@ -482,7 +482,7 @@ fn regenerate_screenshots() {
     let pairs = run_py_json("make_diff_pairs.py", &[dir.join("pairs").to_str().unwrap()]);
     let dialog = ScriptedDialog {
         picks: vec![PathBuf::from(pairs["pairs"]["ort_basic"].as_str().unwrap())],
-        saves: vec![],
+        ..Default::default()
     };
     let mut h = harness(LensApp::new(Box::new(dialog), vec![]));
     drop_file(&mut h, &sample_model());
@@ -660,7 +660,7 @@ fn compare_view_selects_a_difference_on_both_sides() {
     let changed = made["changed_node"].as_str().unwrap();
     let dialog = ScriptedDialog {
         picks: vec![b],
-        saves: vec![],
+        ..Default::default()
     };
     let mut h = harness(LensApp::new(Box::new(dialog), vec![]));
     drop_file(&mut h, &sample_model());
@@ -747,7 +747,7 @@ fn pick_imagenet_names(h: &mut Harness<'_, LensApp>) {
     h.run_steps(2);
 }
 
-fn click_at(h: &mut Harness<'_, LensApp>, pos: egui::Pos2) {
+pub fn click_at(h: &mut Harness<'_, LensApp>, pos: egui::Pos2) {
     let press = |pressed| egui::Event::PointerButton {
         pos,
         button: egui::PointerButton::Primary,

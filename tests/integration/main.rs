@@ -12,3 +12,5 @@ mod robust;
 mod run;
 mod shapes;
 mod tutorial;
+#[cfg(feature = "gui")]
+mod viewer;

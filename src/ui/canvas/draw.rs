@@ -103,6 +103,26 @@ pub fn label_anchor(route: &[(f32, f32)]) -> (f32, f32) {
     ((a.0 + b.0) / 2.0, (a.1 + b.1) / 2.0)
 }
 
+/// Places a label may go, best first: the middle of the route, then the middles of its other
+/// segments nearest the middle, then points a quarter and three quarters along the middle one.
+pub fn label_anchors(route: &[(f32, f32)]) -> Vec<(f32, f32)> {
+    let mid = |a: (f32, f32), b: (f32, f32), t: f32| (a.0 + (b.0 - a.0) * t, a.1 + (b.1 - a.1) * t);
+    let segments = route.len().saturating_sub(1);
+    if segments == 0 {
+        return route.to_vec();
+    }
+    let k = (route.len() - 1) / 2;
+    let mut order: Vec<usize> = (0..segments).collect();
+    order.sort_by_key(|&s| s.abs_diff(k));
+    let mut spots: Vec<(f32, f32)> = order
+        .iter()
+        .map(|&s| mid(route[s], route[s + 1], 0.5))
+        .collect();
+    spots.push(mid(route[k], route[k + 1], 0.25));
+    spots.push(mid(route[k], route[k + 1], 0.75));
+    spots
+}
+
 pub fn draw_item(
     painter: &egui::Painter,
     item: &crate::layout::Item,
@@ -115,6 +135,8 @@ pub fn draw_item(
     let lod = LevelOfDetail::of(z);
     let outline = if selected {
         Stroke::new(2.5, style::SELECTED)
+    } else if marks.is_value_end(i) {
+        Stroke::new(2.0, style::SELECTED)
     } else if marks.is_highlighted(i) {
         Stroke::new(2.5, style::HIGHLIGHT)
     } else {
@@ -189,7 +211,11 @@ pub fn draw_item(
                 Align2::LEFT_CENTER,
                 title,
                 FontId::proportional(12.5 * z),
-                Color32::WHITE,
+                if item.category.light_header() {
+                    Color32::BLACK
+                } else {
+                    Color32::WHITE
+                },
             );
             for (k, row) in item.rows.iter().enumerate() {
                 let y = header.bottom() + (3.0 + ROW_H * k as f32 + ROW_H / 2.0) * z;

@@ -5,13 +5,14 @@
 pub mod camera;
 pub mod draw;
 pub mod hit;
+pub mod legend;
 pub mod lod;
 pub mod minimap;
 
 use std::collections::HashMap;
 
 use egui::epaint::{CubicBezierShape, PathStroke};
-use egui::{Align2, Color32, FontId, Pos2, Sense, Shape, Stroke, Ui, Vec2};
+use egui::{Color32, FontId, Pos2, Sense, Shape, Stroke, Ui, Vec2};
 
 pub use camera::ViewState;
 pub use lod::LevelOfDetail;
@@ -39,6 +40,10 @@ pub struct Marks<'a> {
     pub document_tint: Option<&'a ItemMap<crate::document::tint::Rgba>>,
     /// Inferred shape labels by value name; edges without one keep their declared label, greyed.
     pub shape_labels: Option<&'a HashMap<String, String>>,
+    /// The selected value: its edges are drawn in the selection colour, their ends outlined.
+    pub selected_value: Option<&'a str>,
+    /// Producer and consumers of the selected value (filled in while edges are painted).
+    pub value_ends: &'a [ItemId],
 }
 
 impl Marks<'_> {
@@ -46,19 +51,27 @@ impl Marks<'_> {
         self.highlighted.is_some_and(|h| h.contains(i))
     }
 
+    /// An end of the selected value's edges.
+    pub fn is_value_end(&self, i: ItemId) -> bool {
+        self.value_ends.contains(&i)
+    }
+
     /// Selected, highlighted or with a problem: drawn in full even when far out.
     pub fn is_marked(&self, i: ItemId) -> bool {
         self.selected == Some(i)
+            || self.is_value_end(i)
             || self.is_highlighted(i)
             || self.problems.is_some_and(|p| p.contains(i))
     }
 }
 
 /// What one frame drew (for benchmarks and tests).
-#[derive(Debug, Default, Clone, Copy)]
+#[derive(Debug, Default, Clone)]
 pub struct FrameStats {
     pub items_drawn: usize,
     pub edges_drawn: usize,
+    /// Each shape label drawn: its screen rectangle and its edge.
+    pub edge_labels: Vec<(egui::Rect, usize)>,
 }
 
 pub fn show(
@@ -100,11 +113,22 @@ pub fn show(
     let mut stats = FrameStats::default();
 
     // Edges under nodes.
-    let edge_stroke = Stroke::new((1.0 * z).clamp(0.5, 1.5), style::EDGE);
+    let plain_stroke = Stroke::new((1.0 * z).clamp(0.5, 1.5), style::EDGE);
+    let selected_stroke = Stroke::new((2.5 * z).clamp(1.5, 3.5), style::SELECTED);
     let mut label_shapes = Vec::new();
     let mut far_edges = egui::Mesh::default();
+    let mut value_ends = Vec::new();
     for e in g.cull.edges_in(&g.layout, &visible) {
         let route = &g.layout.edges[e];
+        let is_selected = marks.selected_value == Some(g.view.edges[e].value.as_str());
+        if is_selected {
+            value_ends.extend([ItemId(g.view.edges[e].from), ItemId(g.view.edges[e].to)]);
+        }
+        let (edge_stroke, head_colour) = if is_selected {
+            (selected_stroke, style::SELECTED)
+        } else {
+            (plain_stroke, style::EDGE)
+        };
         let bounds = &g.layout.edge_bounds[e];
         stats.edges_drawn += 1;
         if lod == LevelOfDetail::Far {
@@ -112,9 +136,14 @@ pub fn show(
             if bounds.w.max(bounds.h) * z < 2.0 {
                 continue;
             }
+            let (width, colour) = if is_selected {
+                (2.5, style::SELECTED)
+            } else {
+                (1.0, style::EDGE_FAR)
+            };
             for w in route.windows(2) {
                 let (a, b) = (view.to_screen(origin, w[0]), view.to_screen(origin, w[1]));
-                draw::push_segment(&mut far_edges, a, b, 1.0, style::EDGE_FAR);
+                draw::push_segment(&mut far_edges, a, b, width, colour);
             }
             continue;
         }
@@ -138,42 +167,64 @@ pub fn show(
                     Pos2::new(end.x - s, end.y - 2.0 * s),
                     Pos2::new(end.x + s, end.y - 2.0 * s),
                 ],
-                style::EDGE,
+                head_colour,
                 Stroke::NONE,
             ));
         } else {
             painter.add(Shape::line(pts.clone(), edge_stroke));
         }
         if lod.edge_labels() && pts.len() >= 2 {
-            let (x, y) = draw::label_anchor(route);
-            let at = view.to_screen(origin, (x, y)) + Vec2::new(4.0 * z, 0.0);
             let edge = &g.view.edges[e];
-            let label = match marks.shape_labels {
+            let (text, colour) = match marks.shape_labels {
                 Some(m) => match m.get(&edge.value) {
                     Some(l) => (l.clone(), style::EDGE_LABEL),
                     None => (edge.label.clone(), style::EDGE_LABEL_DECLARED),
                 },
                 None => (edge.label.clone(), style::EDGE_LABEL),
             };
-            label_shapes.push((at, label));
+            let colour = if is_selected { style::SELECTED } else { colour };
+            label_shapes.push((e, text, colour));
         }
     }
     if !far_edges.is_empty() {
         painter.add(far_edges);
     }
-    for (at, (text, color)) in label_shapes {
-        painter.text(
-            at,
-            Align2::LEFT_CENTER,
-            text,
-            FontId::proportional(10.0 * z),
-            color,
-        );
+    // Labels after all edges, each where it overlaps no box and no label drawn before it (the
+    // middle of its route first, then its other segments); one that fits nowhere is left out.
+    let visible_items = g.cull.items_in(&g.layout, &visible);
+    let boxes: Vec<egui::Rect> = if label_shapes.is_empty() {
+        Vec::new()
+    } else {
+        visible_items
+            .iter()
+            .map(|&i| view.rect_to_screen(origin, &g.layout.rect(i)))
+            .collect()
+    };
+    let mut label_rects: Vec<(egui::Rect, usize)> = Vec::new();
+    for (e, text, colour) in label_shapes {
+        let galley = painter.layout_no_wrap(text, FontId::proportional(10.0 * z), colour);
+        let route = &g.layout.edges[e];
+        let spot = draw::label_anchors(route).into_iter().find_map(|(x, y)| {
+            let at = view.to_screen(origin, (x, y)) + Vec2::new(4.0 * z, 0.0);
+            let r = egui::Rect::from_min_size(
+                at - Vec2::new(0.0, galley.size().y / 2.0),
+                galley.size(),
+            );
+            let free = !label_rects.iter().any(|(o, _)| o.intersects(r))
+                && !boxes.iter().any(|b| b.intersects(r));
+            free.then_some(r)
+        });
+        if let Some(r) = spot {
+            painter.galley(r.min, galley, colour);
+            label_rects.push((r, e));
+        }
     }
+    let mut marks = *marks;
+    marks.value_ends = &value_ends;
+    let marks = &marks;
 
     // Nodes.
     let pointer = ui.input(|i| i.pointer.interact_pos());
-    let visible_items = g.cull.items_in(&g.layout, &visible);
     stats.items_drawn = visible_items.len();
     let widgets = visible_items.len() <= MAX_WIDGET_ITEMS;
     let far = lod == LevelOfDetail::Far;
@@ -206,8 +257,16 @@ pub fn show(
     if response.clicked() || response.double_clicked() {
         // Hit-test by hand: with many items on screen they are not separate widgets.
         let hit = pointer.and_then(|p| hit::item_at(g, view, origin, &visible_items, p));
+        // A shape label is part of its edge: clicking it selects the value.
+        let label_hit = pointer.and_then(|p| {
+            label_rects
+                .iter()
+                .rev()
+                .find(|(r, _)| r.expand(2.0).contains(p))
+                .map(|&(_, e)| e)
+        });
         let edge_hit = match hit {
-            None => pointer.and_then(|p| hit::edge_at(g, view, origin, p)),
+            None => label_hit.or_else(|| pointer.and_then(|p| hit::edge_at(g, view, origin, p))),
             Some(_) => None,
         };
         commands.push(match (hit, edge_hit) {
@@ -222,6 +281,7 @@ pub fn show(
     if let Some(tex) = overview {
         minimap::minimap(ui, rect, g, view, tex);
     }
+    stats.edge_labels = label_rects;
     (commands, stats)
 }
 

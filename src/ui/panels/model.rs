@@ -222,11 +222,11 @@ fn cost_section(ui: &mut Ui, doc: &Document, out: &mut Vec<Command>) {
                 };
                 ui.add(
                     egui::Label::new(format!(
-                        "{}  {} MACs ({share:.1} %), {} params, {} nodes",
+                        "{}  {} MACs ({share:.1} %), {} params, {}",
                         g.name,
                         si(macs),
                         si(g.params as f64),
-                        g.nodes
+                        crate::ui::widgets::count(g.nodes, "node", "nodes")
                     ))
                     .truncate(),
                 );

@@ -37,12 +37,38 @@ pub fn node_panel(ui: &mut Ui, doc: &Document, g: GraphId, n: NodeId, out: &mut 
         }
     });
     node_cost(ui, doc, g, n);
-    if let Some(version) = model.opset(domain) {
-        if let Lookup::Found(s) = SchemaTable::global().lookup(domain, &node.op_type, version) {
-            ui.label(format!("{}-{} (opset {version})", s.name, s.since_version));
-            ui.label(RichText::new(&s.doc).italics().color(Color32::GRAY));
+    let schema = model.opset(domain).and_then(|version| {
+        match SchemaTable::global().lookup(domain, &node.op_type, version) {
+            Lookup::Found(s) => Some((s, version)),
+            _ => None,
         }
+    });
+    if let Some((s, version)) = schema {
+        ui.label(format!("{}-{} (opset {version})", s.name, s.since_version));
+        ui.label(RichText::new(&s.doc).italics().color(Color32::GRAY));
     }
+    // Role names as Netron shows them (X, W, B): the schema's, or a local function's own.
+    let function = model
+        .index
+        .function_called_by(node)
+        .and_then(|f| model.proto.functions.get(f));
+    let role = |i: usize, input: bool| -> Option<String> {
+        if let Some((s, _)) = schema {
+            let p = if input {
+                s.input_param(i)
+            } else {
+                s.output_param(i)
+            };
+            return p.map(|p| p.name.clone());
+        }
+        let f = function?;
+        if input {
+            f.input.get(i)
+        } else {
+            f.output.get(i)
+        }
+        .cloned()
+    };
     for d in doc
         .report
         .diagnostics
@@ -66,9 +92,10 @@ pub fn node_panel(ui: &mut Ui, doc: &Document, g: GraphId, n: NodeId, out: &mut 
             });
     }
     for (sub, label) in doc.subgraphs_of(g, n) {
+        let nodes = model.index.graphs[sub].node_count;
         let link = format!(
-            "open subgraph {label} ({} nodes)",
-            model.index.graphs[sub].node_count
+            "open subgraph {label} ({})",
+            crate::ui::widgets::count(nodes, "node", "nodes")
         );
         if ui.link(link).clicked() {
             out.push(Command::OpenGraph(sub));
@@ -83,14 +110,24 @@ pub fn node_panel(ui: &mut Ui, doc: &Document, g: GraphId, n: NodeId, out: &mut 
             out.push(Command::OpenGraph(fg));
         }
     }
+    if ui
+        .button("neighbourhood view")
+        .on_hover_text("this node with its producers and consumers a few hops out")
+        .clicked()
+    {
+        out.push(Command::ShowNeighbourhood(g, n));
+    }
     ui.separator();
     ui.strong("Inputs");
-    for name in &node.input {
-        value_row(ui, doc, g, name, Direction::Producer, out);
+    for (i, name) in node.input.iter().enumerate() {
+        let role = role(i, true);
+        value_row(ui, doc, g, name, role.as_deref(), Direction::Producer, out);
     }
     ui.strong("Outputs");
-    for name in &node.output {
-        value_row(ui, doc, g, name, Direction::Consumers(CONSUMERS_SHOWN), out);
+    for (i, name) in node.output.iter().enumerate() {
+        let role = role(i, false);
+        let consumers = Direction::Consumers(CONSUMERS_SHOWN);
+        value_row(ui, doc, g, name, role.as_deref(), consumers, out);
     }
 }
 
@@ -168,11 +205,20 @@ fn value_row(
     doc: &Document,
     g: GraphId,
     name: &str,
+    role: Option<&str>,
     direction: Direction,
     out: &mut Vec<Command>,
 ) {
+    let role_label = |ui: &mut Ui| {
+        if let Some(r) = role {
+            ui.label(RichText::new(r).strong());
+        }
+    };
     if name.is_empty() {
-        ui.label(RichText::new("(omitted)").color(Color32::GRAY));
+        ui.horizontal(|ui| {
+            role_label(ui);
+            ui.label(RichText::new("(omitted)").color(Color32::GRAY));
+        });
         return;
     }
     let model = &doc.model;
@@ -182,6 +228,7 @@ fn value_row(
         .or_else(|| declared_type_text(model, g, name))
         .unwrap_or_else(|| "?".into());
     ui.horizontal_wrapped(|ui| {
+        role_label(ui);
         if ui.link(name).clicked() {
             out.push(Command::SelectValue(g, name.to_string()));
         }

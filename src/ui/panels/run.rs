@@ -14,7 +14,7 @@ use crate::run::labels::{self, Labels};
 use crate::run::{self, default_threads, test_data_sets_beside, InputSource, RunRequest};
 use crate::ui::commands::Command;
 use crate::ui::style;
-use crate::ui::widgets::{job_progress, node_link};
+use crate::ui::widgets::{job_progress, node_link, number};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SourceChoice {
@@ -776,8 +776,11 @@ fn output_row(ui: &mut Ui, s: &TensorSummary, names: Option<&Labels>, out: &mut 
     });
     if let Some(st) = s.stats {
         let mut line = format!(
-            "min {:.5}  max {:.5}  mean {:.5}  std {:.5}",
-            st.min, st.max, st.mean, st.std
+            "min {}  max {}  mean {}  std {}",
+            number(st.min),
+            number(st.max),
+            number(st.mean),
+            number(st.std)
         );
         if st.nan_count + st.inf_count > 0 {
             line.push_str(&format!("  NaN {}  Inf {}", st.nan_count, st.inf_count));

@@ -26,14 +26,14 @@ pub fn show(ui: &mut Ui, t: &TensorSummary, page: &mut usize, out: &mut Vec<Comm
             .num_columns(4)
             .show(ui, |ui| {
                 ui.label("min");
-                ui.label(format!("{:.6}", s.min));
+                ui.label(crate::ui::widgets::number(s.min));
                 ui.label("max");
-                ui.label(format!("{:.6}", s.max));
+                ui.label(crate::ui::widgets::number(s.max));
                 ui.end_row();
                 ui.label("mean");
-                ui.label(format!("{:.6}", s.mean));
+                ui.label(crate::ui::widgets::number(s.mean));
                 ui.label("std");
-                ui.label(format!("{:.6}", s.std));
+                ui.label(crate::ui::widgets::number(s.std));
                 ui.end_row();
                 ui.label("NaN");
                 ui.label(s.nan_count.to_string());

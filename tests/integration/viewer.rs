@@ -1,0 +1,225 @@
+//! The viewer on a torch-style export (make_torch_style.py): folded constants, edge labels,
+//! the neighbourhood view, an If's branch choice, the path field where no dialog exists.
+
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use egui_kittest::kittest::Queryable;
+use egui_kittest::Harness;
+use onnx_lens::document::Selection;
+use onnx_lens::layout::ItemKind;
+use onnx_lens::model::NodeId;
+use onnx_lens::ui::commands::Command;
+use onnx_lens::ui::dialog::ScriptedDialog;
+use onnx_lens::ui::LensApp;
+
+use crate::common::*;
+use crate::gui::{click_at, drop_file, harness, new_app, settle};
+
+fn torch_style() -> &'static serde_json::Value {
+    static MADE: OnceLock<serde_json::Value> = OnceLock::new();
+    MADE.get_or_init(|| {
+        let dir = scratch("torch_style");
+        run_py_json("make_torch_style.py", &[dir.to_str().unwrap()])
+    })
+}
+
+fn mobilenet() -> PathBuf {
+    PathBuf::from(torch_style()["path"].as_str().unwrap())
+}
+
+/// (op, rows as "name detail") of every node box of the current scope.
+fn boxes(h: &Harness<'_, LensApp>) -> Vec<(String, Vec<String>)> {
+    let doc = h.state().doc().unwrap();
+    let laid = doc.laid_out(doc.current).unwrap();
+    laid.view
+        .items
+        .iter()
+        .filter(|i| matches!(i.kind, ItemKind::Node(_)))
+        .map(|i| {
+            let rows = i
+                .rows
+                .iter()
+                .map(|r| format!("{}{}", r.name, r.detail))
+                .collect();
+            (i.title.clone(), rows)
+        })
+        .collect()
+}
+
+#[test]
+fn constants_fold_into_the_node_they_feed_and_come_back_with_the_toggle() {
+    let made = torch_style();
+    let constants = made["constants"].as_u64().unwrap() as usize;
+    let foldable = made["foldable"].as_u64().unwrap() as usize;
+    let mut h = harness(new_app());
+    drop_file(&mut h, &mobilenet());
+    let folded = boxes(&h);
+    let count = |b: &[(String, Vec<String>)], op: &str| b.iter().filter(|(o, _)| o == op).count();
+    assert_eq!(count(&folded, "Constant"), constants - foldable);
+    // Each Clip shows its bounds as Netron does: `min = 0`, `max = 6`.
+    let clips: Vec<&Vec<String>> = folded
+        .iter()
+        .filter(|(o, _)| o == "Clip")
+        .map(|(_, r)| r)
+        .collect();
+    assert_eq!(clips.len(), made["clips"].as_array().unwrap().len());
+    for rows in clips {
+        assert_eq!(rows, &vec!["min = 0".to_string(), "max = 6".to_string()]);
+    }
+    // The shape computation's Gather shows its index, Unsqueeze its axes.
+    let rows_of = |op: &str| folded.iter().find(|(o, _)| o == op).unwrap().1.clone();
+    assert_eq!(rows_of("Gather"), vec!["indices = 0"]);
+    assert_eq!(rows_of("Unsqueeze"), vec!["axes = [0]"]);
+    assert_eq!(rows_of("Concat"), vec!["inputs = [-1]"]);
+
+    h.get_by_label("View").click();
+    h.run_steps(2);
+    h.get_by_label("Fold constants into their node").click();
+    h.run_steps(2);
+    settle(&mut h);
+    let unfolded = boxes(&h);
+    assert_eq!(count(&unfolded, "Constant"), constants);
+    assert_eq!(unfolded.len(), folded.len() + foldable);
+    assert!(!h.state().settings.view.fold_constants);
+}
+
+#[test]
+fn clicking_an_edge_label_selects_its_value() {
+    let mut h = harness(new_app());
+    drop_file(&mut h, &mobilenet());
+    let (value, route) = {
+        let doc = h.state().doc().unwrap();
+        let laid = doc.laid_out(0).unwrap();
+        let conv = &doc.model.body(0).unwrap().nodes()[0];
+        let value = conv.output[0].clone();
+        let e = laid
+            .view
+            .edges
+            .iter()
+            .position(|e| e.value == value)
+            .unwrap();
+        (value, laid.layout.edges[e].clone())
+    };
+    let label = h.state().edge_label_rect(&value).expect("label drawn");
+    // Its far end: well clear of the edge's line, so only the label can take the click.
+    let at = egui::pos2(label.max.x - 2.0, label.center().y);
+    let view = h.state().view().unwrap();
+    let origin = h.state().canvas_rect().unwrap().min;
+    let line_distance = route
+        .iter()
+        .map(|&p| view.to_screen(origin, p).x)
+        .map(|x| (x - at.x).abs())
+        .fold(f32::INFINITY, f32::min);
+    assert!(
+        line_distance > 10.0,
+        "the click is {line_distance} px from the line"
+    );
+    click_at(&mut h, at);
+    let doc = h.state().doc().unwrap();
+    assert_eq!(doc.selection, Selection::Value(0, value.clone()));
+    assert!(
+        h.query_by_label(&value).is_some(),
+        "the value panel is open"
+    );
+}
+
+#[test]
+fn the_neighbourhood_view_opens_from_the_node_panel_and_selects_in_the_main_view() {
+    let mut h = harness(new_app());
+    drop_file(&mut h, &mobilenet());
+    let (centre, expected) = {
+        let model = &h.state().doc().unwrap().model;
+        let nodes = model.body(0).unwrap().nodes();
+        let centre = nodes.iter().position(|n| n.op_type == "Add").unwrap();
+        let hood = onnx_lens::layout::neighbourhood::Neighbourhood::of(model, 0, NodeId(centre), 2);
+        (NodeId(centre), hood.nodes.len())
+    };
+    h.state_mut().apply(Command::FocusNode(0, centre));
+    h.run_steps(3);
+    h.get_by_label("neighbourhood view").click();
+    h.run_steps(6);
+    let view = h.state().neighbourhood.as_ref().expect("the view is open");
+    assert_eq!(view.hood.centre, centre);
+    assert_eq!(view.node_count(), expected);
+    let drawn = view.drawn.clone();
+    assert_eq!(drawn.len(), expected);
+    let (target, rect) = *drawn.iter().find(|(n, _)| *n != centre).unwrap();
+    click_at(&mut h, rect.center());
+    h.run_steps(3);
+    assert_eq!(
+        h.state().doc().unwrap().selection,
+        Selection::Node(0, target),
+        "a click in the neighbourhood selects in the main view"
+    );
+}
+
+#[test]
+fn double_clicking_an_if_asks_which_branch_and_opens_it_fitted() {
+    let path = PathBuf::from(torch_style()["if_path"].as_str().unwrap());
+    let mut h = harness(new_app());
+    drop_file(&mut h, &path);
+    let (g, item) = {
+        let doc = h.state().doc().unwrap();
+        let laid = doc.laid_out(0).unwrap();
+        let n = doc
+            .model
+            .body(0)
+            .unwrap()
+            .nodes()
+            .iter()
+            .position(|n| n.op_type == "If");
+        (0, laid.view.item_of_node(NodeId(n.unwrap())).unwrap())
+    };
+    h.state_mut().apply(Command::OpenItem(g, item));
+    h.run_steps(3);
+    assert_eq!(
+        h.state().doc().unwrap().current,
+        0,
+        "nothing opens before the choice"
+    );
+    assert!(h.query_by_label("then_branch  (1 node)").is_some());
+    h.get_by_label("else_branch  (3 nodes)").click();
+    h.run_steps(2);
+    settle(&mut h);
+    let doc = h.state().doc().unwrap();
+    assert_ne!(doc.current, 0);
+    assert_eq!(doc.model.index.graphs[doc.current].node_count, 3);
+    // Every box of the branch is inside the canvas.
+    let canvas = h.state().canvas_rect().unwrap();
+    let view = h.state().view().unwrap();
+    let laid = doc.laid_out(doc.current).unwrap();
+    for k in 0..laid.view.items.len() {
+        let r = view.rect_to_screen(canvas.min, &laid.layout.rect(onnx_lens::layout::ItemId(k)));
+        assert!(
+            canvas.contains_rect(r),
+            "box {k} at {r:?} outside {canvas:?}"
+        );
+    }
+}
+
+#[test]
+fn without_a_system_dialog_file_open_asks_for_a_path_and_says_why() {
+    let dialog = ScriptedDialog {
+        missing: Some("No system file dialog here (test)".into()),
+        ..Default::default()
+    };
+    let mut h = harness(LensApp::new(Box::new(dialog), vec![]));
+    h.run_steps(2);
+    h.get_by_label("File").click();
+    h.run_steps(2);
+    h.get_by_label("Open…  (Ctrl+O)").click();
+    h.run_steps(3);
+    assert!(h
+        .query_by_label("No system file dialog here (test)")
+        .is_some());
+    let model = mobilenet();
+    h.state_mut().path_prompt.as_mut().unwrap().text = model.display().to_string();
+    h.run_steps(2);
+    h.get_by_label("Open").click();
+    h.run_steps(2);
+    settle(&mut h);
+    assert!(h.state().path_prompt.is_none());
+    let name = h.state().doc().map(|d| d.model.origin.name.clone());
+    assert_eq!(name.as_deref(), Some("mobilenet_v2_torch.onnx"));
+}
