@@ -18,7 +18,7 @@ fn pipeline(c: &mut Criterion) {
         let bytes = std::fs::read(&path).unwrap();
         let model = load_bytes(name, &bytes, None).unwrap();
         let request = LayoutRequest::of(MAIN_GRAPH);
-        let view = ViewGraph::build(&model, MAIN_GRAPH, Default::default());
+        let view = ViewGraph::build(&model, MAIN_GRAPH, &Default::default());
         let mut g = c.benchmark_group(name);
         g.sample_size(20);
         g.bench_function("parse+index", |b| {
@@ -27,7 +27,7 @@ fn pipeline(c: &mut Criterion) {
         g.bench_function("index", |b| b.iter(|| ModelIndex::build(&model.proto)));
         g.bench_function("check", |b| b.iter(|| check_model(&model)));
         g.bench_function("view graph", |b| {
-            b.iter(|| ViewGraph::build(&model, MAIN_GRAPH, Default::default()))
+            b.iter(|| ViewGraph::build(&model, MAIN_GRAPH, &Default::default()))
         });
         g.bench_function("sugiyama", |b| b.iter(|| compute(&view)));
         g.bench_function("lay_out", |b| b.iter(|| lay_out(&model, request.clone())));

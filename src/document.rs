@@ -53,7 +53,7 @@ pub enum OpenError {
 }
 
 /// Load, validate and lay out the main graph: the work of the load job.
-pub fn load(source: Source, p: &Progress) -> Result<Loaded, OpenError> {
+pub fn load(source: Source, fold_constants: bool, p: &Progress) -> Result<Loaded, OpenError> {
     p.set(0.05, "reading");
     let model = match source {
         Source::Path(path) => load_path(&path),
@@ -69,9 +69,14 @@ pub fn load(source: Source, p: &Progress) -> Result<Loaded, OpenError> {
         return Err(OpenError::Cancelled);
     }
     p.set(0.6, "laying out");
-    let main = model
-        .body(MAIN_GRAPH)
-        .map(|_| lay_out(&model, LayoutRequest::of(MAIN_GRAPH)));
+    let main = model.body(MAIN_GRAPH).map(|_| {
+        let options = ViewOptions {
+            fold_constants,
+            ..Default::default()
+        }
+        .opening(&model, MAIN_GRAPH);
+        lay_out(&model, LayoutRequest::with(MAIN_GRAPH, options))
+    });
     p.set(1.0, "done");
     Ok(Loaded {
         model: Arc::new(model),
@@ -403,24 +408,35 @@ impl Search {
         if self.needle.is_empty() || self.marked.contains_key(&g) {
             return;
         }
-        let body = model.body(g);
-        let hits = laid
+        let nodes = model.body(g).map(|b| b.nodes()).unwrap_or(&[]);
+        let pills = laid
             .view
             .items
             .iter()
             .enumerate()
             .filter(|(_, it)| match &it.kind {
-                ItemKind::Node(n) => body
-                    .and_then(|b| b.nodes().get(n.0))
-                    .is_some_and(|node| self.node_matches(node)),
                 ItemKind::Input(v) | ItemKind::Output(v) => v.to_lowercase().contains(&self.needle),
+                _ => false,
             })
-            .map(|(i, _)| (ItemId(i), ()));
+            .map(|(i, _)| ItemId(i));
+        // Each matching node marks the box it is drawn in: its own, its consumer's (a folded
+        // Constant) or its collapsed namespace's.
+        let boxes = nodes
+            .iter()
+            .enumerate()
+            .filter(|(_, node)| self.node_matches(node))
+            .filter_map(|(n, _)| laid.view.item_of_node(NodeId(n)));
+        let hits = pills.chain(boxes).map(|i| (i, ()));
         let items = ItemMap::new(laid.view.items.len(), hits);
         self.marked.insert(g, items);
     }
 
     /// Items of scope `g` the query marks, once `Document::prepare_marks` found them.
+    /// Forgets the marked items (the layouts they index changed).
+    pub fn forget_marks(&mut self) {
+        self.marked.clear();
+    }
+
     pub fn marked(&self, g: GraphId) -> Option<&ItemMap<()>> {
         self.marked.get(&g)
     }
@@ -557,6 +573,7 @@ pub struct Document {
     pub view_options: ViewOptions,
     /// A node whose subgraphs the window asks the user to choose from (an If's branches).
     pub subgraph_choice: Option<(GraphId, NodeId)>,
+    namespaces: std::sync::Mutex<HashMap<GraphId, Arc<std::collections::BTreeMap<String, usize>>>>,
 }
 
 impl Document {
@@ -569,6 +586,11 @@ impl Document {
             }
         }
         let mut scopes = HashMap::new();
+        let view_options = loaded
+            .main
+            .as_ref()
+            .map(|m| m.request.options.clone())
+            .unwrap_or_default();
         if let Some(main) = loaded.main {
             scopes.insert(main.request.clone(), Scope::new(main, &node_problems));
         }
@@ -590,22 +612,68 @@ impl Document {
             run: RunState::default(),
             macs_heat_shown: false,
             cost_values: BTreeMap::new(),
-            view_options: ViewOptions::default(),
+            view_options,
             subgraph_choice: None,
+            namespaces: Default::default(),
         }
     }
 
     /// What scope `g` is laid out from.
     fn request(&self, g: GraphId) -> LayoutRequest {
-        LayoutRequest::with(g, self.view_options)
+        LayoutRequest::with(g, self.view_options.clone())
+    }
+
+    pub fn set_fold_constants(&mut self, on: bool) {
+        let mut options = self.view_options.clone();
+        options.fold_constants = on;
+        self.set_view_options(options);
+    }
+
+    /// Namespaces of scope `g` holding two nodes or more, with their node counts (computed once
+    /// per scope: the node panel asks every frame).
+    pub fn namespaces(&self, g: GraphId) -> Arc<std::collections::BTreeMap<String, usize>> {
+        let mut cache = self.namespaces.lock().unwrap_or_else(|e| e.into_inner());
+        cache
+            .entry(g)
+            .or_insert_with(|| {
+                let nodes = self.model.body(g).map(|b| b.nodes()).unwrap_or(&[]);
+                Arc::new(crate::layout::namespace::namespaces(nodes))
+            })
+            .clone()
+    }
+
+    /// Replaces the collapsed namespaces (the scopes are laid out again).
+    pub fn set_collapsed(&mut self, collapsed: std::collections::BTreeSet<String>) {
+        let mut options = self.view_options.clone();
+        options.collapsed = Arc::new(collapsed);
+        self.set_view_options(options);
+    }
+
+    pub fn expand_namespace(&mut self, g: GraphId, prefix: &str) {
+        let all = self.namespaces(g);
+        let next = crate::layout::namespace::expand(&self.view_options.collapsed, &all, prefix);
+        self.set_collapsed(next);
+    }
+
+    pub fn collapse_namespace(&mut self, prefix: &str) {
+        let next = crate::layout::namespace::collapse(&self.view_options.collapsed, prefix);
+        self.set_collapsed(next);
+        self.selection = Selection::None;
+    }
+
+    pub fn collapse_all_namespaces(&mut self) {
+        let all = self.namespaces(self.current);
+        self.set_collapsed(crate::layout::namespace::collapse_all(&all));
+        self.selection = Selection::None;
     }
 
     /// Changes how scopes are drawn; each scope is laid out again when next shown.
     pub fn set_view_options(&mut self, options: ViewOptions) {
-        self.view_options = options;
         // Layouts of other options are dropped: a 100k-node layout is hundreds of MB.
         self.scopes.retain(|r, _| r.options == options);
         self.layout_jobs.retain(|r, _| r.options == options);
+        self.view_options = options;
+        self.search.forget_marks();
     }
 
     /// The laid-out scope `g`, if its layout exists.
@@ -922,6 +990,7 @@ impl Document {
             None => Selection::None,
             Some(ItemKind::Node(n)) => Selection::Node(g, n),
             Some(ItemKind::Input(v) | ItemKind::Output(v)) => Selection::Value(g, v),
+            Some(ItemKind::Group(_)) => Selection::None,
         };
     }
 

@@ -4,6 +4,7 @@
 
 mod categories;
 pub mod cull;
+pub mod namespace;
 pub mod neighbourhood;
 pub mod overview;
 pub mod scene;
@@ -28,18 +29,35 @@ pub struct LayoutRequest {
 }
 
 /// How the graph is drawn: the View menu's toggles that change what boxes exist.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ViewOptions {
     /// A Constant whose value feeds exactly one node is a row of that node's box (as Netron does),
     /// not a box of its own.
     pub fold_constants: bool,
+    /// Namespaces drawn as one box each (`namespace.rs`); the outermost collapsed one wins.
+    pub collapsed: std::sync::Arc<std::collections::BTreeSet<String>>,
 }
 
 impl Default for ViewOptions {
     fn default() -> ViewOptions {
         ViewOptions {
             fold_constants: true,
+            collapsed: Default::default(),
         }
+    }
+}
+
+impl ViewOptions {
+    /// These options with the namespaces a scope opens with: all collapsed on a big graph
+    /// (its top-level blocks show), none on a small one.
+    pub fn opening(mut self, model: &Model, g: GraphId) -> ViewOptions {
+        let nodes = model.body(g).map(|b| b.nodes()).unwrap_or(&[]);
+        self.collapsed = if nodes.len() > namespace::COLLAPSE_ABOVE_NODES {
+            std::sync::Arc::new(namespace::collapse_all(&namespace::namespaces(nodes)))
+        } else {
+            Default::default()
+        };
+        self
     }
 }
 
@@ -70,7 +88,7 @@ pub struct LaidOutGraph {
 pub const OVERVIEW_SIDE: usize = 512;
 
 pub fn lay_out(model: &Model, request: LayoutRequest) -> LaidOutGraph {
-    let view = ViewGraph::build(model, request.graph, request.options);
+    let view = ViewGraph::build(model, request.graph, &request.options);
     let layout = compute(&view);
     let overview = Overview::rasterize(&view, &layout, OVERVIEW_SIDE);
     let cull = CullGrid::build(&layout);

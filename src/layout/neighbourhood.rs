@@ -61,7 +61,8 @@ impl Neighbourhood {
                 .flatten()
                 .copied();
             for m in producers.chain(consumers) {
-                if hop.contains_key(&m) {
+                // Constants are rows of their consumer in the main view: not boxes here either.
+                if hop.contains_key(&m) || nodes[m].op_type == "Constant" {
                     continue;
                 }
                 if hop.len() == MAX_NEIGHBOURHOOD {

@@ -2,7 +2,7 @@
 //! layout on the layout worker, so the view shows 100k nodes as one texture instead of painting
 //! each of them every frame.
 
-use super::scene::{category_rgb, ItemKind, ViewGraph};
+use super::scene::{ItemKind, ViewGraph};
 use super::sugiyama::{GraphLayout, Rect};
 
 /// The whole graph at a scale where its longer side is at most `max_side` pixels.
@@ -43,8 +43,8 @@ impl Overview {
         }
         for (item, r) in vg.items.iter().zip(&layout.items) {
             let rgba = match item.kind {
-                ItemKind::Node(_) => {
-                    let [r, g, b] = category_rgb(item.category);
+                ItemKind::Node(_) | ItemKind::Group(_) => {
+                    let [r, g, b] = item.header_rgb();
                     [r, g, b, 255]
                 }
                 ItemKind::Input(_) | ItemKind::Output(_) => PILL_RGBA,
@@ -128,8 +128,8 @@ mod tests {
                 .pixel_of(r.center())
                 .expect("item centre inside the picture");
             let want = match item.kind {
-                ItemKind::Node(_) => {
-                    let [r, g, b] = category_rgb(item.category);
+                ItemKind::Node(_) | ItemKind::Group(_) => {
+                    let [r, g, b] = item.header_rgb();
                     [r, g, b, 255]
                 }
                 _ => PILL_RGBA,

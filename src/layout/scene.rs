@@ -113,6 +113,25 @@ pub fn category_rgb(c: Category) -> [u8; 3] {
     }
 }
 
+/// Header colour of a collapsed namespace: light, like Netron's function boxes, so groups read
+/// apart from ops.
+pub const GROUP_RGB: [u8; 3] = [222, 226, 240];
+
+impl Item {
+    /// The header's colour: the op's category, or the group colour.
+    pub fn header_rgb(&self) -> [u8; 3] {
+        match self.kind {
+            ItemKind::Group(_) => GROUP_RGB,
+            _ => category_rgb(self.category),
+        }
+    }
+
+    /// Dark header text on a light header.
+    pub fn light_header(&self) -> bool {
+        matches!(self.kind, ItemKind::Group(_)) || self.category.light_header()
+    }
+}
+
 /// An item's index in its `ViewGraph` (and of its box in the `GraphLayout`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ItemId(pub usize);
@@ -162,6 +181,8 @@ pub enum ItemKind {
     Node(NodeId),
     Input(String),
     Output(String),
+    /// A collapsed namespace (`/encoder/layer.3`): its nodes drawn as one box.
+    Group(String),
 }
 
 /// A row inside a node box: an initializer or constant input (`B<64×64>`, `min = 0`).
@@ -326,10 +347,54 @@ fn foldable_constants(
     folded
 }
 
+/// A box's size from its title and rows (text widths estimated; the painter fits the text).
+fn box_size(title: &str, rows: &[Row]) -> (f32, f32) {
+    let header_w = title.chars().count() as f32 * HEADER_CHAR_W + 22.0;
+    let rows_w = rows
+        .iter()
+        .map(|r| (r.name.chars().count() + r.detail.chars().count()) as f32 * ROW_CHAR_W + 16.0)
+        .fold(0.0f32, f32::max);
+    let h = HEADER_H
+        + if rows.is_empty() {
+            0.0
+        } else {
+            rows.len() as f32 * ROW_H + 6.0
+        };
+    (header_w.max(rows_w).clamp(48.0, 360.0), h)
+}
+
+/// A collapsed namespace's rows: its node count, then its commonest ops (`MatMul ×4`).
+fn group_rows(ops: &HashMap<&str, usize>) -> Vec<Row> {
+    let total: usize = ops.values().sum();
+    let mut by_count: Vec<(&str, usize)> = ops.iter().map(|(o, c)| (*o, *c)).collect();
+    by_count.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    let mut rows = vec![Row {
+        name: crate::check::diagnostic::count(total, "node", "nodes"),
+        detail: String::new(),
+        tensor: None,
+    }];
+    let shown = 3;
+    for (op, c) in by_count.iter().take(shown) {
+        rows.push(Row {
+            name: op.to_string(),
+            detail: format!(" ×{c}"),
+            tensor: None,
+        });
+    }
+    if by_count.len() > shown {
+        rows.push(Row {
+            name: format!("… {} more ops", by_count.len() - shown),
+            detail: String::new(),
+            tensor: None,
+        });
+    }
+    rows
+}
+
 impl ViewGraph {
     /// Builds the view of scope `g`. Edge labels are the declared types (else `?`); inferred
     /// shapes replace them when painted, so a layout does not wait for shape inference.
-    pub fn build(model: &Model, g: GraphId, options: super::ViewOptions) -> ViewGraph {
+    pub fn build(model: &Model, g: GraphId, options: &super::ViewOptions) -> ViewGraph {
         let mut vg = ViewGraph {
             graph: g,
             ..Default::default()
@@ -375,9 +440,40 @@ impl ViewGraph {
         for (&c, &(consumer, slot)) in &folded {
             folded_into.entry(consumer).or_default().push((slot, c));
         }
+        // Collapsed namespaces: one item each, made when its first node is met.
+        let mut group_item: HashMap<&str, usize> = HashMap::new();
+        let mut group_ops: HashMap<usize, HashMap<&str, usize>> = HashMap::new();
+        // Folded Constants still count among their namespace's nodes.
+        let mut folded_in_group: HashMap<&str, usize> = HashMap::new();
         for (n, node) in nodes.iter().enumerate() {
             if folded.contains_key(&n) {
+                if let Some(prefix) = super::namespace::group_of(&node.name, &options.collapsed) {
+                    *folded_in_group.entry(prefix).or_default() += 1;
+                }
                 vg.node_item.push(usize::MAX);
+                continue;
+            }
+            if let Some(prefix) = super::namespace::group_of(&node.name, &options.collapsed) {
+                let item = *group_item.entry(prefix).or_insert_with(|| {
+                    vg.items.push(Item {
+                        kind: ItemKind::Group(prefix.to_string()),
+                        title: prefix.rsplit('/').next().unwrap_or(prefix).to_string(),
+                        category: Category::Other,
+                        rows: Vec::new(),
+                        has_subgraph: false,
+                        size: (0.0, 0.0),
+                    });
+                    vg.items.len() - 1
+                });
+                *group_ops
+                    .entry(item)
+                    .or_default()
+                    .entry(&node.op_type)
+                    .or_default() += 1;
+                vg.node_item.push(item);
+                for out in node.output.iter().filter(|o| !o.is_empty()) {
+                    producer_item.entry(out).or_insert(item);
+                }
                 continue;
             }
             let schema = opsets.get(normalize_domain(&node.domain)).and_then(|&v| {
@@ -425,19 +521,7 @@ impl ViewGraph {
                     .iter()
                     .any(|a| a.g.is_some() || !a.graphs.is_empty());
             let title = node.op_type.clone();
-            let header_w = title.chars().count() as f32 * HEADER_CHAR_W + 22.0;
-            let rows_w = rows
-                .iter()
-                .map(|r| {
-                    (r.name.chars().count() + r.detail.chars().count()) as f32 * ROW_CHAR_W + 16.0
-                })
-                .fold(0.0f32, f32::max);
-            let h = HEADER_H
-                + if rows.is_empty() {
-                    0.0
-                } else {
-                    rows.len() as f32 * ROW_H + 6.0
-                };
+            let size = box_size(&title, &rows);
             vg.node_item.push(vg.items.len());
             for out in node.output.iter().filter(|o| !o.is_empty()) {
                 producer_item.entry(out).or_insert(vg.items.len());
@@ -448,13 +532,26 @@ impl ViewGraph {
                 category: category(&node.domain, &node.op_type),
                 rows,
                 has_subgraph,
-                size: (header_w.max(rows_w).clamp(48.0, 360.0), h),
+                size,
             });
+        }
+        for (prefix, n) in folded_in_group {
+            if let Some(ops) = group_item.get(prefix).and_then(|i| group_ops.get_mut(i)) {
+                *ops.entry("Constant").or_default() += n;
+            }
+        }
+        for (&item, ops) in &group_ops {
+            let it = &mut vg.items[item];
+            it.rows = group_rows(ops);
+            it.size = box_size(&it.title, &it.rows);
         }
         // A folded Constant is found (by search, problems, links) at its consumer's box.
         for (&c, &(consumer, _)) in &folded {
             vg.node_item[c] = vg.node_item[consumer];
         }
+        // Edges into a group from many of its nodes are one edge per value.
+        let mut group_edges: std::collections::HashSet<(usize, usize, &str)> =
+            std::collections::HashSet::new();
         for (n, node) in nodes.iter().enumerate() {
             if folded.contains_key(&n) {
                 continue;
@@ -466,6 +563,11 @@ impl ViewGraph {
                     continue;
                 }
                 if let Some(&from) = producer_item.get(input.as_str()) {
+                    let into_group = !group_ops.is_empty()
+                        && (group_ops.contains_key(&to) || group_ops.contains_key(&from));
+                    if into_group && (from == to || !group_edges.insert((from, to, input))) {
+                        continue;
+                    }
                     vg.edges.push(ViewEdge {
                         from,
                         to,

@@ -4,12 +4,7 @@
 use std::fmt::Write;
 
 use super::scene::{HEADER_H, ROW_H};
-use super::{Category, ItemKind, LaidOutGraph};
-
-fn header_rgb(c: Category) -> String {
-    let [r, g, b] = super::category_rgb(c);
-    format!("rgb({r},{g},{b})")
-}
+use super::{ItemKind, LaidOutGraph};
 
 fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
@@ -97,7 +92,7 @@ pub fn to_svg(
                     esc(&item.title)
                 );
             }
-            ItemKind::Node(_) => {
+            ItemKind::Node(_) | ItemKind::Group(_) => {
                 let _ = writeln!(
                     s,
                     r##"<g><rect x="{:.1}" y="{:.1}" width="{:.1}" height="{:.1}" rx="4" fill="white" stroke="#282828"/><rect x="{:.1}" y="{:.1}" width="{:.1}" height="{:.1}" rx="4" fill="{}"/><text x="{:.1}" y="{:.1}" font-size="12.5" fill="{}" dominant-baseline="middle">{}</text>"##,
@@ -109,10 +104,13 @@ pub fn to_svg(
                     r.y,
                     r.w,
                     HEADER_H,
-                    header_rgb(item.category),
+                    {
+                        let [r, g, b] = item.header_rgb();
+                        format!("rgb({r},{g},{b})")
+                    },
                     r.x + 7.0,
                     r.y + HEADER_H / 2.0,
-                    if item.category.light_header() {
+                    if item.light_header() {
                         "black"
                     } else {
                         "white"

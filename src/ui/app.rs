@@ -30,10 +30,23 @@ const RECENT_KEY: &str = "onnx-lens.recent";
 const SETTINGS_KEY: &str = "onnx-lens.settings";
 
 /// What the window remembers between launches besides recent files.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Settings {
-    pub view: ViewOptions,
+    /// View ▸ Fold constants into their node (each opened model starts with it).
+    pub fold_constants: bool,
     pub legend: bool,
+    /// Light, dark, or the system's (the default).
+    pub theme: egui::ThemePreference,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
+            fold_constants: ViewOptions::default().fold_constants,
+            legend: false,
+            theme: egui::ThemePreference::System,
+        }
+    }
 }
 
 impl Settings {
@@ -47,17 +60,25 @@ impl Settings {
         let flag = |k: &str, default: bool| v.get(k).and_then(|b| b.as_bool()).unwrap_or(default);
         let d = Settings::default();
         Settings {
-            view: ViewOptions {
-                fold_constants: flag("fold_constants", d.view.fold_constants),
-            },
+            fold_constants: flag("fold_constants", d.fold_constants),
             legend: flag("legend", d.legend),
+            theme: match v.get("theme").and_then(|t| t.as_str()) {
+                Some("light") => egui::ThemePreference::Light,
+                Some("dark") => egui::ThemePreference::Dark,
+                _ => egui::ThemePreference::System,
+            },
         }
     }
 
     fn to_json(self) -> String {
         serde_json::json!({
-            "fold_constants": self.view.fold_constants,
+            "fold_constants": self.fold_constants,
             "legend": self.legend,
+            "theme": match self.theme {
+                egui::ThemePreference::Light => "light",
+                egui::ThemePreference::Dark => "dark",
+                egui::ThemePreference::System => "system",
+            },
         })
         .to_string()
     }
@@ -159,7 +180,8 @@ impl LensApp {
     fn start_load(&mut self, source: Source) {
         self.load_job.cancel();
         self.loading_name = source.name();
-        self.load_job = Job::spawn("load", self.repaint_fn(), move |p| load(source, p));
+        let fold = self.settings.fold_constants;
+        self.load_job = Job::spawn("load", self.repaint_fn(), move |p| load(source, fold, p));
     }
 
     fn remember(&mut self, path: &std::path::Path) {
@@ -185,7 +207,6 @@ impl LensApp {
                         ctx.send_viewport_cmd(egui::ViewportCommand::Title(title));
                     }
                     let mut doc = Document::new(loaded);
-                    doc.set_view_options(self.settings.view);
                     doc.start_shapes(self.repaint_fn());
                     self.open = Some(OpenDocument::new(doc));
                     self.neighbourhood = None;
@@ -201,7 +222,7 @@ impl LensApp {
             match (result, &self.open) {
                 (Ok(loaded), Some(open)) => {
                     let mut b = Document::new(loaded);
-                    b.set_view_options(self.settings.view);
+                    b.set_fold_constants(self.settings.fold_constants);
                     b.start_shapes(self.repaint_fn());
                     self.compare = Some(Comparison::start(
                         open.doc.model.clone(),
@@ -282,8 +303,9 @@ impl LensApp {
                     return;
                 }
                 self.compare_load.cancel();
+                let fold = self.settings.fold_constants;
                 self.compare_load = Job::spawn("load", self.repaint_fn(), move |p| {
-                    load(Source::Path(path), p)
+                    load(Source::Path(path), fold, p)
                 });
             }
             Command::CloseCompare => {
@@ -337,16 +359,22 @@ impl LensApp {
             Command::DismissError => self.error = None,
             Command::ShowTab(tab) => self.tab = tab,
             Command::FitView => self.fit_view(),
-            Command::SetViewOptions(view) => {
-                self.settings.view = view;
+            Command::FoldConstants(on) => {
+                self.settings.fold_constants = on;
                 if let Some(open) = &mut self.open {
-                    open.doc.set_view_options(view);
+                    open.doc.set_fold_constants(on);
                 }
                 if let Some(c) = &mut self.compare {
-                    c.b.doc.set_view_options(view);
+                    c.b.doc.set_fold_constants(on);
                 }
             }
             Command::ShowLegend(shown) => self.settings.legend = shown,
+            Command::SetTheme(theme) => {
+                self.settings.theme = theme;
+                if let Some(ctx) = &self.ctx {
+                    ctx.set_theme(theme);
+                }
+            }
             Command::ShowNeighbourhood(g, n) => {
                 if let Some(open) = &self.open {
                     let hops = self.neighbourhood.as_ref().map_or(2, |v| v.hood.hops);
@@ -588,10 +616,13 @@ impl LensApp {
     pub fn show(&mut self, ui: &mut Ui) {
         if self.ctx.is_none() {
             self.ctx = Some(ui.ctx().clone());
-            // Light, like the graph canvas and Netron.
-            ui.ctx().set_visuals(egui::Visuals::light());
+            // The system's theme unless one was chosen (View ▸ Theme).
+            if self.settings.theme != egui::ThemePreference::System {
+                ui.ctx().set_theme(self.settings.theme);
+            }
             super::fonts::install(ui.ctx());
         }
+        style::set_dark(ui.ctx().theme() == egui::Theme::Dark);
         self.handle_input(ui);
         self.drop_feedback(ui);
         self.progress_png_export(ui);
@@ -637,7 +668,7 @@ impl LensApp {
         }
         let mut commands = Vec::new();
         egui::CentralPanel::default()
-            .frame(egui::Frame::new().fill(style::CANVAS))
+            .frame(egui::Frame::new().fill(style::palette().canvas))
             .show(ui, |ui| self.central(ui, &mut commands));
         self.apply_all(commands);
 
@@ -701,21 +732,51 @@ impl LensApp {
                     out.push(Command::FitView);
                 }
                 ui.separator();
-                let mut view = self.settings.view;
+                let mut fold = self.settings.fold_constants;
                 if ui
-                    .checkbox(&mut view.fold_constants, "Fold constants into their node")
+                    .checkbox(&mut fold, "Fold constants into their node")
                     .on_hover_text(
                         "A Constant that feeds one node is a row of that node's box, as Netron \
                          draws it",
                     )
                     .changed()
                 {
-                    out.push(Command::SetViewOptions(view));
+                    out.push(Command::FoldConstants(fold));
+                }
+                ui.separator();
+                if ui
+                    .add_enabled(has_doc, egui::Button::new("Collapse all namespaces"))
+                    .clicked()
+                {
+                    ui.close();
+                    out.push(Command::CollapseAllNamespaces);
+                }
+                if ui
+                    .add_enabled(has_doc, egui::Button::new("Expand all namespaces"))
+                    .clicked()
+                {
+                    ui.close();
+                    out.push(Command::ExpandAllNamespaces);
                 }
                 let mut legend = self.settings.legend;
                 if ui.checkbox(&mut legend, "Colour legend").changed() {
                     out.push(Command::ShowLegend(legend));
                 }
+                ui.separator();
+                ui.horizontal(|ui| {
+                    ui.label("Theme");
+                    let mut theme = self.settings.theme;
+                    for (t, name) in [
+                        (egui::ThemePreference::System, "system"),
+                        (egui::ThemePreference::Light, "light"),
+                        (egui::ThemePreference::Dark, "dark"),
+                    ] {
+                        ui.radio_value(&mut theme, t, name);
+                    }
+                    if theme != self.settings.theme {
+                        out.push(Command::SetTheme(theme));
+                    }
+                });
             });
             ui.separator();
             let status = self.load_job.poll();
@@ -983,6 +1044,10 @@ fn apply_to_document(open: &mut OpenDocument, command: Command, repaint: Repaint
         Command::SetCostValue(symbol, v) => doc.set_cost_value(symbol, v),
         Command::StartConfirm => doc.start_confirm(repaint),
         Command::CancelConfirm => doc.confirm_job().cancel(),
+        Command::ExpandNamespace(g, prefix) => doc.expand_namespace(g, &prefix),
+        Command::CollapseNamespace(prefix) => doc.collapse_namespace(&prefix),
+        Command::CollapseAllNamespaces => doc.collapse_all_namespaces(),
+        Command::ExpandAllNamespaces => doc.set_collapsed(Default::default()),
         // Window-level commands are the app's (`LensApp::apply`).
         Command::Open(_)
         | Command::DropImages(_)
@@ -1002,8 +1067,9 @@ fn apply_to_document(open: &mut OpenDocument, command: Command, repaint: Repaint
         | Command::DismissError
         | Command::ShowTab(_)
         | Command::FitView
-        | Command::SetViewOptions(_)
+        | Command::FoldConstants(_)
         | Command::ShowLegend(_)
+        | Command::SetTheme(_)
         | Command::ShowNeighbourhood(..)
         | Command::SaveTensor
         | Command::SaveTensorTo(_) => {}

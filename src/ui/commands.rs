@@ -60,10 +60,18 @@ pub enum Command {
     ShowTab(LeftTab),
     /// Fit the current scope into the canvas.
     FitView,
-    /// Change the View menu's toggles that change the boxes (every scope is laid out again).
-    SetViewOptions(crate::layout::ViewOptions),
+    /// View ▸ Fold constants into their node (every scope is laid out again).
+    FoldConstants(bool),
+    /// Open a collapsed namespace of a scope (its child namespaces stay collapsed).
+    ExpandNamespace(GraphId, String),
+    /// Draw a namespace of the current scope as one box.
+    CollapseNamespace(String),
+    CollapseAllNamespaces,
+    ExpandAllNamespaces,
     /// Open the neighbourhood view around a node.
     ShowNeighbourhood(GraphId, NodeId),
+    /// Light, dark or the system's theme.
+    SetTheme(egui::ThemePreference),
     /// Show or hide the category colour legend on the canvas.
     ShowLegend(bool),
     /// Select a node of a scope and centre it.

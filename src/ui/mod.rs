@@ -34,7 +34,6 @@ pub fn run(file: Option<PathBuf>) -> Result<(), String> {
             let recent = LensApp::recent_from_storage(cc.storage);
             let mut app = LensApp::new(Box::new(dialog::RfdDialog), recent);
             app.settings = app::Settings::from_storage(cc.storage);
-            cc.egui_ctx.set_visuals(egui::Visuals::light());
             if let Some(f) = file {
                 app.open_path(f);
             }

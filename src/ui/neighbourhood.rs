@@ -84,7 +84,7 @@ impl DisplayNode<OpNode, String, Directed, DefaultIx> for OpBox {
         } else if self.hovered {
             Stroke::new(2.0, style::HIGHLIGHT)
         } else {
-            Stroke::new(1.0, style::BORDER)
+            Stroke::new(1.0, style::palette().border)
         };
         let fill = style::header_fill(self.category);
         let mut shapes = vec![Shape::Rect(RectShape::new(
@@ -116,6 +116,43 @@ impl DisplayNode<OpNode, String, Directed, DefaultIx> for OpBox {
     fn is_inside(&self, pos: Pos2) -> bool {
         self.rect().contains(pos)
     }
+}
+
+/// Row = longest path from the neighbourhood's sources, column = order within the row (by hop
+/// distance, then node index), rows centred.
+fn layered_positions(hood: &Neighbourhood) -> Vec<(NodeId, Pos2)> {
+    let mut rank: std::collections::HashMap<NodeId, usize> =
+        hood.nodes.iter().map(|(n, _)| (*n, 0)).collect();
+    // Relax along edges; a neighbourhood is small, and the bound stops a cycle.
+    for _ in 0..hood.nodes.len() {
+        let mut changed = false;
+        for (a, b, _) in &hood.edges {
+            let want = rank[a] + 1;
+            if rank[b] < want && want < hood.nodes.len() {
+                rank.insert(*b, want);
+                changed = true;
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    let mut rows: std::collections::BTreeMap<usize, Vec<(usize, NodeId)>> = Default::default();
+    for (n, hop) in &hood.nodes {
+        rows.entry(rank[n]).or_default().push((*hop, *n));
+    }
+    let mut out = Vec::new();
+    for (r, mut row) in rows {
+        row.sort();
+        let width = row.len() as f32 - 1.0;
+        for (k, (_, n)) in row.into_iter().enumerate() {
+            out.push((
+                n,
+                Pos2::new((k as f32 - width / 2.0) * 140.0, r as f32 * 60.0),
+            ));
+        }
+    }
+    out
 }
 
 type ViewGraph = egui_graphs::Graph<OpNode, String, Directed, DefaultIx, OpBox, DefaultEdgeShape>;
@@ -154,6 +191,12 @@ impl NeighbourhoodView {
         for (a, b, value) in &hood.edges {
             if let (Some(a), Some(b)) = (at(*a), at(*b)) {
                 g.add_edge_with_label(a, b, value.clone(), value.clone());
+            }
+        }
+        // Layered like the main view: producers above consumers.
+        for (n, p) in layered_positions(&hood) {
+            if let Some(node) = at(n).and_then(|i| g.node_mut(i)) {
+                node.set_location(p);
             }
         }
         NeighbourhoodView {
@@ -204,10 +247,9 @@ impl NeighbourhoodView {
     fn graph_view(&mut self, ui: &mut egui::Ui) -> Vec<Command> {
         let id = Some(VIEW_ID.to_string());
         if std::mem::take(&mut self.fresh) {
+            // Our positions stand: the layout counts as already run.
             let state = LayoutStateHierarchical {
-                row_dist: 60.0,
-                col_dist: 150.0,
-                center_parent: true,
+                triggered: true,
                 ..Default::default()
             };
             egui_graphs::set_layout_state::<LayoutStateHierarchical>(ui, state, id.clone());

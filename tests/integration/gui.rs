@@ -31,8 +31,14 @@ pub fn sample_model() -> PathBuf {
 }
 
 pub fn harness(app: LensApp) -> Harness<'static, LensApp> {
+    harness_in(app, egui::Theme::Light)
+}
+
+/// The window with the system theme `theme` (the app follows the system's by default).
+pub fn harness_in(app: LensApp, theme: egui::Theme) -> Harness<'static, LensApp> {
     Harness::builder()
         .with_size(egui::Vec2::new(1400.0, 900.0))
+        .with_theme(theme)
         .build_ui_state(|ui, app: &mut LensApp| app.show(ui), app)
 }
 

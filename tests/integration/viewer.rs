@@ -81,7 +81,7 @@ fn constants_fold_into_the_node_they_feed_and_come_back_with_the_toggle() {
     let unfolded = boxes(&h);
     assert_eq!(count(&unfolded, "Constant"), constants);
     assert_eq!(unfolded.len(), folded.len() + foldable);
-    assert!(!h.state().settings.view.fold_constants);
+    assert!(!h.state().settings.fold_constants);
 }
 
 #[test]
@@ -222,4 +222,183 @@ fn without_a_system_dialog_file_open_asks_for_a_path_and_says_why() {
     assert!(h.state().path_prompt.is_none());
     let name = h.state().doc().map(|d| d.model.origin.name.clone());
     assert_eq!(name.as_deref(), Some("mobilenet_v2_torch.onnx"));
+}
+
+/// Top-level namespaces of node names (`/a/b/Op` → `/a`) holding two nodes or more, counted here
+/// apart from the viewer's own code.
+fn top_namespaces(names: &[String]) -> Vec<String> {
+    let mut count = std::collections::BTreeMap::<String, usize>::new();
+    for n in names {
+        let parts: Vec<&str> = n.split('/').collect();
+        if parts.len() > 2 && parts[0].is_empty() {
+            *count.entry(format!("/{}", parts[1])).or_default() += 1;
+        }
+    }
+    count
+        .into_iter()
+        .filter(|(_, c)| *c >= 2)
+        .map(|(p, _)| p)
+        .collect()
+}
+
+fn groups(h: &Harness<'_, LensApp>) -> Vec<String> {
+    let doc = h.state().doc().unwrap();
+    let laid = doc.laid_out(doc.current).unwrap();
+    let mut g: Vec<String> = laid
+        .view
+        .items
+        .iter()
+        .filter_map(|i| match &i.kind {
+            ItemKind::Group(p) => Some(p.clone()),
+            _ => None,
+        })
+        .collect();
+    g.sort();
+    g
+}
+
+#[test]
+fn a_big_transformer_opens_collapsed_to_its_top_level_blocks_and_a_block_expands_on_click() {
+    let path = PathBuf::from(torch_style()["transformer_path"].as_str().unwrap());
+    let mut h = harness(new_app());
+    drop_file(&mut h, &path);
+    let names: Vec<String> = {
+        let doc = h.state().doc().unwrap();
+        let nodes = doc.model.body(0).unwrap().nodes();
+        assert!(nodes.len() > onnx_lens::layout::namespace::COLLAPSE_ABOVE_NODES);
+        nodes.iter().map(|n| n.name.clone()).collect()
+    };
+    let top = top_namespaces(&names);
+    assert_eq!(groups(&h), top);
+    let layers: Vec<String> = {
+        let mut l: Vec<String> = names
+            .iter()
+            .filter_map(|n| n.strip_prefix("/encoder/"))
+            .filter_map(|n| n.split('/').next())
+            .map(|l| format!("/encoder/{l}"))
+            .collect();
+        l.sort();
+        l.dedup();
+        l
+    };
+    // The encoder box shows its node count; a click opens it into its layers, still collapsed.
+    let in_encoder = names.iter().filter(|n| n.starts_with("/encoder/")).count();
+    {
+        let doc = h.state().doc().unwrap();
+        let laid = doc.laid_out(0).unwrap();
+        let encoder = laid
+            .view
+            .items
+            .iter()
+            .find(|i| i.kind == ItemKind::Group("/encoder".into()))
+            .unwrap();
+        assert_eq!(encoder.rows[0].name, format!("{in_encoder} nodes"));
+    }
+    h.state_mut().apply(Command::FitView);
+    h.run_steps(2);
+    h.get_by_label("namespace /encoder").click();
+    h.run_steps(2);
+    settle(&mut h);
+    let mut expected: Vec<String> = top.iter().filter(|p| *p != "/encoder").cloned().collect();
+    expected.extend(layers.iter().cloned());
+    expected.sort();
+    assert_eq!(groups(&h), expected);
+    // Collapse all from the View menu brings the top level back; Expand all shows every node.
+    h.get_by_label("View").click();
+    h.run_steps(2);
+    h.get_by_label("Collapse all namespaces").click();
+    h.run_steps(2);
+    settle(&mut h);
+    assert_eq!(groups(&h), top);
+    h.get_by_label("View").click();
+    h.run_steps(2);
+    h.get_by_label("Expand all namespaces").click();
+    h.run_steps(2);
+    settle(&mut h);
+    assert_eq!(groups(&h), Vec::<String>::new());
+    let folded = torch_style_foldable(&path);
+    assert_eq!(boxes(&h).len(), names.len() - folded);
+}
+
+/// How many Constants of a model Netron folds (the rule counted by hand).
+fn torch_style_foldable(path: &std::path::Path) -> usize {
+    let model = onnx_lens::model::load_path(path).unwrap();
+    let nodes = model.body(0).unwrap().nodes();
+    let mut reads = std::collections::HashMap::<&str, usize>::new();
+    for n in nodes {
+        for i in &n.input {
+            *reads.entry(i.as_str()).or_default() += 1;
+        }
+    }
+    nodes
+        .iter()
+        .filter(|n| n.op_type == "Constant" && n.input.is_empty() && n.attribute.len() == 1)
+        .filter(|n| reads.get(n.output[0].as_str()) == Some(&1))
+        .count()
+}
+
+#[test]
+fn the_window_follows_a_dark_system_theme_and_the_view_menu_switches_it() {
+    let mut h = crate::gui::harness_in(new_app(), egui::Theme::Dark);
+    drop_file(&mut h, &crate::gui::sample_model());
+    let canvas = h.state().canvas_rect().unwrap();
+    // A point of the canvas no box covers: just inside its bottom-left corner.
+    let blank = canvas.left_bottom() + egui::vec2(4.0, -4.0);
+    let pixel = |h: &mut Harness<'_, LensApp>| {
+        let image = h.render().expect("render");
+        let ppp = h.ctx.pixels_per_point();
+        let p = image
+            .get_pixel((blank.x * ppp) as u32, (blank.y * ppp) as u32)
+            .0;
+        egui::Color32::from_rgb(p[0], p[1], p[2])
+    };
+    assert_eq!(pixel(&mut h), onnx_lens::ui::style::DARK.canvas);
+    h.get_by_label("View").click();
+    h.run_steps(2);
+    h.get_by_label("light").click();
+    h.run_steps(3);
+    assert_eq!(h.state().settings.theme, egui::ThemePreference::Light);
+    assert_eq!(pixel(&mut h), onnx_lens::ui::style::LIGHT.canvas);
+}
+
+/// screenshots/torch_*.png, neighbourhood.png, dark.png: a torch export with its Constants
+/// folded, a 36-layer transformer collapsed to its blocks and one layer open, the neighbourhood
+/// view, the dark theme. Run by screenshots/regenerate.sh with the others.
+#[test]
+#[ignore]
+fn regenerate_screenshots_of_the_viewer() {
+    let out = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("screenshots");
+    let save = |h: &mut Harness<'_, LensApp>, name: &str| crate::gui::save_png(h, &out.join(name));
+
+    let mut h = harness(new_app());
+    drop_file(&mut h, &mobilenet());
+    h.state_mut().settings.legend = true;
+    let clip = torch_style()["clips"][1].as_str().unwrap().to_string();
+    let n = {
+        let body = h.state().doc().unwrap().model.body(0).unwrap();
+        NodeId(body.nodes().iter().position(|n| n.name == clip).unwrap())
+    };
+    h.state_mut().apply(Command::FocusNode(0, n));
+    h.run_steps(4);
+    save(&mut h, "torch_mobilenet.png");
+    h.get_by_label("neighbourhood view").click();
+    h.run_steps(8);
+    save(&mut h, "neighbourhood.png");
+
+    let path = PathBuf::from(torch_style()["transformer_path"].as_str().unwrap());
+    let mut h = harness(new_app());
+    drop_file(&mut h, &path);
+    h.state_mut().apply(Command::FitView);
+    h.run_steps(3);
+    save(&mut h, "torch_transformer_collapsed.png");
+    h.get_by_label("namespace /encoder").click();
+    settle(&mut h);
+    h.state_mut()
+        .apply(Command::ExpandNamespace(0, "/encoder/layer.0".into()));
+    settle(&mut h);
+    save(&mut h, "torch_transformer_layer_open.png");
+
+    let mut h = crate::gui::harness_in(new_app(), egui::Theme::Dark);
+    drop_file(&mut h, &mobilenet());
+    save(&mut h, "dark.png");
 }

@@ -6,7 +6,8 @@ indices, axes and `-1`. torch is not installable here, so the graph is built wit
 node for node as the exporter emits it. Width 0.35 at 96×96, random weights inline (~1 MB).
 
 usage: make_torch_style.py OUT_DIR
-Also writes if_torch.onnx, an If with a 1-node then branch and a 3-node else branch.
+Also writes if_torch.onnx, an If with a 1-node then branch and a 3-node else branch, and
+bert_like_torch.onnx, a 36-layer encoder of over 2,000 nodes named as torch names transformers.
 Prints JSON {"path", "constants", "foldable", "clips": [node names], "if_path"}: `foldable` counts the
 Constants Netron folds (one attribute, no inputs, one output read by exactly one input slot of
 one node and not a graph output).
@@ -142,6 +143,59 @@ def make_if(out_dir):
     return path
 
 
+def make_transformer(out_dir, layers=36, hidden=16):
+    """A BERT-like encoder named as torch exports transformers (`/embeddings/...`,
+    `/encoder/layer.{i}/attention/self/MatMul`, `/pooler/dense/Gemm`), deep enough (> 2,000
+    nodes) that the viewer opens it collapsed."""
+    e = Export(seed=1)
+    x = e.node("Gather", [e.weight("embeddings.word_embeddings.weight", [32, hidden]), "input_ids"],
+               "/embeddings/word_embeddings", axis=0)
+    x = e.node("Add", [x, e.weight("embeddings.position", [1, 8, hidden])], "/embeddings")
+    x = e.node("LayerNormalization", [x, e.weight("embeddings.ln.w", [hidden]),
+                                      e.weight("embeddings.ln.b", [hidden])], "/embeddings/LayerNorm",
+               axis=-1)
+    for i in range(layers):
+        scope = f"/encoder/layer.{i}"
+        att = f"{scope}/attention/self"
+        q, k, v = (e.node("MatMul", [x, e.weight(f"l{i}.{n}", [hidden, hidden])], f"{att}/{n}")
+                   for n in ("query", "key", "value"))
+        kt = e.node("Transpose", [k], att, perm=[0, 2, 1])
+        s = e.node("MatMul", [q, kt], att)
+        s = e.node("Div", [s, e.constant(att, 4.0, np.float32)], att)
+        s = e.node("Softmax", [s], att, axis=-1)
+        c = e.node("MatMul", [s, v], att)
+        o = e.node("MatMul", [c, e.weight(f"l{i}.o", [hidden, hidden])], f"{scope}/attention/output/dense")
+        o = e.node("Add", [o, x], f"{scope}/attention/output")
+        o = e.node("LayerNormalization", [o, e.weight(f"l{i}.ln1.w", [hidden]), e.weight(f"l{i}.ln1.b", [hidden])],
+                   f"{scope}/attention/output/LayerNorm", axis=-1)
+        h = e.node("MatMul", [o, e.weight(f"l{i}.i", [hidden, 4 * hidden])], f"{scope}/intermediate/dense")
+        h = e.node("Relu", [h], f"{scope}/intermediate/intermediate_act_fn")
+        # Stand-ins for the exporter's many small ops per layer (Erf-based GELU pieces, casts),
+        # so the graph is as deep as a real export: 20 Mul/Add pairs with their Constants.
+        for k in range(20):
+            h = e.node("Mul", [h, e.constant(f"{scope}/intermediate", 1.0, np.float32)], f"{scope}/intermediate")
+            h = e.node("Add", [h, e.constant(f"{scope}/intermediate", 0.0, np.float32)], f"{scope}/intermediate")
+        h = e.node("MatMul", [h, e.weight(f"l{i}.out", [4 * hidden, hidden])], f"{scope}/output/dense")
+        h = e.node("Add", [h, o], f"{scope}/output")
+        x = e.node("LayerNormalization", [h, e.weight(f"l{i}.ln2.w", [hidden]), e.weight(f"l{i}.ln2.b", [hidden])],
+                   f"{scope}/output/LayerNorm", axis=-1)
+    first = e.node("Gather", [x, e.constant("/pooler", 0, np.int64)], "/pooler", axis=1)
+    pooled = e.node("Tanh", [e.node("MatMul", [first, e.weight("pooler.w", [hidden, hidden])], "/pooler/dense")],
+                    "/pooler/activation")
+    graph = helper.make_graph(
+        e.nodes, "main_graph",
+        [helper.make_tensor_value_info("input_ids", TensorProto.INT64, ["batch", 8])],
+        [helper.make_tensor_value_info(x, TensorProto.FLOAT, ["batch", 8, hidden]),
+         helper.make_tensor_value_info(pooled, TensorProto.FLOAT, ["batch", hidden])],
+        e.inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], producer_name="pytorch")
+    model.ir_version = 8
+    onnx.checker.check_model(model, full_check=True)
+    path = os.path.join(out_dir, "bert_like_torch.onnx")
+    onnx.save(model, path)
+    return path
+
+
 def netron_foldable(graph):
     reads = collections.Counter(i for n in graph.node for i in n.input)
     outputs = {o.name for o in graph.output}
@@ -161,6 +215,7 @@ def main(out_dir):
         "foldable": netron_foldable(g),
         "clips": [n.name for n in g.node if n.op_type == "Clip"],
         "if_path": make_if(out_dir),
+        "transformer_path": make_transformer(out_dir),
     })
 
 

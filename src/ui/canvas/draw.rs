@@ -79,8 +79,8 @@ pub fn draw_far_blocks(
         }
         let item = &g.view.items[i.0];
         let fill = mark.unwrap_or(match item.kind {
-            ItemKind::Node(_) => style::header_fill(item.category),
-            _ => style::BORDER,
+            ItemKind::Node(_) | ItemKind::Group(_) => style::rgb(item.header_rgb()),
+            _ => style::palette().border,
         });
         // Marked blocks are drawn larger so they stand out of the plain ones.
         let min = if mark.is_some() {
@@ -143,25 +143,31 @@ pub fn draw_item(
         match marks.problems.and_then(|p| p.get(i)) {
             Some(Severity::Error) => Stroke::new(2.0, style::ERROR),
             Some(Severity::Warning) => Stroke::new(1.5, style::WARNING),
-            None => Stroke::new(1.0, style::BORDER),
+            None => Stroke::new(1.0, style::palette().border),
         }
     };
     match &item.kind {
         ItemKind::Input(_) | ItemKind::Output(_) => {
             let radius = CornerRadius::same((r.height() / 2.0).min(255.0) as u8);
-            painter.rect(r, radius, style::PILL, outline, StrokeKind::Inside);
+            painter.rect(
+                r,
+                radius,
+                style::palette().pill,
+                outline,
+                StrokeKind::Inside,
+            );
             if lod.text() {
                 painter.text(
                     r.center(),
                     Align2::CENTER_CENTER,
                     &item.title,
                     FontId::proportional(12.0 * z),
-                    Color32::BLACK,
+                    style::palette().text,
                 );
             }
         }
-        ItemKind::Node(_) => {
-            let fill = style::header_fill(item.category);
+        ItemKind::Node(_) | ItemKind::Group(_) => {
+            let fill = style::rgb(item.header_rgb());
             if r.height() < BLOCK_MAX_HEIGHT {
                 // Blocks keep a visible minimum size so structure shows at any zoom.
                 let r = Rect::from_center_size(r.center(), r.size().max(Vec2::splat(2.0)));
@@ -175,7 +181,7 @@ pub fn draw_item(
             let header =
                 Rect::from_min_size(r.min, Vec2::new(r.width(), (HEADER_H * z).min(r.height())));
             let has_rows = !item.rows.is_empty();
-            painter.rect_filled(r, CornerRadius::same(round), style::BODY);
+            painter.rect_filled(r, CornerRadius::same(round), style::palette().body);
             let header_radius = if has_rows {
                 CornerRadius {
                     nw: round,
@@ -211,7 +217,7 @@ pub fn draw_item(
                 Align2::LEFT_CENTER,
                 title,
                 FontId::proportional(12.5 * z),
-                if item.category.light_header() {
+                if item.light_header() {
                     Color32::BLACK
                 } else {
                     Color32::WHITE
@@ -224,18 +230,18 @@ pub fn draw_item(
                 job.append(
                     &row.name,
                     0.0,
-                    TextFormat::simple(FontId::proportional(size), Color32::BLACK),
+                    TextFormat::simple(FontId::proportional(size), style::palette().text),
                 );
                 job.append(
                     &row.detail,
                     0.0,
-                    TextFormat::simple(FontId::proportional(size), Color32::from_rgb(70, 70, 70)),
+                    TextFormat::simple(FontId::proportional(size), style::palette().detail),
                 );
                 let galley = painter.layout_job(job);
                 painter.galley(
                     Pos2::new(r.left() + 7.0 * z, y - galley.size().y / 2.0),
                     galley,
-                    Color32::BLACK,
+                    style::palette().text,
                 );
             }
             if let Some(sev) = marks.problems.and_then(|p| p.get(i)) {

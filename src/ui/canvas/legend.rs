@@ -1,7 +1,7 @@
 //! The category colour legend in a corner of the canvas: Netron's categories that occur in the
 //! scope on screen, each with its swatch and how many boxes have it.
 
-use egui::{Align2, Color32, CornerRadius, FontId, Pos2, Rect, Stroke, StrokeKind, Ui, Vec2};
+use egui::{Align2, CornerRadius, FontId, Pos2, Rect, Stroke, StrokeKind, Ui, Vec2};
 
 use crate::layout::{Category, ItemKind, LaidOutGraph};
 use crate::ui::style;
@@ -38,7 +38,11 @@ pub fn legend(ui: &mut Ui, canvas: Rect, g: &LaidOutGraph) {
         .iter()
         .map(|(c, n)| {
             painter
-                .layout_no_wrap(format!("{}  {n}", c.name()), font.clone(), Color32::BLACK)
+                .layout_no_wrap(
+                    format!("{}  {n}", c.name()),
+                    font.clone(),
+                    style::palette().text,
+                )
                 .size()
                 .x
         })
@@ -48,8 +52,8 @@ pub fn legend(ui: &mut Ui, canvas: Rect, g: &LaidOutGraph) {
     painter.rect(
         frame,
         CornerRadius::same(4),
-        Color32::from_white_alpha(235),
-        Stroke::new(1.0, style::BORDER),
+        style::palette().canvas.gamma_multiply(0.92),
+        Stroke::new(1.0, style::palette().border),
         StrokeKind::Inside,
     );
     for (k, (c, n)) in rows.iter().enumerate() {
@@ -62,7 +66,7 @@ pub fn legend(ui: &mut Ui, canvas: Rect, g: &LaidOutGraph) {
             swatch,
             CornerRadius::same(2),
             style::header_fill(*c),
-            Stroke::new(1.0, style::BORDER),
+            Stroke::new(1.0, style::palette().border),
             StrokeKind::Inside,
         );
         painter.text(
@@ -70,7 +74,7 @@ pub fn legend(ui: &mut Ui, canvas: Rect, g: &LaidOutGraph) {
             Align2::LEFT_CENTER,
             format!("{}  {n}", c.name()),
             font.clone(),
-            Color32::BLACK,
+            style::palette().text,
         );
     }
 }

@@ -58,7 +58,7 @@ pub fn minimap(
     painter.rect(
         r.expand(4.0),
         CornerRadius::same(4),
-        Color32::from_rgba_unmultiplied(250, 250, 250, 235),
+        style::palette().canvas.gamma_multiply(0.92),
         Stroke::new(1.0, Color32::from_gray(190)),
         StrokeKind::Outside,
     );

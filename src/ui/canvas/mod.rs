@@ -105,7 +105,7 @@ pub fn show(
     }
 
     let painter = ui.painter_at(rect);
-    painter.rect_filled(rect, 0.0, style::CANVAS);
+    painter.rect_filled(rect, 0.0, style::palette().canvas);
     let origin = rect.min;
     let z = view.zoom;
     let lod = LevelOfDetail::of(z);
@@ -113,7 +113,7 @@ pub fn show(
     let mut stats = FrameStats::default();
 
     // Edges under nodes.
-    let plain_stroke = Stroke::new((1.0 * z).clamp(0.5, 1.5), style::EDGE);
+    let plain_stroke = Stroke::new((1.0 * z).clamp(0.5, 1.5), style::palette().edge);
     let selected_stroke = Stroke::new((2.5 * z).clamp(1.5, 3.5), style::SELECTED);
     let mut label_shapes = Vec::new();
     let mut far_edges = egui::Mesh::default();
@@ -127,7 +127,7 @@ pub fn show(
         let (edge_stroke, head_colour) = if is_selected {
             (selected_stroke, style::SELECTED)
         } else {
-            (plain_stroke, style::EDGE)
+            (plain_stroke, style::palette().edge)
         };
         let bounds = &g.layout.edge_bounds[e];
         stats.edges_drawn += 1;
@@ -139,7 +139,7 @@ pub fn show(
             let (width, colour) = if is_selected {
                 (2.5, style::SELECTED)
             } else {
-                (1.0, style::EDGE_FAR)
+                (1.0, style::palette().edge_far)
             };
             for w in route.windows(2) {
                 let (a, b) = (view.to_screen(origin, w[0]), view.to_screen(origin, w[1]));
@@ -177,10 +177,10 @@ pub fn show(
             let edge = &g.view.edges[e];
             let (text, colour) = match marks.shape_labels {
                 Some(m) => match m.get(&edge.value) {
-                    Some(l) => (l.clone(), style::EDGE_LABEL),
-                    None => (edge.label.clone(), style::EDGE_LABEL_DECLARED),
+                    Some(l) => (l.clone(), style::palette().edge_label),
+                    None => (edge.label.clone(), style::palette().edge_label_declared),
                 },
-                None => (edge.label.clone(), style::EDGE_LABEL),
+                None => (edge.label.clone(), style::palette().edge_label),
             };
             let colour = if is_selected { style::SELECTED } else { colour };
             label_shapes.push((e, text, colour));
@@ -245,9 +245,12 @@ pub fn show(
                 ItemKind::Node(_) => item.title.clone(),
                 ItemKind::Input(n) => format!("input {n}"),
                 ItemKind::Output(n) => format!("output {n}"),
+                ItemKind::Group(p) => format!("namespace {p}"),
             };
             resp.widget_info(|| egui::WidgetInfo::labeled(egui::WidgetType::Button, true, &label));
-            if resp.double_clicked() && item.has_subgraph {
+            if let (true, ItemKind::Group(p)) = (resp.clicked(), &item.kind) {
+                commands.push(Command::ExpandNamespace(scope, p.clone()));
+            } else if resp.double_clicked() && item.has_subgraph {
                 commands.push(Command::OpenItem(scope, i));
             } else if resp.clicked() {
                 commands.push(Command::SelectItem(scope, Some(i)));
@@ -269,13 +272,19 @@ pub fn show(
             None => label_hit.or_else(|| pointer.and_then(|p| hit::edge_at(g, view, origin, p))),
             Some(_) => None,
         };
-        commands.push(match (hit, edge_hit) {
-            (Some(i), _) if response.double_clicked() && g.view.items[i.0].has_subgraph => {
+        // A collapsed namespace opens on a click.
+        let group = hit.and_then(|i| match &g.view.items[i.0].kind {
+            ItemKind::Group(p) => Some(p.clone()),
+            _ => None,
+        });
+        commands.push(match (hit, edge_hit, group) {
+            (_, _, Some(prefix)) => Command::ExpandNamespace(scope, prefix),
+            (Some(i), _, _) if response.double_clicked() && g.view.items[i.0].has_subgraph => {
                 Command::OpenItem(scope, i)
             }
-            (Some(i), _) => Command::SelectItem(scope, Some(i)),
-            (None, Some(e)) => Command::SelectEdge(scope, e),
-            (None, None) => Command::SelectItem(scope, None),
+            (Some(i), _, _) => Command::SelectItem(scope, Some(i)),
+            (None, Some(e), _) => Command::SelectEdge(scope, e),
+            (None, None, _) => Command::SelectItem(scope, None),
         });
     }
     if let Some(tex) = overview {

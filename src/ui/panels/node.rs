@@ -10,7 +10,7 @@ use crate::model::attr::attribute_text;
 use crate::model::{display_label, GraphId, NodeId, MAIN_GRAPH};
 use crate::shapes::{type_text, ShapeOrigin, ValueShape};
 use crate::ui::commands::Command;
-use crate::ui::widgets::diagnostic_text;
+use crate::ui::widgets::{count, diagnostic_text};
 
 /// Consumer buttons shown per value in the node panel (the value panel lists them all).
 const CONSUMERS_SHOWN: usize = 8;
@@ -36,6 +36,26 @@ pub fn node_panel(ui: &mut Ui, doc: &Document, g: GraphId, n: NodeId, out: &mut 
             ui.end_row();
         }
     });
+    // The namespaces around the node, each collapsible into one box.
+    let namespaces = doc.namespaces(g);
+    let around: Vec<&str> = crate::layout::namespace::prefixes(&node.name)
+        .filter(|p| namespaces.contains_key(*p))
+        .collect();
+    if !around.is_empty() {
+        ui.horizontal_wrapped(|ui| {
+            ui.label(RichText::new("namespace").strong());
+            for p in around {
+                let n = namespaces[p];
+                let short = p.rsplit('/').next().unwrap_or(p);
+                let link = ui
+                    .link(short)
+                    .on_hover_text(format!("collapse {p} ({})", count(n, "node", "nodes")));
+                if link.clicked() {
+                    out.push(Command::CollapseNamespace(p.to_string()));
+                }
+            }
+        });
+    }
     node_cost(ui, doc, g, n);
     let schema = model.opset(domain).and_then(|version| {
         match SchemaTable::global().lookup(domain, &node.op_type, version) {
