@@ -53,7 +53,8 @@ pub enum OpenError {
 }
 
 /// Load, validate and lay out the main graph: the work of the load job.
-pub fn load(source: Source, fold_constants: bool, p: &Progress) -> Result<Loaded, OpenError> {
+/// `view` are the window's view options; the namespaces the main graph opens with are added.
+pub fn load(source: Source, view: ViewOptions, p: &Progress) -> Result<Loaded, OpenError> {
     p.set(0.05, "reading");
     let model = match source {
         Source::Path(path) => load_path(&path),
@@ -70,11 +71,7 @@ pub fn load(source: Source, fold_constants: bool, p: &Progress) -> Result<Loaded
     }
     p.set(0.6, "laying out");
     let main = model.body(MAIN_GRAPH).map(|_| {
-        let options = ViewOptions {
-            fold_constants,
-            ..Default::default()
-        }
-        .opening(&model, MAIN_GRAPH);
+        let options = view.opening(&model, MAIN_GRAPH);
         lay_out(&model, LayoutRequest::with(MAIN_GRAPH, options))
     });
     p.set(1.0, "done");
@@ -629,6 +626,12 @@ impl Document {
         self.set_view_options(options);
     }
 
+    pub fn set_fold_shape_chains(&mut self, on: bool) {
+        let mut options = self.view_options.clone();
+        options.fold_shape_chains = on;
+        self.set_view_options(options);
+    }
+
     /// Namespaces of scope `g` holding two nodes or more, with their node counts (computed once
     /// per scope: the node panel asks every frame).
     pub fn namespaces(&self, g: GraphId) -> Arc<std::collections::BTreeMap<String, usize>> {
@@ -990,7 +993,7 @@ impl Document {
             None => Selection::None,
             Some(ItemKind::Node(n)) => Selection::Node(g, n),
             Some(ItemKind::Input(v) | ItemKind::Output(v)) => Selection::Value(g, v),
-            Some(ItemKind::Group(_)) => Selection::None,
+            Some(ItemKind::Group(_) | ItemKind::ShapeComputation(_)) => Selection::None,
         };
     }
 

@@ -8,6 +8,7 @@ pub mod namespace;
 pub mod neighbourhood;
 pub mod overview;
 pub mod scene;
+pub mod shape_chains;
 pub mod sugiyama;
 pub mod svg;
 
@@ -34,6 +35,8 @@ pub struct ViewOptions {
     /// A Constant whose value feeds exactly one node is a row of that node's box (as Netron does),
     /// not a box of its own.
     pub fold_constants: bool,
+    /// Each shape computation (`Shape → Gather → Unsqueeze → Concat`) drawn as one box.
+    pub fold_shape_chains: bool,
     /// Namespaces drawn as one box each (`namespace.rs`); the outermost collapsed one wins.
     pub collapsed: std::sync::Arc<std::collections::BTreeSet<String>>,
 }
@@ -42,6 +45,7 @@ impl Default for ViewOptions {
     fn default() -> ViewOptions {
         ViewOptions {
             fold_constants: true,
+            fold_shape_chains: false,
             collapsed: Default::default(),
         }
     }

@@ -43,7 +43,7 @@ impl Overview {
         }
         for (item, r) in vg.items.iter().zip(&layout.items) {
             let rgba = match item.kind {
-                ItemKind::Node(_) | ItemKind::Group(_) => {
+                ItemKind::Node(_) | ItemKind::Group(_) | ItemKind::ShapeComputation(_) => {
                     let [r, g, b] = item.header_rgb();
                     [r, g, b, 255]
                 }
@@ -128,7 +128,7 @@ mod tests {
                 .pixel_of(r.center())
                 .expect("item centre inside the picture");
             let want = match item.kind {
-                ItemKind::Node(_) | ItemKind::Group(_) => {
+                ItemKind::Node(_) | ItemKind::Group(_) | ItemKind::ShapeComputation(_) => {
                     let [r, g, b] = item.header_rgb();
                     [r, g, b, 255]
                 }

@@ -122,6 +122,7 @@ impl Item {
     pub fn header_rgb(&self) -> [u8; 3] {
         match self.kind {
             ItemKind::Group(_) => GROUP_RGB,
+            ItemKind::ShapeComputation(_) => category_rgb(Category::Shape),
             _ => category_rgb(self.category),
         }
     }
@@ -183,6 +184,8 @@ pub enum ItemKind {
     Output(String),
     /// A collapsed namespace (`/encoder/layer.3`): its nodes drawn as one box.
     Group(String),
+    /// The k-th shape computation of the scope (`shape_chains.rs`), drawn as one box.
+    ShapeComputation(usize),
 }
 
 /// A row inside a node box: an initializer or constant input (`B<64×64>`, `min = 0`).
@@ -443,6 +446,47 @@ impl ViewGraph {
         // Collapsed namespaces: one item each, made when its first node is met.
         let mut group_item: HashMap<&str, usize> = HashMap::new();
         let mut group_ops: HashMap<usize, HashMap<&str, usize>> = HashMap::new();
+        // Shape computations, each one box (made here, before the nodes, so the chain's
+        // outputs are known as the box's).
+        let mut in_chain: HashMap<usize, usize> = HashMap::new();
+        if options.fold_shape_chains {
+            for (k, chain) in super::shape_chains::shape_computations(nodes, index)
+                .into_iter()
+                .enumerate()
+            {
+                let item = vg.items.len();
+                let ops: Vec<&str> = chain.iter().map(|&n| nodes[n].op_type.as_str()).collect();
+                let mut flow = ops.join(" → ");
+                if flow.chars().count() > 40 {
+                    flow = format!("{}…", flow.chars().take(39).collect::<String>());
+                }
+                let rows = vec![
+                    Row {
+                        name: crate::check::diagnostic::count(chain.len(), "node", "nodes"),
+                        detail: String::new(),
+                        tensor: None,
+                    },
+                    Row {
+                        name: flow,
+                        detail: String::new(),
+                        tensor: None,
+                    },
+                ];
+                let title = "shape computation".to_string();
+                let size = box_size(&title, &rows);
+                vg.items.push(Item {
+                    kind: ItemKind::ShapeComputation(k),
+                    title,
+                    category: Category::Shape,
+                    rows,
+                    has_subgraph: false,
+                    size,
+                });
+                for &n in &chain {
+                    in_chain.insert(n, item);
+                }
+            }
+        }
         // Folded Constants still count among their namespace's nodes.
         let mut folded_in_group: HashMap<&str, usize> = HashMap::new();
         for (n, node) in nodes.iter().enumerate() {
@@ -451,6 +495,13 @@ impl ViewGraph {
                     *folded_in_group.entry(prefix).or_default() += 1;
                 }
                 vg.node_item.push(usize::MAX);
+                continue;
+            }
+            if let Some(&item) = in_chain.get(&n) {
+                vg.node_item.push(item);
+                for out in node.output.iter().filter(|o| !o.is_empty()) {
+                    producer_item.entry(out).or_insert(item);
+                }
                 continue;
             }
             if let Some(prefix) = super::namespace::group_of(&node.name, &options.collapsed) {
@@ -549,6 +600,7 @@ impl ViewGraph {
         for (&c, &(consumer, _)) in &folded {
             vg.node_item[c] = vg.node_item[consumer];
         }
+        let chain_items: std::collections::HashSet<usize> = in_chain.values().copied().collect();
         // Edges into a group from many of its nodes are one edge per value.
         let mut group_edges: std::collections::HashSet<(usize, usize, &str)> =
             std::collections::HashSet::new();
@@ -563,8 +615,9 @@ impl ViewGraph {
                     continue;
                 }
                 if let Some(&from) = producer_item.get(input.as_str()) {
-                    let into_group = !group_ops.is_empty()
-                        && (group_ops.contains_key(&to) || group_ops.contains_key(&from));
+                    let boxed = |i: &usize| group_ops.contains_key(i) || chain_items.contains(i);
+                    let into_group = (!group_ops.is_empty() || !in_chain.is_empty())
+                        && (boxed(&to) || boxed(&from));
                     if into_group && (from == to || !group_edges.insert((from, to, input))) {
                         continue;
                     }

@@ -92,7 +92,7 @@ pub fn to_svg(
                     esc(&item.title)
                 );
             }
-            ItemKind::Node(_) | ItemKind::Group(_) => {
+            ItemKind::Node(_) | ItemKind::Group(_) | ItemKind::ShapeComputation(_) => {
                 let _ = writeln!(
                     s,
                     r##"<g><rect x="{:.1}" y="{:.1}" width="{:.1}" height="{:.1}" rx="4" fill="white" stroke="#282828"/><rect x="{:.1}" y="{:.1}" width="{:.1}" height="{:.1}" rx="4" fill="{}"/><text x="{:.1}" y="{:.1}" font-size="12.5" fill="{}" dominant-baseline="middle">{}</text>"##,

@@ -34,6 +34,8 @@ const SETTINGS_KEY: &str = "onnx-lens.settings";
 pub struct Settings {
     /// View ▸ Fold constants into their node (each opened model starts with it).
     pub fold_constants: bool,
+    /// View ▸ One box per shape computation.
+    pub fold_shape_chains: bool,
     pub legend: bool,
     /// Light, dark, or the system's (the default).
     pub theme: egui::ThemePreference,
@@ -43,6 +45,7 @@ impl Default for Settings {
     fn default() -> Settings {
         Settings {
             fold_constants: ViewOptions::default().fold_constants,
+            fold_shape_chains: ViewOptions::default().fold_shape_chains,
             legend: false,
             theme: egui::ThemePreference::System,
         }
@@ -61,6 +64,7 @@ impl Settings {
         let d = Settings::default();
         Settings {
             fold_constants: flag("fold_constants", d.fold_constants),
+            fold_shape_chains: flag("fold_shape_chains", d.fold_shape_chains),
             legend: flag("legend", d.legend),
             theme: match v.get("theme").and_then(|t| t.as_str()) {
                 Some("light") => egui::ThemePreference::Light,
@@ -70,9 +74,19 @@ impl Settings {
         }
     }
 
+    /// The view options a model opens with.
+    pub fn view(&self) -> ViewOptions {
+        ViewOptions {
+            fold_constants: self.fold_constants,
+            fold_shape_chains: self.fold_shape_chains,
+            ..Default::default()
+        }
+    }
+
     fn to_json(self) -> String {
         serde_json::json!({
             "fold_constants": self.fold_constants,
+            "fold_shape_chains": self.fold_shape_chains,
             "legend": self.legend,
             "theme": match self.theme {
                 egui::ThemePreference::Light => "light",
@@ -141,6 +155,16 @@ impl LensApp {
         }
     }
 
+    /// Applies a view change to the open model and to the one compared with it.
+    fn each_document(&mut self, change: impl Fn(&mut Document)) {
+        if let Some(open) = &mut self.open {
+            change(&mut open.doc);
+        }
+        if let Some(c) = &mut self.compare {
+            change(&mut c.b.doc);
+        }
+    }
+
     /// Where no system dialog exists, opens the in-app path field (and returns true).
     fn prompt_instead(&mut self, purpose: PathPurpose, file_name: &str) -> bool {
         let Some(reason) = self.dialog.unavailable() else {
@@ -180,8 +204,8 @@ impl LensApp {
     fn start_load(&mut self, source: Source) {
         self.load_job.cancel();
         self.loading_name = source.name();
-        let fold = self.settings.fold_constants;
-        self.load_job = Job::spawn("load", self.repaint_fn(), move |p| load(source, fold, p));
+        let view = self.settings.view();
+        self.load_job = Job::spawn("load", self.repaint_fn(), move |p| load(source, view, p));
     }
 
     fn remember(&mut self, path: &std::path::Path) {
@@ -222,7 +246,6 @@ impl LensApp {
             match (result, &self.open) {
                 (Ok(loaded), Some(open)) => {
                     let mut b = Document::new(loaded);
-                    b.set_fold_constants(self.settings.fold_constants);
                     b.start_shapes(self.repaint_fn());
                     self.compare = Some(Comparison::start(
                         open.doc.model.clone(),
@@ -303,9 +326,9 @@ impl LensApp {
                     return;
                 }
                 self.compare_load.cancel();
-                let fold = self.settings.fold_constants;
+                let view = self.settings.view();
                 self.compare_load = Job::spawn("load", self.repaint_fn(), move |p| {
-                    load(Source::Path(path), fold, p)
+                    load(Source::Path(path), view, p)
                 });
             }
             Command::CloseCompare => {
@@ -359,14 +382,13 @@ impl LensApp {
             Command::DismissError => self.error = None,
             Command::ShowTab(tab) => self.tab = tab,
             Command::FitView => self.fit_view(),
+            Command::FoldShapeChains(on) => {
+                self.settings.fold_shape_chains = on;
+                self.each_document(|d| d.set_fold_shape_chains(on));
+            }
             Command::FoldConstants(on) => {
                 self.settings.fold_constants = on;
-                if let Some(open) = &mut self.open {
-                    open.doc.set_fold_constants(on);
-                }
-                if let Some(c) = &mut self.compare {
-                    c.b.doc.set_fold_constants(on);
-                }
+                self.each_document(|d| d.set_fold_constants(on));
             }
             Command::ShowLegend(shown) => self.settings.legend = shown,
             Command::SetTheme(theme) => {
@@ -743,6 +765,16 @@ impl LensApp {
                 {
                     out.push(Command::FoldConstants(fold));
                 }
+                let mut chains = self.settings.fold_shape_chains;
+                if ui
+                    .checkbox(&mut chains, "One box per shape computation")
+                    .on_hover_text(
+                        "Shape → Gather → Unsqueeze → Concat chains that only compute a shape",
+                    )
+                    .changed()
+                {
+                    out.push(Command::FoldShapeChains(chains));
+                }
                 ui.separator();
                 if ui
                     .add_enabled(has_doc, egui::Button::new("Collapse all namespaces"))
@@ -1068,6 +1100,7 @@ fn apply_to_document(open: &mut OpenDocument, command: Command, repaint: Repaint
         | Command::ShowTab(_)
         | Command::FitView
         | Command::FoldConstants(_)
+        | Command::FoldShapeChains(_)
         | Command::ShowLegend(_)
         | Command::SetTheme(_)
         | Command::ShowNeighbourhood(..)

@@ -62,6 +62,8 @@ pub enum Command {
     FitView,
     /// View ▸ Fold constants into their node (every scope is laid out again).
     FoldConstants(bool),
+    /// View ▸ One box per shape computation.
+    FoldShapeChains(bool),
     /// Open a collapsed namespace of a scope (its child namespaces stay collapsed).
     ExpandNamespace(GraphId, String),
     /// Draw a namespace of the current scope as one box.

@@ -28,14 +28,14 @@ fn mobilenet() -> PathBuf {
     PathBuf::from(torch_style()["path"].as_str().unwrap())
 }
 
-/// (op, rows as "name detail") of every node box of the current scope.
+/// (title, rows as "name detail") of every op and shape-computation box of the current scope.
 fn boxes(h: &Harness<'_, LensApp>) -> Vec<(String, Vec<String>)> {
     let doc = h.state().doc().unwrap();
     let laid = doc.laid_out(doc.current).unwrap();
     laid.view
         .items
         .iter()
-        .filter(|i| matches!(i.kind, ItemKind::Node(_)))
+        .filter(|i| matches!(i.kind, ItemKind::Node(_) | ItemKind::ShapeComputation(_)))
         .map(|i| {
             let rows = i
                 .rows
@@ -384,6 +384,21 @@ fn regenerate_screenshots_of_the_viewer() {
     h.get_by_label("neighbourhood view").click();
     h.run_steps(8);
     save(&mut h, "neighbourhood.png");
+    h.state_mut().neighbourhood = None;
+    h.state_mut().apply(Command::FoldShapeChains(true));
+    settle(&mut h);
+    let reshape = {
+        let body = h.state().doc().unwrap().model.body(0).unwrap();
+        NodeId(
+            body.nodes()
+                .iter()
+                .position(|n| n.op_type == "Reshape")
+                .unwrap(),
+        )
+    };
+    h.state_mut().apply(Command::FocusNode(0, reshape));
+    h.run_steps(4);
+    save(&mut h, "torch_shape_computation.png");
 
     let path = PathBuf::from(torch_style()["transformer_path"].as_str().unwrap());
     let mut h = harness(new_app());
@@ -401,4 +416,44 @@ fn regenerate_screenshots_of_the_viewer() {
     let mut h = crate::gui::harness_in(new_app(), egui::Theme::Dark);
     drop_file(&mut h, &mobilenet());
     save(&mut h, "dark.png");
+}
+
+#[test]
+fn a_shape_computation_becomes_one_box_with_the_view_toggle() {
+    let made = torch_style();
+    let chain: Vec<String> = made["shape_chain"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o.as_str().unwrap().to_string())
+        .collect();
+    let mut h = harness(new_app());
+    drop_file(&mut h, &mobilenet());
+    let before = boxes(&h);
+    h.get_by_label("View").click();
+    h.run_steps(2);
+    h.get_by_label("One box per shape computation").click();
+    h.run_steps(2);
+    settle(&mut h);
+    let after = boxes(&h);
+    let chains: Vec<&(String, Vec<String>)> = after
+        .iter()
+        .filter(|(t, _)| t == "shape computation")
+        .collect();
+    assert_eq!(chains.len(), 1);
+    assert_eq!(
+        chains[0].1,
+        vec![format!("{} nodes", chain.len()), chain.join(" → ")]
+    );
+    for op in &chain {
+        assert!(
+            !after.iter().any(|(t, _)| t == op),
+            "{op} is inside the box"
+        );
+    }
+    assert_eq!(after.len(), before.len() - chain.len() + 1);
+    assert!(
+        after.iter().any(|(t, _)| t == "Reshape"),
+        "the Reshape it feeds stays"
+    );
 }

@@ -8,7 +8,8 @@ node for node as the exporter emits it. Width 0.35 at 96×96, random weights inl
 usage: make_torch_style.py OUT_DIR
 Also writes if_torch.onnx, an If with a 1-node then branch and a 3-node else branch, and
 bert_like_torch.onnx, a 36-layer encoder of over 2,000 nodes named as torch names transformers.
-Prints JSON {"path", "constants", "foldable", "clips": [node names], "if_path"}: `foldable` counts the
+Prints JSON {"path", "constants", "foldable", "clips": [node names], "shape_chain": [its ops],
+"if_path", "transformer_path"}: `foldable` counts the
 Constants Netron folds (one attribute, no inputs, one output read by exactly one input slot of
 one node and not a graph output).
 """
@@ -214,6 +215,8 @@ def main(out_dir):
         "constants": sum(n.op_type == "Constant" for n in g.node),
         "foldable": netron_foldable(g),
         "clips": [n.name for n in g.node if n.op_type == "Clip"],
+        # x.view(x.size(0), -1): the one shape computation, as written above.
+        "shape_chain": [n.op_type for n in g.node if n.op_type in ("Shape", "Gather", "Unsqueeze", "Concat")],
         "if_path": make_if(out_dir),
         "transformer_path": make_transformer(out_dir),
     })

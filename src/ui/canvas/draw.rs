@@ -79,7 +79,9 @@ pub fn draw_far_blocks(
         }
         let item = &g.view.items[i.0];
         let fill = mark.unwrap_or(match item.kind {
-            ItemKind::Node(_) | ItemKind::Group(_) => style::rgb(item.header_rgb()),
+            ItemKind::Node(_) | ItemKind::Group(_) | ItemKind::ShapeComputation(_) => {
+                style::rgb(item.header_rgb())
+            }
             _ => style::palette().border,
         });
         // Marked blocks are drawn larger so they stand out of the plain ones.
@@ -166,7 +168,7 @@ pub fn draw_item(
                 );
             }
         }
-        ItemKind::Node(_) | ItemKind::Group(_) => {
+        ItemKind::Node(_) | ItemKind::Group(_) | ItemKind::ShapeComputation(_) => {
             let fill = style::rgb(item.header_rgb());
             if r.height() < BLOCK_MAX_HEIGHT {
                 // Blocks keep a visible minimum size so structure shows at any zoom.

@@ -246,6 +246,7 @@ pub fn show(
                 ItemKind::Input(n) => format!("input {n}"),
                 ItemKind::Output(n) => format!("output {n}"),
                 ItemKind::Group(p) => format!("namespace {p}"),
+                ItemKind::ShapeComputation(k) => format!("shape computation {k}"),
             };
             resp.widget_info(|| egui::WidgetInfo::labeled(egui::WidgetType::Button, true, &label));
             if let (true, ItemKind::Group(p)) = (resp.clicked(), &item.kind) {
