@@ -626,6 +626,12 @@ impl Document {
         self.set_view_options(options);
     }
 
+    pub fn set_box_content(&mut self, boxes: crate::layout::BoxContent) {
+        let mut options = self.view_options.clone();
+        options.boxes = boxes;
+        self.set_view_options(options);
+    }
+
     pub fn set_fold_shape_chains(&mut self, on: bool) {
         let mut options = self.view_options.clone();
         options.fold_shape_chains = on;

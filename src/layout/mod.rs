@@ -35,6 +35,8 @@ pub struct ViewOptions {
     /// A Constant whose value feeds exactly one node is a row of that node's box (as Netron does),
     /// not a box of its own.
     pub fold_constants: bool,
+    /// What boxes show besides their op (Netron's View toggles).
+    pub boxes: BoxContent,
     /// Each shape computation (`Shape → Gather → Unsqueeze → Concat`) drawn as one box.
     pub fold_shape_chains: bool,
     /// Namespaces drawn as one box each (`namespace.rs`); the outermost collapsed one wins.
@@ -45,8 +47,30 @@ impl Default for ViewOptions {
     fn default() -> ViewOptions {
         ViewOptions {
             fold_constants: true,
+            boxes: BoxContent::default(),
             fold_shape_chains: false,
             collapsed: Default::default(),
+        }
+    }
+}
+
+/// Netron's Show Initializers / Show Attributes / Show Names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct BoxContent {
+    /// Initializer and folded-constant rows (`W<64×3×3×3>`, `min = 0`).
+    pub initializers: bool,
+    /// A row per attribute (`kernel_shape = [3, 3]`).
+    pub attributes: bool,
+    /// The node's name as the title instead of its op.
+    pub names: bool,
+}
+
+impl Default for BoxContent {
+    fn default() -> BoxContent {
+        BoxContent {
+            initializers: true,
+            attributes: false,
+            names: false,
         }
     }
 }

@@ -350,6 +350,27 @@ fn foldable_constants(
     folded
 }
 
+/// `text` cut to `max` characters with an ellipsis.
+fn shorten(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    format!("{}…", text.chars().take(max - 1).collect::<String>())
+}
+
+/// `text` with its middle cut when longer than `max` (the start and end of a scoped name say
+/// most): `/features/…/conv.0.2/Clip`.
+fn shorten_middle(text: &str, max: usize) -> String {
+    let n = text.chars().count();
+    if n <= max {
+        return text.to_string();
+    }
+    let half = (max - 1) / 2;
+    let head: String = text.chars().take(half).collect();
+    let tail: String = text.chars().skip(n - half).collect();
+    format!("{head}…{tail}")
+}
+
 /// A box's size from its title and rows (text widths estimated; the painter fits the text).
 fn box_size(title: &str, rows: &[Row]) -> (f32, f32) {
     let header_w = title.chars().count() as f32 * HEADER_CHAR_W + 22.0;
@@ -537,7 +558,8 @@ impl ViewGraph {
             let constants = folded_into.get(&n).map(Vec::as_slice).unwrap_or(&[]);
             for (i, input) in node.input.iter().enumerate() {
                 let constant = constants.iter().find(|(slot, _)| *slot == i);
-                if input.is_empty()
+                if !options.boxes.initializers
+                    || input.is_empty()
                     || (!index.initializers.contains_key(input) && constant.is_none())
                 {
                     continue;
@@ -556,6 +578,22 @@ impl ViewGraph {
                     tensor: Some(input.clone()),
                 });
             }
+            if options.boxes.attributes {
+                for a in node
+                    .attribute
+                    .iter()
+                    .filter(|a| a.g.is_none() && a.graphs.is_empty())
+                {
+                    rows.push(Row {
+                        name: a.name.clone(),
+                        detail: format!(
+                            " = {}",
+                            shorten(&crate::model::attr::attribute_text(a), 24)
+                        ),
+                        tensor: None,
+                    });
+                }
+            }
             let more = rows.len().saturating_sub(MAX_ROWS);
             rows.truncate(MAX_ROWS);
             if more > 0 {
@@ -571,7 +609,12 @@ impl ViewGraph {
                     .attribute
                     .iter()
                     .any(|a| a.g.is_some() || !a.graphs.is_empty());
-            let title = node.op_type.clone();
+            // Netron's "Show Names": the node's name, its middle cut when long.
+            let title = if options.boxes.names && !node.name.is_empty() {
+                shorten_middle(&node.name, 21)
+            } else {
+                node.op_type.clone()
+            };
             let size = box_size(&title, &rows);
             vg.node_item.push(vg.items.len());
             for out in node.output.iter().filter(|o| !o.is_empty()) {

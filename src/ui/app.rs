@@ -18,7 +18,7 @@ use super::style;
 use super::widgets::count;
 use crate::document::{load, Document, Loaded, OpenError, Selection, Source, TensorSummary};
 use crate::jobs::{Job, JobStatus, Repaint};
-use crate::layout::ViewOptions;
+use crate::layout::{BoxContent, ViewOptions};
 use crate::model::{display_label, NodeId, MAIN_GRAPH};
 
 const MAX_RECENT: usize = 10;
@@ -36,6 +36,8 @@ pub struct Settings {
     pub fold_constants: bool,
     /// View ▸ One box per shape computation.
     pub fold_shape_chains: bool,
+    /// View ▸ Initializers / Attributes / Names in boxes.
+    pub boxes: BoxContent,
     pub legend: bool,
     /// Light, dark, or the system's (the default).
     pub theme: egui::ThemePreference,
@@ -46,6 +48,7 @@ impl Default for Settings {
         Settings {
             fold_constants: ViewOptions::default().fold_constants,
             fold_shape_chains: ViewOptions::default().fold_shape_chains,
+            boxes: BoxContent::default(),
             legend: false,
             theme: egui::ThemePreference::System,
         }
@@ -65,6 +68,11 @@ impl Settings {
         Settings {
             fold_constants: flag("fold_constants", d.fold_constants),
             fold_shape_chains: flag("fold_shape_chains", d.fold_shape_chains),
+            boxes: BoxContent {
+                initializers: flag("box_initializers", d.boxes.initializers),
+                attributes: flag("box_attributes", d.boxes.attributes),
+                names: flag("box_names", d.boxes.names),
+            },
             legend: flag("legend", d.legend),
             theme: match v.get("theme").and_then(|t| t.as_str()) {
                 Some("light") => egui::ThemePreference::Light,
@@ -79,6 +87,7 @@ impl Settings {
         ViewOptions {
             fold_constants: self.fold_constants,
             fold_shape_chains: self.fold_shape_chains,
+            boxes: self.boxes,
             ..Default::default()
         }
     }
@@ -87,6 +96,9 @@ impl Settings {
         serde_json::json!({
             "fold_constants": self.fold_constants,
             "fold_shape_chains": self.fold_shape_chains,
+            "box_initializers": self.boxes.initializers,
+            "box_attributes": self.boxes.attributes,
+            "box_names": self.boxes.names,
             "legend": self.legend,
             "theme": match self.theme {
                 egui::ThemePreference::Light => "light",
@@ -385,6 +397,10 @@ impl LensApp {
             Command::FoldShapeChains(on) => {
                 self.settings.fold_shape_chains = on;
                 self.each_document(|d| d.set_fold_shape_chains(on));
+            }
+            Command::SetBoxContent(boxes) => {
+                self.settings.boxes = boxes;
+                self.each_document(|d| d.set_box_content(boxes));
             }
             Command::FoldConstants(on) => {
                 self.settings.fold_constants = on;
@@ -765,6 +781,13 @@ impl LensApp {
                 {
                     out.push(Command::FoldConstants(fold));
                 }
+                let mut boxes = self.settings.boxes;
+                let a = ui.checkbox(&mut boxes.initializers, "Initializers in boxes");
+                let b = ui.checkbox(&mut boxes.attributes, "Attributes in boxes");
+                let c = ui.checkbox(&mut boxes.names, "Names instead of op types");
+                if a.changed() || b.changed() || c.changed() {
+                    out.push(Command::SetBoxContent(boxes));
+                }
                 let mut chains = self.settings.fold_shape_chains;
                 if ui
                     .checkbox(&mut chains, "One box per shape computation")
@@ -1101,6 +1124,7 @@ fn apply_to_document(open: &mut OpenDocument, command: Command, repaint: Repaint
         | Command::FitView
         | Command::FoldConstants(_)
         | Command::FoldShapeChains(_)
+        | Command::SetBoxContent(_)
         | Command::ShowLegend(_)
         | Command::SetTheme(_)
         | Command::ShowNeighbourhood(..)

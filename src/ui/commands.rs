@@ -64,6 +64,8 @@ pub enum Command {
     FoldConstants(bool),
     /// View ▸ One box per shape computation.
     FoldShapeChains(bool),
+    /// View ▸ Initializers / Attributes / Names in boxes.
+    SetBoxContent(crate::layout::BoxContent),
     /// Open a collapsed namespace of a scope (its child namespaces stay collapsed).
     ExpandNamespace(GraphId, String),
     /// Draw a namespace of the current scope as one box.

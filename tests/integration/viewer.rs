@@ -457,3 +457,66 @@ fn a_shape_computation_becomes_one_box_with_the_view_toggle() {
         "the Reshape it feeds stays"
     );
 }
+
+#[test]
+fn boxes_show_attributes_names_and_initializers_as_the_view_menu_says() {
+    let mut h = harness(new_app());
+    drop_file(&mut h, &mobilenet());
+    // A checkbox keeps its menu open: Escape closes it after each toggle.
+    let toggle = |h: &mut Harness<'_, LensApp>, label: &str| {
+        h.get_by_label("View").click();
+        h.run_steps(2);
+        h.get_by_label(label).click();
+        h.run_steps(2);
+        h.key_press(egui::Key::Escape);
+        h.run_steps(2);
+        settle(h);
+    };
+    let first_conv = |h: &Harness<'_, LensApp>| boxes(h).into_iter().find(|(_, r)| !r.is_empty());
+    let (title, rows) = first_conv(&h).unwrap();
+    assert_eq!(title, "Conv");
+    assert_eq!(rows, vec!["W<8×3×3×3>", "B<8>"]);
+
+    toggle(&mut h, "Attributes in boxes");
+    let (_, rows) = first_conv(&h).unwrap();
+    let conv = h.state().doc().unwrap().model.body(0).unwrap().nodes()[0].clone();
+    let mut want = vec!["W<8×3×3×3>".to_string(), "B<8>".to_string()];
+    for a in &conv.attribute {
+        want.push(format!(
+            "{} = {}",
+            a.name,
+            onnx_lens::model::attr::attribute_text(a)
+        ));
+    }
+    want.truncate(6);
+    assert_eq!(rows[..want.len()].to_vec(), want);
+
+    toggle(&mut h, "Attributes in boxes");
+    toggle(&mut h, "Initializers in boxes");
+    assert!(
+        boxes(&h).iter().all(|(_, r)| r.is_empty()),
+        "no rows without initializers"
+    );
+
+    toggle(&mut h, "Names instead of op types");
+    let titles: Vec<String> = boxes(&h).into_iter().map(|(t, _)| t).collect();
+    let names: Vec<String> = {
+        let doc = h.state().doc().unwrap();
+        let nodes = doc.model.body(0).unwrap().nodes();
+        nodes
+            .iter()
+            .filter(|n| n.op_type != "Constant")
+            .map(|n| {
+                let c: Vec<char> = n.name.chars().collect();
+                if c.len() <= 21 {
+                    n.name.clone()
+                } else {
+                    let head: String = c[..10].iter().collect();
+                    let tail: String = c[c.len() - 10..].iter().collect();
+                    format!("{head}…{tail}")
+                }
+            })
+            .collect()
+    };
+    assert_eq!(titles, names);
+}
