@@ -249,12 +249,8 @@ pub fn show(
                 ItemKind::ShapeComputation(k) => format!("shape computation {k}"),
             };
             resp.widget_info(|| egui::WidgetInfo::labeled(egui::WidgetType::Button, true, &label));
-            if let (true, ItemKind::Group(p)) = (resp.clicked(), &item.kind) {
-                commands.push(Command::ExpandNamespace(scope, p.clone()));
-            } else if resp.double_clicked() && item.has_subgraph {
-                commands.push(Command::OpenItem(scope, i));
-            } else if resp.clicked() {
-                commands.push(Command::SelectItem(scope, Some(i)));
+            if resp.clicked() || resp.double_clicked() {
+                commands.push(item_click(item, scope, i, resp.double_clicked()));
             }
         }
     }
@@ -273,19 +269,10 @@ pub fn show(
             None => label_hit.or_else(|| pointer.and_then(|p| hit::edge_at(g, view, origin, p))),
             Some(_) => None,
         };
-        // A collapsed namespace opens on a click.
-        let group = hit.and_then(|i| match &g.view.items[i.0].kind {
-            ItemKind::Group(p) => Some(p.clone()),
-            _ => None,
-        });
-        commands.push(match (hit, edge_hit, group) {
-            (_, _, Some(prefix)) => Command::ExpandNamespace(scope, prefix),
-            (Some(i), _, _) if response.double_clicked() && g.view.items[i.0].has_subgraph => {
-                Command::OpenItem(scope, i)
-            }
-            (Some(i), _, _) => Command::SelectItem(scope, Some(i)),
-            (None, Some(e), _) => Command::SelectEdge(scope, e),
-            (None, None, _) => Command::SelectItem(scope, None),
+        commands.push(match (hit, edge_hit) {
+            (Some(i), _) => item_click(&g.view.items[i.0], scope, i, response.double_clicked()),
+            (None, Some(e)) => Command::SelectEdge(scope, e),
+            (None, None) => Command::SelectItem(scope, None),
         });
     }
     if let Some(tex) = overview {
@@ -293,6 +280,21 @@ pub fn show(
     }
     stats.edge_labels = label_rects;
     (commands, stats)
+}
+
+/// What a click on item `i` does, whether it is a widget or hit-tested by hand: a collapsed
+/// namespace opens, a double-click opens a subgraph, anything else is selected.
+fn item_click(
+    item: &crate::layout::Item,
+    scope: crate::model::GraphId,
+    i: ItemId,
+    double: bool,
+) -> Command {
+    match &item.kind {
+        ItemKind::Group(prefix) => Command::ExpandNamespace(scope, prefix.clone()),
+        _ if double && item.has_subgraph => Command::OpenItem(scope, i),
+        _ => Command::SelectItem(scope, Some(i)),
+    }
 }
 
 /// The heat overlay's tint for a share in [0, 1] (run times and MACs alike).
