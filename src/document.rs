@@ -447,6 +447,16 @@ pub mod tint {
     pub const REWRITTEN: Rgba = [0, 120, 140, 130];
     /// The first node whose output holds NaN or an infinity.
     pub const NONFINITE: Rgba = [200, 0, 40, 170];
+    /// Where a declared dynamic axis is lost, and the Constant whose traced value pins it.
+    pub const LOST_AXIS: Rgba = [190, 90, 0, 150];
+}
+
+/// What the document tint of a scope was built from (rebuilt when it changes).
+#[derive(Debug, Clone, PartialEq, Default)]
+struct TintKey {
+    rewrites_shown: bool,
+    run_shown: bool,
+    lost_axes: Vec<String>,
 }
 
 /// Each node item's MACs as a share of the heaviest node's in scope `g`, at `values`.
@@ -494,10 +504,9 @@ pub struct Scope {
     heat: Option<ItemMap<f32>>,
     /// Share of the heaviest node's MACs per item (`None` until asked for).
     macs_heat: Option<ItemMap<f32>>,
-    /// The nodes the last run rewrote for tract, tinted (`None` until asked for).
-    /// The run's marks (rewritten nodes when shown, the first non-finite node always), and
-    /// whether the rewritten ones are in it.
-    rewritten: Option<(bool, ItemMap<tint::Rgba>)>,
+    /// The document tint (rewritten nodes when shown, the first non-finite node, lost axes)
+    /// and what it was built from.
+    rewritten: Option<(TintKey, ItemMap<tint::Rgba>)>,
 }
 
 impl Scope {
@@ -797,20 +806,35 @@ impl Document {
                 scope.macs_heat = Some(macs_heat(cost, g, &scope.laid, &self.cost_values));
             }
         }
-        let with_rewrites = self.run.rewrites_shown;
-        if g == MAIN_GRAPH && scope.rewritten.as_ref().map(|r| r.0) != Some(with_rewrites) {
-            if let (Some(result), Some(body)) = (self.run.result.as_ref(), self.model.body(g)) {
-                let names: HashSet<&str> = result
-                    .outcome
-                    .rewrites
+        // The lost axes' nodes and pinning Constants (after confirmation runs when they ran).
+        let lost_axes: Vec<String> = self
+            .shapes
+            .as_ref()
+            .map(|s| {
+                s.axes
+                    .axes
                     .iter()
-                    .filter(|_| with_rewrites)
+                    .filter(|e| e.status == crate::shapes::AxisStatus::Lost)
+                    .flat_map(|e| e.lost_at_node.iter().chain(&e.pinned_by).cloned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let key = TintKey {
+            rewrites_shown: self.run.rewrites_shown,
+            run_shown: self.run.result.is_some(),
+            lost_axes,
+        };
+        if g == MAIN_GRAPH && scope.rewritten.as_ref().map(|r| &r.0) != Some(&key) {
+            if let Some(body) = self.model.body(g) {
+                let outcome = self.run.result.as_ref().map(|r| &r.outcome);
+                let names: HashSet<&str> = outcome
+                    .iter()
+                    .flat_map(|o| &o.rewrites)
+                    .filter(|_| key.rewrites_shown)
                     .map(|r| r.node.as_str())
                     .collect();
-                let nonfinite = result
-                    .outcome
-                    .first_nonfinite
-                    .as_ref()
+                let nonfinite = outcome
+                    .and_then(|o| o.first_nonfinite.as_ref())
                     .map(|n| n.node.as_str());
                 let items = &scope.laid.view.items;
                 let marked = items
@@ -818,16 +842,22 @@ impl Document {
                     .enumerate()
                     .filter_map(|(i, it)| match it.kind {
                         ItemKind::Node(n) => {
-                            let name = crate::model::tract_name(body.nodes().get(n.0)?);
+                            let node = body.nodes().get(n.0)?;
+                            let name = crate::model::tract_name(node);
                             if nonfinite == Some(name) {
                                 Some((ItemId(i), tint::NONFINITE))
+                            } else if names.contains(name) {
+                                Some((ItemId(i), tint::REWRITTEN))
                             } else {
-                                names.contains(name).then_some((ItemId(i), tint::REWRITTEN))
+                                key.lost_axes
+                                    .contains(&node.name)
+                                    .then_some((ItemId(i), tint::LOST_AXIS))
                             }
                         }
                         _ => None,
                     });
-                scope.rewritten = Some((with_rewrites, ItemMap::new(items.len(), marked)));
+                let map = ItemMap::new(items.len(), marked);
+                scope.rewritten = Some((key, map));
             }
         }
         if g != MAIN_GRAPH || scope.heat.is_some() {
@@ -873,8 +903,9 @@ impl Document {
         self.scope(g)?.heat.as_ref().filter(|h| !h.is_empty())
     }
 
-    /// The last run's marks on scope `g` (main graph): the nodes it rewrote for tract when
-    /// marking them is on, and the first node whose output holds NaN or an infinity.
+    /// The document's marks on scope `g` (main graph): the nodes the last run rewrote for tract
+    /// when marking them is on, the first node whose output holds NaN or an infinity, and where
+    /// a declared dynamic axis is lost with the Constant that pins it.
     pub fn rewritten(&self, g: GraphId) -> Option<&ItemMap<tint::Rgba>> {
         self.scope(g)?.rewritten.as_ref().map(|r| &r.1)
     }

@@ -85,13 +85,25 @@ fn print_text(report: &AxesReport) {
             AxisStatus::Dynamic => "dynamic".to_string(),
             AxisStatus::Fixed => format!("fixed at {}", e.fixed_value.unwrap_or_default()),
             AxisStatus::Lost => format!("LOST at {}", e.lost_at_node.as_deref().unwrap_or("?")),
+            AxisStatus::Unknown => format!(
+                "unknown (blocked at {})",
+                e.lost_at_node.as_deref().unwrap_or("?")
+            ),
         };
-        println!("{}[{}] {}  {status}", e.input, e.dim_index, e.written);
+        let basis = match e.basis {
+            crate::shapes::Basis::Static => "static analysis",
+            crate::shapes::Basis::ConcreteShape => "shapes at concrete values",
+            crate::shapes::Basis::Run => "runs",
+        };
+        println!(
+            "{}[{}] {}  {status}  (evidence: {basis})",
+            e.input, e.dim_index, e.written
+        );
         println!("    {}", e.reason);
         if let Some(d) = &e.run_detail {
             let verdict = match e.confirmed_by_run {
                 Some(true) => "run agrees",
-                Some(false) => "run DISAGREES",
+                Some(false) => "runs overrule static analysis",
                 None => "run inconclusive",
             };
             println!("    {verdict}: {d}");
@@ -99,6 +111,17 @@ fn print_text(report: &AxesReport) {
     }
     if report.axes.is_empty() {
         println!("no input dim could be dynamic (no inputs with shapes)");
+    }
+    if !report.held_at.is_empty() {
+        let held: Vec<String> = report
+            .held_at
+            .iter()
+            .map(|(k, v)| format!("{k} = {v}"))
+            .collect();
+        println!(
+            "each symbol examined with the others held at {}",
+            held.join(", ")
+        );
     }
     for n in &report.notes {
         println!("note: {n}");

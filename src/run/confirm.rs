@@ -1,112 +1,172 @@
 //! Empirical check of the dynamic-axes report: run the model at two values of each symbol and
 //! see whether it accepts both and whether the outputs follow.
 
-use std::collections::BTreeMap;
-
 use super::engine::{run, RunError, RunRequest};
-use super::inputs::default_symbol_value;
 use crate::jobs::Progress;
 use crate::model::Model;
-use crate::shapes::{AxesReport, AxisEvidence, AxisStatus};
-
-/// Two distinct values to try for a symbol: the default and a clearly different one.
-pub fn trial_values(rank: usize, dim_index: usize) -> (i64, i64) {
-    let a = default_symbol_value(rank, dim_index);
-    (a, if a == 1 { 3 } else { a * 2 })
-}
+use crate::shapes::{run_dims, AxesReport, AxisStatus, Basis, Trial};
 
 fn shapes_of(r: &super::engine::RunOutcome) -> Vec<Vec<u64>> {
     r.outputs.iter().map(|o| o.dims.clone()).collect()
 }
 
-/// Fills `confirmed_by_run` and `run_detail` for every symbolic entry.
+/// Runs every symbol at two values, the others held where the model works (`held_symbols`),
+/// and lets the runs decide: both run, `dynamic`; the held value runs and the other fails,
+/// `lost`. A run that fails at the held values is no evidence either way (the static verdict
+/// stays, and the report says so). Fills `confirmed_by_run` (did the static verdict agree) and
+/// `run_detail`.
 pub fn confirm(model: &Model, report: &mut AxesReport, progress: &Progress) {
-    let specs = super::inputs::input_specs(model);
-    // One pair of runs per symbol, even when several inputs share it.
     let mut seen = std::collections::HashSet::new();
-    let symbols: Vec<String> = report
+    let trials: Vec<Trial> = report
         .axes
         .iter()
-        .filter(|e| !e.tract_symbol.is_empty() && seen.insert(e.tract_symbol.as_str()))
-        .map(|e| e.tract_symbol.clone())
+        .filter_map(|e| e.trial.clone())
+        .filter(|t| seen.insert(t.symbols.clone()))
         .collect();
-    for (k, sym) in symbols.iter().enumerate() {
+    let mut covered: std::collections::HashSet<String> = std::collections::HashSet::new();
+    for (k, trial) in trials.iter().enumerate() {
         if progress.cancelled() {
             return;
         }
-        progress.set(
-            k as f32 / symbols.len() as f32,
-            "confirming axes by running",
-        );
-        let Some(first) = report.axes.iter().find(|e| &e.tract_symbol == sym) else {
+        if trial.symbols.iter().all(|s| covered.contains(s)) {
+            continue;
+        }
+        progress.set(k as f32 / trials.len() as f32, "confirming axes by running");
+        let Some(first) = report.axes.iter().find(|e| e.trial.as_ref() == Some(trial)) else {
             continue;
         };
-        let rank = specs
-            .iter()
-            .find(|s| s.name == first.input)
-            .and_then(|s| s.dims.as_ref())
-            .map_or(1, |d| d.len());
-        let (a, b) = trial_values(rank, first.dim_index);
+        let (before, shown) = (first.status, first.shown().to_string());
+        let [a, b, _] = trial.values;
         let attempt = |v: i64| {
             let req = RunRequest {
-                dims: BTreeMap::from([(sym.clone(), v)]),
+                dims: run_dims(report, trial, v),
                 runs: 0,
                 profile: false,
-                // Only the output shapes matter here.
+                // Only whether it runs, and the output shapes, matter here.
                 cross_check: false,
                 ..RunRequest::default()
             };
             run(model, &req, &Progress::detached())
         };
-        let shown = first.shown().to_string();
-        let (ra, rb) = (attempt(a), attempt(b));
-        let (confirmed, detail) = match (&ra, &rb) {
+        let (ra, mut rb) = (attempt(a), attempt(b));
+        // Unnamed dims the graph forces equal (two inputs' `?` batch meeting in a Concat): when
+        // one alone fails, try it with the other unnamed dims of its axis.
+        let mut trial = trial.clone();
+        if ra.is_ok() && rb.is_err() {
+            let unnamed_axis = |t: &Trial| {
+                report
+                    .axes
+                    .iter()
+                    .find(|e| e.trial.as_ref() == Some(t))
+                    .filter(|e| !crate::tract::is_named_dim(&e.written))
+                    .map(|e| e.dim_index)
+            };
+            if let Some(axis) = unnamed_axis(&trial) {
+                let mates: Vec<&Trial> = trials
+                    .iter()
+                    .filter(|t| t.symbols != trial.symbols && unnamed_axis(t) == Some(axis))
+                    .collect();
+                if !mates.is_empty() {
+                    let mut together = trial.clone();
+                    for m in &mates {
+                        together.symbols.extend(m.symbols.iter().cloned());
+                    }
+                    let req = RunRequest {
+                        dims: run_dims(report, &together, b),
+                        runs: 0,
+                        profile: false,
+                        cross_check: false,
+                        ..RunRequest::default()
+                    };
+                    let r = run(model, &req, &Progress::detached());
+                    if r.is_ok() {
+                        rb = r;
+                        trial = together;
+                    }
+                }
+            }
+        }
+        // Several unnamed dims moved together read as `age_dim0 = income_dim0`.
+        let shown = if trial.symbols.len() > 1 {
+            let mut names: Vec<&str> = Vec::new();
+            for s in &trial.symbols {
+                if let Some(e) = report.axes.iter().find(|e| &e.tract_symbol == s) {
+                    if !names.contains(&e.shown()) {
+                        names.push(e.shown());
+                    }
+                }
+            }
+            names.join(" = ")
+        } else {
+            shown
+        };
+        let (decided, detail) = match (&ra, &rb) {
             (Err(e @ (RunError::Unsupported { .. } | RunError::Input(_))), _)
             | (_, Err(e @ (RunError::Unsupported { .. } | RunError::Input(_)))) => {
                 (None, format!("not run: {e}"))
             }
-            (Err(ea), Err(_)) => (
+            (Err(e), _) => (
                 None,
                 format!(
-                    "runs fail at both {shown}={a} and {shown}={b}: {}",
-                    ea.summary()
+                    "no evidence: the run at the held value {shown} = {a} fails: {}",
+                    e.summary()
                 ),
             ),
-            (Ok(oa), Ok(ob)) => {
-                let (sa, sb) = (shapes_of(oa), shapes_of(ob));
-                let status = report
-                    .axes
-                    .iter()
-                    .find(|e| &e.tract_symbol == sym)
-                    .map(|e| e.status);
-                // A symbol no output carries is not expected to change the outputs' shapes.
-                let follows = sa != sb
-                    || !report.axes.iter().any(|e| {
-                        &e.tract_symbol == sym
-                            && matches!(e.evidence, AxisEvidence::ReachesOutputs { .. })
-                    });
-                (
-                    Some((status == Some(AxisStatus::Dynamic)) == follows),
-                    format!("ran at {shown}={a} (outputs {sa:?}) and {shown}={b} (outputs {sb:?})"),
-                )
-            }
-            (Ok(_), Err(e)) | (Err(e), Ok(_)) => {
-                let (ok, bad) = if ra.is_ok() { (a, b) } else { (b, a) };
-                let status = report
-                    .axes
-                    .iter()
-                    .find(|e| &e.tract_symbol == sym)
-                    .map(|e| e.status);
-                (
-                    Some(status != Some(AxisStatus::Dynamic)),
-                    format!("runs at {shown}={ok}, at {shown}={bad} it {}", e.summary()),
-                )
-            }
+            (Ok(oa), Ok(ob)) => (
+                Some((AxisStatus::Dynamic, None)),
+                format!(
+                    "ran at {shown} = {a} (outputs {:?}) and {shown} = {b} (outputs {:?})",
+                    shapes_of(oa),
+                    shapes_of(ob)
+                ),
+            ),
+            (Ok(_), Err(e)) => (
+                Some((AxisStatus::Lost, e.node().map(str::to_string))),
+                format!("runs at {shown} = {a}, at {shown} = {b} it {}", e.summary()),
+            ),
         };
-        for e in report.axes.iter_mut().filter(|e| &e.tract_symbol == sym) {
-            e.confirmed_by_run = confirmed;
+        for e in report.axes.iter_mut().filter(|e| {
+            e.trial
+                .as_ref()
+                .is_some_and(|t| trial.symbols.contains(&t.symbols[0]))
+        }) {
             e.run_detail = Some(detail.clone());
+            let Some((status, failed_at)) = &decided else {
+                e.confirmed_by_run = None;
+                continue;
+            };
+            e.confirmed_by_run = Some(before == *status);
+            if before != *status {
+                // The runs win; the static reason stays as what the analysis thought.
+                e.reason = format!(
+                    "{}; static analysis said {}: {}",
+                    match status {
+                        AxisStatus::Dynamic => "runs at both values",
+                        _ => "the run at the second value fails",
+                    },
+                    status_word(before),
+                    e.reason
+                );
+                e.status = *status;
+                if *status == AxisStatus::Lost {
+                    e.lost_at_node = failed_at.clone();
+                }
+                if *status == AxisStatus::Dynamic {
+                    e.lost_at_node = None;
+                }
+            }
+            e.basis = Basis::Run;
         }
+        covered.extend(trial.symbols.iter().cloned());
     }
     progress.set(1.0, "done");
+}
+
+fn status_word(s: AxisStatus) -> &'static str {
+    match s {
+        AxisStatus::Dynamic => "dynamic",
+        AxisStatus::Fixed => "fixed",
+        AxisStatus::Lost => "lost",
+        AxisStatus::Unknown => "unknown",
+    }
 }

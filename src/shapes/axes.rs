@@ -7,7 +7,7 @@
 //! node blamed is the first one where the symbol stops being a dim of its own — for
 //! `x.view(1, -1)` that is the Reshape, not the Gemm that later fails.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::infer::ShapeAnalysis;
 use crate::model::types::{Dim, ValueType};
@@ -21,6 +21,23 @@ pub enum AxisStatus {
     Dynamic,
     Fixed,
     Lost,
+    /// Neither analysis nor a run could decide (an op nobody can analyse or run): never `lost`
+    /// for lack of evidence.
+    Unknown,
+}
+
+/// What a verdict rests on (`"evidence"` in `axes --json`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Basis {
+    /// tract's symbolic shape analysis, or the declaration (fixed dims).
+    #[serde(rename = "static")]
+    Static,
+    /// onnx-lens's shape engine at concrete values of the symbol.
+    #[serde(rename = "concrete-shape")]
+    ConcreteShape,
+    /// Runs at two values of the symbol.
+    #[serde(rename = "run")]
+    Run,
 }
 
 /// What a verdict rests on, as values (the reason text is made from it, never read back).
@@ -61,9 +78,18 @@ pub struct AxisEntry {
     pub confirmed_by_run: Option<bool>,
     /// What the confirmation runs did (values tried, failures), when they ran.
     pub run_detail: Option<String>,
+    #[serde(rename = "evidence")]
+    pub basis: Basis,
+    /// The Constant node whose traced value pins a lost symbol, when one does.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pinned_by: Option<String>,
     /// tract's identifier for the symbol (empty for fixed dims).
     #[serde(skip)]
     pub tract_symbol: String,
+    /// tract symbols set to the same value when this symbol is tried (unnamed dims the graph
+    /// forces equal are one symbol), and the values tried: the held one first.
+    #[serde(skip)]
+    pub trial: Option<Trial>,
     #[serde(skip)]
     pub evidence: AxisEvidence,
 }
@@ -79,9 +105,22 @@ impl AxisEntry {
     }
 }
 
+/// How a symbol is tried: which tract symbols move together, at which values.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Trial {
+    pub symbols: Vec<String>,
+    /// The held value (at which the model works) first.
+    pub values: [i64; 3],
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct AxesReport {
     pub axes: Vec<AxisEntry>,
+    /// Where every symbol is held while another one is examined (by the name the model gives it).
+    pub held_at: BTreeMap<String, i64>,
+    /// The same by tract symbol, for the runs.
+    #[serde(skip)]
+    pub held_symbols: BTreeMap<String, i64>,
     /// Model-level observations: only static inputs, outputs the inputs do not explain.
     pub notes: Vec<String>,
 }
@@ -334,7 +373,10 @@ pub fn report(model: &Model, a: &ShapeAnalysis) -> AxesReport {
             reason: verdict.reason,
             confirmed_by_run: None,
             run_detail: None,
+            basis: Basis::Static,
+            pinned_by: None,
             tract_symbol: s.symbol.clone(),
+            trial: None,
             evidence: verdict.evidence,
         });
     }
@@ -356,7 +398,10 @@ pub fn report(model: &Model, a: &ShapeAnalysis) -> AxesReport {
                     ),
                     confirmed_by_run: None,
                     run_detail: None,
+                    basis: Basis::Static,
+                    pinned_by: None,
                     tract_symbol: String::new(),
+                    trial: None,
                     evidence: AxisEvidence::Declared { value: *v },
                 });
             }
@@ -372,6 +417,7 @@ pub fn report(model: &Model, a: &ShapeAnalysis) -> AxesReport {
         )
     });
     report.notes = notes(model, a, &declared, &output_dims);
+    super::axes_probe::refine(model, a, &mut report);
     report
 }
 

@@ -385,6 +385,43 @@ pub fn infer(node: &NodeProto, opset: i64, x: &NodeInputs<'_>) -> Inferred {
             }
             one(Some(out))
         }
+        "RNN" | "GRU" | "LSTM" => {
+            // onnx's RNNShapeInference: X is [seq, batch, input] ([batch, seq, input] with layout 1).
+            let Some(s) = x0 else {
+                return Ok(vec![None; node.output.len()]);
+            };
+            if s.len() != 3 {
+                return Err(format!(
+                    "{op}'s input X must have rank 3, it has rank {}",
+                    s.len()
+                ));
+            }
+            let layout = attr_i(node, "layout", 0);
+            let (seq, batch) = if layout == 0 {
+                (s[0].clone(), s[1].clone())
+            } else {
+                (s[1].clone(), s[0].clone())
+            };
+            let dirs = match attr(node, "direction").map(|a| a.s.as_slice()) {
+                Some(b"bidirectional") => Dim::Value(2),
+                Some(b"forward" | b"reverse") | None => Dim::Value(1),
+                Some(_) => Dim::Unknown,
+            };
+            let hidden = attr(node, "hidden_size").map_or(Dim::Unknown, |a| Dim::Value(a.i));
+            let y = if layout == 0 {
+                vec![seq, dirs.clone(), batch.clone(), hidden.clone()]
+            } else {
+                vec![batch.clone(), seq, dirs.clone(), hidden.clone()]
+            };
+            let state = if layout == 0 {
+                vec![dirs, batch, hidden]
+            } else {
+                vec![batch, dirs, hidden]
+            };
+            let mut outs = vec![Some(y)];
+            outs.extend((1..node.output.len()).map(|_| Some(state.clone())));
+            Ok(outs)
+        }
         "Gemm" => {
             let (Some(a), Some(b)) = (x0, x.shape(1)) else {
                 return one(None);
@@ -486,6 +523,18 @@ pub fn infer(node: &NodeProto, opset: i64, x: &NodeInputs<'_>) -> Inferred {
                     first.len(),
                     s.len()
                 ));
+            }
+            // onnx merges the other dims: two fixed values that differ cannot be merged.
+            for s in &shapes {
+                for (i, (a, b)) in first.iter().zip(s.iter()).enumerate() {
+                    if let (Some(p), Some(q)) = (fixed(a), fixed(b)) {
+                        if i != axis && p != q {
+                            return Err(format!(
+                                "Concat's inputs differ in dim {i} (not the axis {axis}): {p} and {q}"
+                            ));
+                        }
+                    }
+                }
             }
             let mut out = first.clone();
             out[axis] = shapes
@@ -994,6 +1043,26 @@ fn infer_ml(node: &NodeProto, x: &NodeInputs<'_>) -> Inferred {
     let one = |s: Option<Shape>| Ok(vec![s]);
     match node.op_type.as_str() {
         "Binarizer" | "CategoryMapper" | "LabelEncoder" => one(x0.cloned()),
+        "LinearClassifier" => {
+            // As onnx: labels [N], scores [N, classes]; a 1-D input is one row.
+            let classes = attr_ints(node, "classlabels_ints")
+                .map(<[i64]>::len)
+                .or_else(|| attr(node, "classlabels_strings").map(|a| a.strings.len()));
+            let (Some(s), Some(c)) = (x0, classes) else {
+                return Ok(vec![None; node.output.len()]);
+            };
+            let n = match s.len() {
+                1 => Dim::Value(1),
+                2 => s[0].clone(),
+                _ => return Ok(vec![None; node.output.len()]),
+            };
+            Ok(vec![
+                Some(vec![n.clone()]),
+                Some(vec![n, Dim::Value(c as i64)]),
+            ])
+        }
+        // onnx has no inference for these; onnxruntime keeps the input's shape.
+        "Scaler" | "Normalizer" | "Imputer" => one(x0.cloned()),
         "OneHotEncoder" => {
             let cats = attr_ints(node, "cats_int64s")
                 .map(<[i64]>::len)
@@ -1019,6 +1088,72 @@ fn infer_ml(node: &NodeProto, x: &NodeInputs<'_>) -> Inferred {
         }
         _ => Ok(vec![None; node.output.len()]),
     }
+}
+
+/// The com.microsoft ops onnxruntime's optimizer and exporters write, as onnxruntime shapes
+/// them. onnx does not check contrib ops, so nothing here is an error: what does not fit is
+/// left unknown.
+fn infer_contrib(node: &NodeProto, x: &NodeInputs<'_>) -> Vec<Option<Shape>> {
+    let x0 = x.shape(0).cloned();
+    let n = node.output.len();
+    let with_last = |s: &Shape, d: Dim| {
+        let mut s = s.clone();
+        if let Some(l) = s.last_mut() {
+            *l = d;
+        }
+        s
+    };
+    let mut outs: Vec<Option<Shape>> = vec![None; n];
+    match node.op_type.as_str() {
+        "Gelu" | "FastGelu" | "BiasGelu" | "QuickGelu" | "BiasAdd" => outs[0] = x0,
+        "SkipLayerNormalization" | "SkipSimplifiedLayerNormalization" => {
+            // output, mean, inv_std_var, input + skip + bias
+            if let Some(s) = x0 {
+                outs[0] = Some(s.clone());
+                for k in [1, 2] {
+                    if k < n {
+                        outs[k] = Some(with_last(&s, Dim::Value(1)));
+                    }
+                }
+                if n > 3 {
+                    outs[3] = Some(s);
+                }
+            }
+        }
+        "Attention" => {
+            // input [B, S, in], weights [in, q + k + v] (sizes from qkv_hidden_sizes, else equal).
+            let v = attr_ints(node, "qkv_hidden_sizes")
+                .and_then(|q| q.get(2).copied())
+                .map(Dim::Value)
+                .or_else(|| {
+                    let w = fixed(x.shape(1)?.get(1)?)?;
+                    (w % 3 == 0).then_some(Dim::Value(w / 3))
+                });
+            if let (Some(s), Some(v)) = (x0.filter(|s| s.len() == 3), v) {
+                outs[0] = Some(with_last(&s, v));
+            }
+        }
+        "EmbedLayerNormalization" => {
+            // input_ids [B, S]; the hidden size from gamma (input 5) or the word table.
+            let hidden = x
+                .shape(5)
+                .and_then(|g| g.first().cloned())
+                .or_else(|| x.shape(2).and_then(|w| w.get(1).cloned()));
+            if let (Some(ids), Some(h)) = (x0.filter(|s| s.len() == 2), hidden) {
+                let mut out = ids.clone();
+                out.push(h);
+                outs[0] = Some(out.clone());
+                if n > 1 {
+                    outs[1] = Some(vec![ids[0].clone()]);
+                }
+                if n > 2 {
+                    outs[2] = Some(out);
+                }
+            }
+        }
+        _ => {}
+    }
+    outs
 }
 
 /// Elements of one axis of `dim` ≥ 0 a Slice keeps (ONNX's clamping of starts and ends).
@@ -1180,8 +1315,13 @@ pub fn infer_scope<'m>(
     opset: Option<i64>,
     outer: &[ScopeShapes<'m>],
 ) -> ScopeShapes<'m> {
-    infer_scope_with(model, g, opset, outer, &Bodies::default())
+    infer_scope_with(model, g, opset, outer, &Bodies::default(), &NO_OVERRIDES)
 }
+
+/// Main-graph input shapes that replace the declared ones (a probe at concrete dim values).
+pub type InputOverrides = foldhash::HashMap<String, Shape>;
+static NO_OVERRIDES: std::sync::LazyLock<InputOverrides> =
+    std::sync::LazyLock::new(Default::default);
 
 /// The output shapes of each subgraph, by graph id, from an earlier pass.
 #[derive(Default)]
@@ -1214,10 +1354,19 @@ pub fn infer_model<'m>(
     model: &'m Model,
     opset_of: &dyn Fn(GraphId) -> Option<i64>,
 ) -> Vec<ScopeShapes<'m>> {
+    infer_model_at(model, opset_of, &NO_OVERRIDES)
+}
+
+/// `infer_model` with some main-graph inputs given other shapes than they declare.
+pub fn infer_model_at<'m>(
+    model: &'m Model,
+    opset_of: &dyn Fn(GraphId) -> Option<i64>,
+    overrides: &InputOverrides,
+) -> Vec<ScopeShapes<'m>> {
     let pass = |bodies: &Bodies| {
         let mut scopes: Vec<ScopeShapes<'m>> = Vec::with_capacity(model.index.graphs.len());
         for g in 0..model.index.graphs.len() {
-            let s = infer_scope_with(model, g, opset_of(g), &scopes, bodies);
+            let s = infer_scope_with(model, g, opset_of(g), &scopes, bodies, overrides);
             scopes.push(s);
         }
         scopes
@@ -1308,6 +1457,7 @@ fn infer_scope_with<'m>(
     opset: Option<i64>,
     outer: &[ScopeShapes<'m>],
     bodies: &Bodies,
+    overrides: &InputOverrides,
 ) -> ScopeShapes<'m> {
     let mut out = ScopeShapes::default();
     let Some(body) = model.body(g) else {
@@ -1324,6 +1474,12 @@ fn infer_scope_with<'m>(
             }
         }
         for v in &graph.input {
+            if let Some(s) = overrides
+                .get(&v.name)
+                .filter(|_| g == crate::model::MAIN_GRAPH)
+            {
+                out.shapes.insert(&v.name, s.clone());
+            }
             if let Some(s) = declared.get(&v.name).and_then(|t| t.shape()) {
                 out.shapes.entry(&v.name).or_insert_with(|| s.to_vec());
             }
@@ -1369,9 +1525,11 @@ fn infer_scope_with<'m>(
         let default_domain = domain.is_empty() || domain == "ai.onnx";
         // ai.onnx.ml rules do not depend on the default domain's opset (a model may import
         // ai.onnx.ml alone).
+        let is_ms = domain == "com.microsoft";
         let opset = match opset {
             Some(v) if default_domain || is_ml => v,
             None if is_ml => 0,
+            _ if is_ms => 0,
             _ => continue,
         };
         let inputs = {
@@ -1395,10 +1553,15 @@ fn infer_scope_with<'m>(
                 values,
             }
         };
-        let value = propagate(node, opset, &inputs);
+        let value = if is_ms {
+            None
+        } else {
+            propagate(node, opset, &inputs)
+        };
         let inferred = match control_flow_outputs(model, g, n, node, bodies) {
             Some(o) => Ok(o),
             None if is_ml => infer_ml(node, &inputs),
+            None if is_ms => Ok(infer_contrib(node, &inputs)),
             None => infer(node, opset, &inputs),
         };
         let outputs = match inferred {
@@ -1430,7 +1593,8 @@ fn infer_scope_with<'m>(
             }
             let decl = declared.get(name).and_then(|t| t.shape());
             let inferred = outputs.get(k).cloned().flatten();
-            if let (Some(i), Some(d)) = (&inferred, decl) {
+            // Contrib ops are not onnx's to check: their shapes fill gaps, never raise a warning.
+            if let (Some(i), Some(d), false) = (&inferred, decl, is_ms) {
                 if let Some(why) = contradiction(i, d) {
                     out.contradictions.push(Contradiction {
                         node: n,

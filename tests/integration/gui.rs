@@ -295,6 +295,57 @@ fn axes_panel_names_the_node_that_pins_the_batch() {
     assert!(h.query_by_label_contains("run agrees").is_some());
 }
 
+/// A file under tests/models/exports/ (written by torch and friends: tests/py/export_real_models.py).
+pub fn real_export(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/models/exports/{name}.onnx"))
+}
+
+/// On torch's export of an attention block that traced the sequence length: batch dynamic, seq
+/// lost at the first head-split Reshape; "pinned by" selects the Constant holding the traced 16,
+/// and both are tinted on the graph.
+#[test]
+fn axes_panel_links_the_constant_that_pins_a_traced_sequence() {
+    let mut h = harness(new_app());
+    drop_file(&mut h, &real_export("traced_seq_block"));
+    h.get_by_label("Axes").click();
+    settle(&mut h);
+    assert!(h.query_by_label("LOST").is_some());
+    assert!(h.query_by_label("dynamic").is_some());
+    h.get_by_label("/Constant_8").click();
+    settle(&mut h);
+    let doc = h.state().doc().unwrap();
+    let Selection::Node(0, n) = doc.selection else {
+        panic!("a node is selected")
+    };
+    assert_eq!(doc.model.node(0, n).unwrap().name, "/Constant_8");
+    // The lost axis's node and its Constant carry the lost-axis tint on the canvas.
+    let body = doc.model.body(0).unwrap();
+    let tint = doc
+        .rewritten(0)
+        .expect("the document tint is built while painting");
+    let tinted: Vec<String> = doc
+        .scope(0)
+        .unwrap()
+        .laid
+        .view
+        .items
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| {
+            tint.get(onnx_lens::layout::ItemId(*i)) == Some(&onnx_lens::document::tint::LOST_AXIS)
+        })
+        .filter_map(|(_, it)| match it.kind {
+            onnx_lens::layout::ItemKind::Node(n) => Some(body.nodes()[n.0].name.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        tinted,
+        vec!["/Reshape".to_string()],
+        "the Constant is folded into its box"
+    );
+}
+
 #[test]
 fn export_view_as_png_writes_the_canvas_as_drawn() {
     let out = scratch("gui_png").join("view.png");
@@ -470,16 +521,16 @@ fn regenerate_screenshots() {
     press_run(&mut h);
     save_png(&mut h, &out.join("run.png"));
 
-    // 7. The dynamic-axes report of a transformer block whose Reshapes were traced.
-    let f = crate::shapes::axes_fixtures();
+    // 7. The dynamic-axes report of torch's export of an attention block whose head split
+    // traced the sequence length.
     let mut h = harness(new_app());
-    drop_file(&mut h, Path::new(&f["transformer_traced"]));
+    drop_file(&mut h, &real_export("traced_seq_block"));
     h.get_by_label("Axes").click();
     h.run_steps(2);
     h.get_by_label_contains("Confirm by running").click();
     h.run_steps(1);
     settle(&mut h);
-    h.get_by_label("/attn/Reshape_q").click();
+    h.get_by_label("/Reshape").click();
     settle(&mut h);
     save_png(&mut h, &out.join("axes.png"));
 

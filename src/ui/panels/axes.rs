@@ -5,7 +5,7 @@ use egui::{RichText, Ui};
 
 use crate::document::Document;
 use crate::model::MAIN_GRAPH;
-use crate::shapes::AxisStatus;
+use crate::shapes::{AxisStatus, Basis};
 use crate::ui::commands::Command;
 use crate::ui::style;
 use crate::ui::widgets::{job_progress, node_link};
@@ -41,6 +41,7 @@ pub fn show(ui: &mut Ui, doc: &Document, out: &mut Vec<Command>) {
                 format!("fixed at {}", e.fixed_value.unwrap_or_default()),
             ),
             AxisStatus::Lost => (style::ERROR, "LOST".to_string()),
+            AxisStatus::Unknown => (style::WARNING, "unknown".to_string()),
         };
         ui.horizontal(|ui| {
             ui.label(
@@ -50,15 +51,32 @@ pub fn show(ui: &mut Ui, doc: &Document, out: &mut Vec<Command>) {
             );
             ui.colored_label(color, RichText::new(status).strong());
             if let Some(node) = &e.lost_at_node {
-                ui.label("at");
+                ui.label(if e.status == AxisStatus::Unknown {
+                    "blocked at"
+                } else {
+                    "at"
+                });
                 node_link(ui, MAIN_GRAPH, node, doc.node_by_name(node), out);
             }
+            if let Some(c) = &e.pinned_by {
+                ui.label("pinned by");
+                node_link(ui, MAIN_GRAPH, c, doc.node_by_name(c), out);
+            }
+            ui.label(
+                RichText::new(match e.basis {
+                    Basis::Static => "static analysis",
+                    Basis::ConcreteShape => "shapes at concrete values",
+                    Basis::Run => "runs",
+                })
+                .small()
+                .weak(),
+            );
         });
         ui.label(RichText::new(&e.reason).small());
         if let Some(d) = &e.run_detail {
             let (c, verdict) = match e.confirmed_by_run {
                 Some(true) => (style::OK, "run agrees"),
-                Some(false) => (style::ERROR, "run disagrees"),
+                Some(false) => (style::WARNING, "runs overrule static analysis"),
                 None => (style::WARNING, "run inconclusive"),
             };
             ui.label(RichText::new(format!("{verdict}: {d}")).small().color(c));

@@ -1,0 +1,185 @@
+"""Exports the dynamic-axes fixtures with the real tools (run once by a developer, not by CI):
+torch's two exporters, transformers models built from tiny configs with random weights (no hub
+downloads), onnxruntime's transformer optimizer, onnxslim, torchvision and skl2onnx. The files
+are committed under tests/models/exports/ (each well under 4 MB); CI reads them and judges every
+declared dim with onnxruntime (tests/py/axes_truth.py) in the same run as onnx-lens.
+
+    python3 -m venv /tmp/tv && /tmp/tv/bin/pip install torch==2.7.1 torchvision==0.22.1 \
+        transformers==4.52.4 onnx==1.23.2 onnxruntime==1.32.0 onnxscript==0.7.2 onnxslim==0.1.98 \
+        scikit-learn==1.9.1 skl2onnx==1.20.0 pandas
+    /tmp/tv/bin/python tests/py/export_real_models.py tests/models/exports
+
+(torch 2.5.1 with onnxscript 0.1.0 could not translate BertModel with dynamo=True: aten_expand
+with symbolic sizes; 2.7.1 can.)
+
+  bert_legacy       BertModel, torch.onnx.export(dynamo=False, dynamic_axes batch/sequence)
+  gpt2_legacy       GPT2Model, the same
+  bert_dynamo       BertModel, torch.onnx.export(dynamo=True, dynamic_shapes batch/sequence)
+  gpt2_dynamo       GPT2Model, the same
+  bert_ort_opt      bert_legacy through onnxruntime.transformers.optimizer (Attention, SkipLayerNormalization)
+  gpt2_ort_opt      gpt2_legacy through it
+  bert_slim         bert_legacy through onnxslim
+  cnn_dynamic_hw    torchvision MobileNetV2 (width 0.25), dynamic batch, height and width
+  reshape_lost      a CNN whose forward does x.reshape(int(x.shape[0]), -1): batch really lost
+  lstm_const_state  an LSTM whose initial state is zeros(1, 2, hidden): batch lost, sequence dynamic
+  traced_seq_block  an attention block whose head split views (b, 16, heads, hd): seq lost, batch dynamic
+  sklearn_two_inputs  ColumnTransformer over two inputs whose batch dims are unnamed, + LogisticRegression
+"""
+import os
+import sys
+import warnings
+
+import numpy as np
+import torch
+from torch import nn
+
+warnings.filterwarnings("ignore")
+OUT = sys.argv[1]
+os.makedirs(OUT, exist_ok=True)
+torch.manual_seed(0)
+OPSET = 17
+
+
+def path(name):
+    return os.path.join(OUT, name + ".onnx")
+
+
+def legacy(model, args, name, input_names, output_names, dynamic_axes):
+    torch.onnx.export(model, args, path(name), dynamo=False, opset_version=OPSET, input_names=input_names,
+                      output_names=output_names, dynamic_axes=dynamic_axes)
+
+
+def transformers_models():
+    from transformers import BertConfig, BertModel, GPT2Config, GPT2Model
+
+    bert = BertModel(BertConfig(vocab_size=100, hidden_size=32, num_hidden_layers=2, num_attention_heads=4,
+                                intermediate_size=64, max_position_embeddings=64)).eval()
+    gpt2 = GPT2Model(GPT2Config(vocab_size=100, n_embd=32, n_layer=2, n_head=4, n_positions=64,
+                                use_cache=False)).eval()
+    ids = torch.randint(0, 100, (2, 8))
+    mask = torch.ones(2, 8, dtype=torch.int64)
+    types = torch.zeros(2, 8, dtype=torch.int64)
+    bs = {0: "batch", 1: "sequence"}
+    legacy(bert, (ids, mask, types), "bert_legacy", ["input_ids", "attention_mask", "token_type_ids"],
+           ["last_hidden_state", "pooler_output"],
+           {"input_ids": bs, "attention_mask": bs, "token_type_ids": bs,
+            "last_hidden_state": bs, "pooler_output": {0: "batch"}})
+
+    class Gpt2Hidden(nn.Module):
+        def __init__(self, m):
+            super().__init__()
+            self.m = m
+
+        def forward(self, input_ids, attention_mask):
+            return self.m(input_ids=input_ids, attention_mask=attention_mask, use_cache=False).last_hidden_state
+
+    legacy(Gpt2Hidden(gpt2).eval(), (ids, mask), "gpt2_legacy", ["input_ids", "attention_mask"],
+           ["last_hidden_state"], {"input_ids": bs, "attention_mask": bs, "last_hidden_state": bs})
+
+    from torch.export import Dim
+    batch, seq = Dim("batch", min=1, max=64), Dim("sequence", min=2, max=60)
+    for name, model, args, names in [
+        ("bert_dynamo", bert, (ids, mask, types), ["input_ids", "attention_mask", "token_type_ids"]),
+        ("gpt2_dynamo", Gpt2Hidden(gpt2).eval(), (ids, mask), ["input_ids", "attention_mask"]),
+    ]:
+        try:
+            prog = torch.onnx.export(model, args, dynamo=True, input_names=names,
+                                     dynamic_shapes=tuple({0: batch, 1: seq} for _ in args))
+            prog.save(path(name))
+        except Exception as e:  # the dynamo exporter is young: say which model it could not export
+            print(f"{name}: the dynamo exporter failed: {type(e).__name__}: {str(e)[:300]}", file=sys.stderr)
+            raise
+
+    from onnxruntime.transformers.optimizer import optimize_model
+    for src, kind, dst in [("bert_legacy", "bert", "bert_ort_opt"), ("gpt2_legacy", "gpt2", "gpt2_ort_opt")]:
+        opt = optimize_model(path(src), model_type=kind, num_heads=4, hidden_size=32, opt_level=1)
+        opt.save_model_to_file(path(dst))
+
+    import onnxslim
+    import onnx
+    onnx.save(onnxslim.slim(onnx.load(path("bert_legacy"))), path("bert_slim"))
+
+
+def vision_models():
+    import torchvision
+    cnn = torchvision.models.mobilenet_v2(width_mult=0.25, num_classes=10).eval()
+    legacy(cnn, (torch.randn(1, 3, 64, 64),), "cnn_dynamic_hw", ["images"], ["logits"],
+           {"images": {0: "batch", 2: "height", 3: "width"}, "logits": {0: "batch"}})
+
+    class ReshapeLost(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = nn.Conv2d(3, 4, 3, padding=1)
+            self.fc = nn.Linear(4 * 8 * 8, 10)
+
+        def forward(self, x):
+            y = torch.relu(self.conv(x))
+            return self.fc(y.reshape(int(y.shape[0]), -1))  # int() freezes the traced batch
+
+    legacy(ReshapeLost().eval(), (torch.randn(2, 3, 8, 8),), "reshape_lost", ["x"], ["y"],
+           {"x": {0: "batch"}, "y": {0: "batch"}})
+
+    class LstmConstState(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lstm = nn.LSTM(6, 12)
+            self.head = nn.Linear(12, 3)
+
+        def forward(self, x):
+            h0 = torch.zeros(1, 2, 12)  # batch 2 written into the initial state
+            out, _ = self.lstm(x, (h0, h0))
+            return self.head(out)
+
+    legacy(LstmConstState().eval(), (torch.randn(5, 2, 6),), "lstm_const_state", ["x"], ["y"],
+           {"x": {0: "sequence", 1: "batch"}, "y": {0: "sequence", 1: "batch"}})
+
+    class TracedSeqBlock(nn.Module):
+        def __init__(self, d=64, heads=4):
+            super().__init__()
+            self.heads, self.hd = heads, d // heads
+            self.ln = nn.LayerNorm(d)
+            self.qkv = nn.Linear(d, 3 * d)
+            self.proj = nn.Linear(d, d)
+
+        def forward(self, x):
+            b = x.shape[0]
+            q, k, v = self.qkv(self.ln(x)).chunk(3, dim=-1)
+            # The sequence length written as the number it had at export (16): a traced constant.
+            split = lambda t: t.view(b, 16, self.heads, self.hd).transpose(1, 2)
+            q, k, v = split(q), split(k), split(v)
+            att = torch.softmax(q @ k.transpose(-1, -2) / self.hd ** 0.5, dim=-1)
+            y = (att @ v).transpose(1, 2).reshape(b, 16, self.heads * self.hd)
+            return x + self.proj(y)
+
+    legacy(TracedSeqBlock().eval(), (torch.randn(2, 16, 64),), "traced_seq_block", ["x"], ["y"],
+           {"x": {0: "batch", 1: "seq"}, "y": {0: "batch", 1: "seq"}})
+
+
+def sklearn_models():
+    from sklearn.compose import ColumnTransformer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
+    from skl2onnx import convert_sklearn
+    from skl2onnx.common.data_types import FloatTensorType
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"age": rng.uniform(18, 80, 60).astype(np.float32),
+                       "income": rng.uniform(1e3, 1e5, 60).astype(np.float32)})
+    y = (df.age * 1000 + rng.normal(0, 5e3, 60) > df.income * 0.5).astype(int)
+    pipe = Pipeline([("prep", ColumnTransformer([("a", StandardScaler(), ["age"]),
+                                                 ("i", StandardScaler(), ["income"])])),
+                     ("clf", LogisticRegression())]).fit(df, y)
+    onx = convert_sklearn(pipe, initial_types=[("age", FloatTensorType([None, 1])),
+                                               ("income", FloatTensorType([None, 1]))],
+                          target_opset={"": OPSET, "ai.onnx.ml": 3}, options={id(pipe): {"zipmap": False}})
+    with open(path("sklearn_two_inputs"), "wb") as f:
+        f.write(onx.SerializeToString())
+
+
+transformers_models()
+vision_models()
+sklearn_models()
+for f in sorted(os.listdir(OUT)):
+    print(f, os.path.getsize(os.path.join(OUT, f)))
