@@ -23,11 +23,21 @@ pub fn show(ui: &mut Ui, doc: &Document, out: &mut Vec<Command>) {
         shapes.known_rate * 100.0
     ));
     if let Some(e) = &shapes.error {
+        // tract's algebra giving up is not a verdict: the engine's probes and the runs go on.
+        let at = e
+            .node
+            .as_deref()
+            .map(|n| format!(" at {n}"))
+            .unwrap_or_default();
         ui.label(
-            RichText::new(format!("shape analysis stopped: {}", e.headline))
-                .small()
-                .color(style::WARNING),
-        );
+            RichText::new(format!(
+                "tract's symbolic analysis stopped{at} ({}); the verdicts below go on with onnx-lens's shape engine at concrete values",
+                e.cause
+            ))
+            .small()
+            .color(style::WARNING),
+        )
+        .on_hover_text(&e.raw);
     }
     ui.separator();
     if shapes.axes.axes.is_empty() {
@@ -43,7 +53,7 @@ pub fn show(ui: &mut Ui, doc: &Document, out: &mut Vec<Command>) {
             AxisStatus::Lost => (style::ERROR, "LOST".to_string()),
             AxisStatus::Unknown => (style::WARNING, "unknown".to_string()),
         };
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             ui.label(
                 RichText::new(format!("{}[{}] {}", e.input, e.dim_index, e.written))
                     .monospace()
