@@ -237,7 +237,10 @@ pub fn refine(model: &Model, a: &ShapeAnalysis, report: &mut AxesReport) {
                     ),
                 }
             }
-            ProbeVerdict::Follows { outputs } => {
+            ProbeVerdict::Follows {
+                outputs,
+                steps_only,
+            } => {
                 let follows: Vec<String> = outputs
                     .iter()
                     .zip(&output_names)
@@ -269,6 +272,12 @@ pub fn refine(model: &Model, a: &ShapeAnalysis, report: &mut AxesReport) {
                     values[2],
                     others_held(g)
                 ));
+                if let Some((v, n, why)) = steps_only {
+                    let (name, op) = node_name(model, n);
+                    reason.push_str(&format!(
+                        "; not every value: at {sym} = {v} {name} ({op}) breaks: {why}"
+                    ));
+                }
                 if tract_status != AxisStatus::Dynamic {
                     reason.push_str(&format!(
                         "; tract's symbolic analysis was inconclusive{}",

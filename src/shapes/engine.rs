@@ -121,6 +121,49 @@ pub fn propagate(node: &NodeProto, opset: i64, x: &NodeInputs<'_>) -> Option<Vec
             }
             all
         }
+        // torch's `expand(b, -1, -1)` exports as Where(Equal(shape, -1), ones, shape) over a
+        // ConstantOfShape: follow it, or every ViT's class token loses its batch.
+        "Reshape" => {
+            let v = v0()?;
+            match x.ints(1)? {
+                [n] if *n == -1 || *n == v.len() as i64 => v.to_vec(),
+                _ => return None,
+            }
+        }
+        "ConstantOfShape" => {
+            let len = match x.ints(0)? {
+                [n] if (0..=MAX_VALUE_LEN as i64).contains(n) => *n as usize,
+                _ => return None,
+            };
+            let fill = match attr(node, "value").and_then(|a| a.t.as_ref()) {
+                Some(t) => *small_ints(t)?.first()?,
+                None => 0,
+            };
+            vec![Dim::Value(fill); len]
+        }
+        "Equal" => {
+            let (a, b) = (x.values(0)?, x.values(1)?);
+            elementwise(a, b, |p, q| match (p, q) {
+                (Dim::Value(p), Dim::Value(q)) => Dim::Value(i64::from(p == q)),
+                // A named dim is a size: never negative.
+                (Dim::Param(_), Dim::Value(v)) | (Dim::Value(v), Dim::Param(_)) if *v < 0 => {
+                    Dim::Value(0)
+                }
+                _ => Dim::Unknown,
+            })?
+        }
+        "Where" => {
+            let (c, a, b) = (x.values(0)?, x.values(1)?, x.values(2)?);
+            let n = c.len().max(a.len()).max(b.len());
+            let at = |v: &[Dim], i: usize| v.get(if v.len() == 1 { 0 } else { i }).cloned();
+            (0..n)
+                .map(|i| match at(c, i)? {
+                    Dim::Value(0) => at(b, i),
+                    Dim::Value(_) => at(a, i),
+                    _ => Some(Dim::Unknown),
+                })
+                .collect::<Option<Vec<_>>>()?
+        }
         "Add" | "Sub" | "Mul" | "Div" => {
             let (a, b) = (x.values(0)?, x.values(1)?);
             let n = a.len().max(b.len());
@@ -148,6 +191,16 @@ pub fn propagate(node: &NodeProto, opset: i64, x: &NodeInputs<'_>) -> Option<Vec
         _ => return None,
     };
     (out.len() <= MAX_VALUE_LEN).then_some(out)
+}
+
+/// Two propagated values combined element by element (numpy broadcasting of 1-D values).
+fn elementwise(a: &[Dim], b: &[Dim], f: impl Fn(&Dim, &Dim) -> Dim) -> Option<Vec<Dim>> {
+    let n = a.len().max(b.len());
+    if (a.len() != n && a.len() != 1) || (b.len() != n && b.len() != 1) {
+        return None;
+    }
+    let at = |v: &'_ [Dim], i: usize| if v.len() == 1 { 0 } else { i };
+    Some((0..n).map(|i| f(&a[at(a, i)], &b[at(b, i)])).collect())
 }
 
 /// Output shapes of a node (unknown where `None`), or why its inputs break the op's rules.

@@ -135,7 +135,16 @@ fn combined(tract: Option<Vec<String>>, engine: Option<&Vec<Dim>>) -> Option<Vec
         (Some(t), Some(e)) if t.len() == e.len() => Some(
             t.into_iter()
                 .zip(e)
-                .map(|(a, b)| if a == "?" { from_engine(b) } else { a })
+                // tract's `broadcast(17, 1+(h/8)*(w/8))` is a dim the model needs to be 17:
+                // the engine's number says it in ONNX words.
+                .map(|(a, b)| {
+                    let tract_speak = a.contains("broadcast(") && *b != Dim::Unknown;
+                    if a == "?" || tract_speak {
+                        from_engine(b)
+                    } else {
+                        a
+                    }
+                })
                 .collect(),
         ),
         (Some(t), _) => Some(t),

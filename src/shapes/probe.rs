@@ -231,7 +231,12 @@ const PROBE_WORK: usize = 1_000_000;
 pub enum ProbeVerdict {
     /// Every output shape is known at three values of the symbol and no node breaks; per
     /// output, its dims as expressions of the symbol.
-    Follows { outputs: Vec<Vec<DimExpr>> },
+    Follows {
+        outputs: Vec<Vec<DimExpr>>,
+        /// A value next to the held one at which a node breaks (a UNet's skip connection at an
+        /// odd size): the symbol is dynamic in steps only.
+        steps_only: Option<(i64, usize, String)>,
+    },
     /// At `value` (the model works at `held`), node `node` breaks: `why`.
     Breaks {
         node: usize,
@@ -374,7 +379,12 @@ pub fn judge(
                 .collect()
         })
         .collect();
-    ProbeVerdict::Follows { outputs }
+    let next = values[0] + 1;
+    let steps_only = at(next).violation.map(|(n, why)| (next, n, why));
+    ProbeVerdict::Follows {
+        outputs,
+        steps_only,
+    }
 }
 
 /// Values at which the model's shapes hold for every symbol: start from `defaults` and, where a
@@ -417,6 +427,28 @@ pub fn held_values(
                     values = trial;
                     moved = true;
                     break 'groups;
+                }
+            }
+        }
+        // Two symbols the model needs together (a ViT's height and width, both traced at 224 into
+        // its position embeddings): move a pair to one value.
+        'pairs: for k1 in 0..groups.len() {
+            if moved {
+                break;
+            }
+            for k2 in k1 + 1..groups.len() {
+                for &c in &candidates {
+                    if budget.get() == 0 {
+                        break 'pairs;
+                    }
+                    let mut trial = values.clone();
+                    trial[k1] = c;
+                    trial[k2] = c;
+                    if trial != values && first_break(&trial).is_none_or(|n| n > at) {
+                        values = trial;
+                        moved = true;
+                        break 'pairs;
+                    }
                 }
             }
         }

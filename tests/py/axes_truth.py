@@ -132,18 +132,33 @@ def judge(path):
     def sizes(values):
         return {d: values[g] for g, ds in groups.items() for d in ds}
 
+    def runs(values):
+        return run(session, model, sizes(values))[0] is None
+
     for _ in range(2):
         for g in groups:
-            if run(session, model, sizes(base))[0] is None:
+            if runs(base):
                 break
             for v in candidates:
                 trial = dict(base, **{g: v})
-                if run(session, model, sizes(trial))[0] is None:
+                if runs(trial):
                     base = trial
                     break
+    # Symbols the model needs together (a ViT's height and width at its position embeddings' size).
+    names = list(groups)
+    for i, g in enumerate(names):
+        for h in names[i + 1:]:
+            for v in candidates:
+                if runs(base):
+                    break
+                trial = dict(base, **{g: v, h: v})
+                if runs(trial):
+                    base = trial
     verdicts = {}
     for g in groups:
-        other = next(v for v in candidates if v != base[g] and v > base[g])
+        # Twice the working value keeps what divisibility the model needs (a UNet's skip
+        # connections want even sizes): the question is whether the dim is dynamic at all.
+        other = 2 * base[g]
         together = [g]
         if g.startswith("?"):
             # Unnamed dims the graph forces equal: varied alone they fail, together they run.

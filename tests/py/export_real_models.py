@@ -24,6 +24,12 @@ with symbolic sizes; 2.7.1 can.)
   lstm_const_state  an LSTM whose initial state is zeros(1, 2, hidden): batch lost, sequence dynamic
   traced_seq_block  an attention block whose head split views (b, 16, heads, hd): seq lost, batch dynamic
   sklearn_two_inputs  ColumnTransformer over two inputs whose batch dims are unnamed, + LogisticRegression
+  distilbert, t5_encoder, llama  more transformers encoders (legacy exporter)
+  vit_hw            ViTModel with height and width declared dynamic: lost at the position embeddings
+  wav2vec2          conv feature extractor over audio samples
+  unetish           a skip connection: height and width dynamic in even steps
+  flatten_batch_seq x.reshape(b * s, d): a product of symbols
+  gru_bidirectional a bidirectional GRU, batch_first
 """
 import os
 import sys
@@ -178,8 +184,80 @@ def sklearn_models():
         f.write(onx.SerializeToString())
 
 
+def more_models():
+    """Architectures whose exports break symbolic analysis in other ways."""
+    from transformers import (DistilBertConfig, DistilBertModel, LlamaConfig, LlamaModel, T5Config,
+                              T5EncoderModel, ViTConfig, ViTModel, Wav2Vec2Config, Wav2Vec2Model)
+    ids = torch.randint(0, 100, (2, 8))
+    mask = torch.ones(2, 8, dtype=torch.int64)
+    bs = {0: "batch", 1: "sequence"}
+    text = {"input_ids": bs, "attention_mask": bs}
+    legacy(DistilBertModel(DistilBertConfig(vocab_size=100, dim=32, n_layers=2, n_heads=4, hidden_dim=64,
+                                            max_position_embeddings=64)).eval(),
+           (ids, mask), "distilbert", ["input_ids", "attention_mask"], ["last_hidden_state"], text)
+    legacy(T5EncoderModel(T5Config(vocab_size=100, d_model=32, d_kv=8, d_ff=64, num_layers=2, num_heads=4)).eval(),
+           (ids, mask), "t5_encoder", ["input_ids", "attention_mask"], ["last_hidden_state"], text)
+    legacy(LlamaModel(LlamaConfig(vocab_size=100, hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+                                  num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=64,
+                                  use_cache=False)).eval(),
+           (ids, mask), "llama", ["input_ids", "attention_mask"], ["last_hidden_state"], text)
+    # A ViT's position embeddings hold 17 tokens (a 32 px image in 8 px patches): height and width
+    # declared dynamic are really lost, batch is not (the class token's expand(b, -1, -1)).
+    vit = ViTModel(ViTConfig(hidden_size=32, num_hidden_layers=2, num_attention_heads=4, intermediate_size=64,
+                             image_size=32, patch_size=8)).eval()
+    legacy(vit, (torch.randn(2, 3, 32, 32),), "vit_hw", ["pixel_values"], ["last_hidden_state", "pooler_output"],
+           {"pixel_values": {0: "batch", 2: "height", 3: "width"}})
+    legacy(Wav2Vec2Model(Wav2Vec2Config(hidden_size=32, num_hidden_layers=2, num_attention_heads=4,
+                                        intermediate_size=64, conv_dim=(16, 16), conv_stride=(5, 2),
+                                        conv_kernel=(10, 3), num_conv_pos_embeddings=16,
+                                        num_conv_pos_embedding_groups=4)).eval(),
+           (torch.randn(2, 1600),), "wav2vec2", ["audio"], ["last_hidden_state"], {"audio": {0: "batch", 1: "samples"}})
+
+    class UNetish(nn.Module):
+        """A skip connection: height and width must stay even (dynamic in steps)."""
+
+        def __init__(self):
+            super().__init__()
+            self.d1 = nn.Conv2d(3, 8, 3, padding=1)
+            self.d2 = nn.Conv2d(8, 16, 3, stride=2, padding=1)
+            self.up = nn.ConvTranspose2d(16, 8, 2, stride=2)
+            self.out = nn.Conv2d(16, 2, 1)
+
+        def forward(self, x):
+            a = torch.relu(self.d1(x))
+            return self.out(torch.cat([a, self.up(torch.relu(self.d2(a)))], 1))
+
+    legacy(UNetish().eval(), (torch.randn(1, 3, 32, 32),), "unetish", ["x"], ["y"],
+           {"x": {0: "batch", 2: "height", 3: "width"}})
+
+    class FlattenBatchSeq(nn.Module):
+        """x.reshape(b * s, d): the product of two symbols tract's algebra gives up on."""
+
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(16, 4)
+
+        def forward(self, x):
+            b, s, d = x.shape
+            return self.fc(x.reshape(b * s, d)).reshape(b, s, 4)
+
+    legacy(FlattenBatchSeq().eval(), (torch.randn(2, 5, 16),), "flatten_batch_seq", ["x"], ["y"],
+           {"x": {0: "batch", 1: "seq"}})
+
+    class BiGru(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.gru = nn.GRU(8, 16, batch_first=True, bidirectional=True)
+
+        def forward(self, x):
+            return self.gru(x)[0]
+
+    legacy(BiGru().eval(), (torch.randn(2, 5, 8),), "gru_bidirectional", ["x"], ["y"], {"x": {0: "batch", 1: "seq"}})
+
+
 transformers_models()
 vision_models()
 sklearn_models()
+more_models()
 for f in sorted(os.listdir(OUT)):
     print(f, os.path.getsize(os.path.join(OUT, f)))

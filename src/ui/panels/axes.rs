@@ -53,7 +53,7 @@ pub fn show(ui: &mut Ui, doc: &Document, out: &mut Vec<Command>) {
             AxisStatus::Lost => (style::ERROR, "LOST".to_string()),
             AxisStatus::Unknown => (style::WARNING, "unknown".to_string()),
         };
-        ui.horizontal_wrapped(|ui| {
+        ui.horizontal(|ui| {
             ui.label(
                 RichText::new(format!("{}[{}] {}", e.input, e.dim_index, e.written))
                     .monospace()
@@ -68,19 +68,22 @@ pub fn show(ui: &mut Ui, doc: &Document, out: &mut Vec<Command>) {
                 });
                 node_link(ui, MAIN_GRAPH, node, doc.node_by_name(node), out);
             }
-            if let Some(c) = &e.pinned_by {
-                ui.label("pinned by");
-                node_link(ui, MAIN_GRAPH, c, doc.node_by_name(c), out);
-            }
+        });
+        // On a line of its own: the row above is often as wide as the panel.
+        ui.horizontal(|ui| {
             ui.label(
                 RichText::new(match e.basis {
-                    Basis::Static => "static analysis",
-                    Basis::ConcreteShape => "shapes at concrete values",
-                    Basis::Run => "runs",
+                    Basis::Static => "evidence: static analysis",
+                    Basis::ConcreteShape => "evidence: shapes at concrete values",
+                    Basis::Run => "evidence: runs",
                 })
                 .small()
                 .weak(),
             );
+            if let Some(c) = &e.pinned_by {
+                ui.label(RichText::new("pinned by").small());
+                node_link(ui, MAIN_GRAPH, c, doc.node_by_name(c), out);
+            }
         });
         ui.label(RichText::new(&e.reason).small());
         if let Some(d) = &e.run_detail {
