@@ -21,7 +21,7 @@ use super::{print_json, EXIT_OK, EXIT_PROBLEMS, EXIT_UNREADABLE};
 #[derive(clap::Args, Debug)]
 pub struct RunArgs {
     pub file: PathBuf,
-    /// NAME=SOURCE, SOURCE one of random, random:SEED, normal, zeros, ones, a .npy or a .pb file (repeatable).
+    /// NAME=SOURCE, SOURCE one of random, random:SEED, normal, zeros, ones, text:LINES (a string input, one line per row), a .npy or a .pb file (repeatable).
     #[arg(long = "input", value_name = "NAME=SOURCE")]
     pub inputs: Vec<String>,
     /// SYMBOL=VALUE for a symbolic input dim, e.g. batch_size=4 (repeatable; default 1 for batch-like dims).

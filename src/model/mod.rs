@@ -7,6 +7,7 @@ pub mod index;
 pub mod info;
 pub mod load;
 pub mod npy;
+mod pickle;
 pub mod tensor;
 pub mod types;
 pub mod wire;

@@ -31,8 +31,10 @@ pub enum NpyError {
     Tensor(#[from] TensorError),
     #[error("a string in a tensor is not UTF-8 text, which .npy's unicode arrays hold")]
     StringNotText,
-    #[error("numpy object arrays are pickled, which onnx-lens does not read; save strings with dtype str (e.g. np.array(texts, dtype=str))")]
-    ObjectArray,
+    /// An object array (pickled) whose items are not all strings, or whose pickle is not one
+    /// numpy writes.
+    #[error("numpy object array: {0}; onnx-lens reads object arrays of str or bytes only (or save with dtype str, e.g. np.array(texts, dtype=str))")]
+    ObjectArray(String),
 }
 
 /// numpy's dtype string for a tensor's values, and the bytes to store. Types numpy has no
@@ -202,11 +204,10 @@ pub fn from_npy(name: &str, bytes: &[u8]) -> Result<Tensor, NpyError> {
         .ok_or(NpyError::Header("is truncated"))?;
     let header = std::str::from_utf8(header).map_err(|_| NpyError::Header("is not text"))?;
     let descr = header_str(header, "descr").ok_or(NpyError::Header("has no 'descr'"))?;
-    if descr.trim_start_matches(['<', '|', '=']) == "O" {
-        return Err(NpyError::ObjectArray);
-    }
+    let object = descr.trim_start_matches(['<', '|', '=']) == "O";
     let strings = string_descr(descr);
     let dtype = match strings {
+        _ if object => DataType::String,
         Some(_) => DataType::String,
         None => dtype_of_descr(descr).ok_or_else(|| NpyError::Dtype(descr.to_string()))?,
     };
@@ -231,6 +232,22 @@ pub fn from_npy(name: &str, bytes: &[u8]) -> Result<Tensor, NpyError> {
         .collect::<Result<Vec<_>, _>>()?;
     let count = element_count(&dims)?;
     let data = &bytes[start + header_len..];
+    if object {
+        // np.save pickles object arrays: a list of str (or bytes) items is read, nothing run.
+        let values = super::pickle::object_array_strings(data).map_err(NpyError::ObjectArray)?;
+        if values.len() as u64 != count {
+            return Err(NpyError::ObjectArray(format!(
+                "{} items for shape {dims:?}",
+                values.len()
+            )));
+        }
+        return Ok(Tensor {
+            name: name.to_string(),
+            dtype,
+            dims: dims.iter().map(|&d| d as u64).collect(),
+            values: TensorValues::Str(values),
+        });
+    }
     if let Some(kind) = strings {
         let item = match kind {
             StringDescr::Unicode(w) => (w as u64).saturating_mul(4),

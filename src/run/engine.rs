@@ -8,7 +8,7 @@ use std::time::Instant;
 use super::image::{load_images, FedImage, Preprocess};
 use super::inputs::{
     check_given, concrete_shape, default_source, generate, input_specs, load_tensor_file,
-    resolve_symbols, InputError, InputSource,
+    resolve_symbols, text_tensor, InputError, InputSource,
 };
 use crate::jobs::Progress;
 use crate::model::{Model, Tensor, MAIN_GRAPH};
@@ -306,6 +306,7 @@ fn run_inner(model: &Model, req: &RunRequest, progress: &Progress) -> Result<Run
         let (mut t, used) = match source {
             InputSource::File(p) => (load_tensor_file(&p)?, InputSource::File(p)),
             InputSource::Given(t) => (t.clone(), InputSource::Given(t)),
+            InputSource::Text(lines) => (text_tensor(spec, &lines)?, InputSource::Text(lines)),
             InputSource::Images { paths, preprocess } => {
                 let p = preprocess.unwrap_or_else(|| Preprocess::guess(model, spec));
                 let (t, fed) = load_images(spec, &paths, &p).map_err(InputError::from)?;

@@ -45,6 +45,8 @@ pub enum InputSource {
         paths: Vec<PathBuf>,
         preprocess: Option<Preprocess>,
     },
+    /// Text for a string input, one line per row (the leading dim).
+    Text(Vec<String>),
 }
 
 impl Default for InputSource {
@@ -57,7 +59,7 @@ impl Default for InputSource {
 }
 
 impl InputSource {
-    /// `random`, `random:normal`, `random:SEED`, `zeros`, `ones`, or a path.
+    /// `random`, `random:normal`, `random:SEED`, `zeros`, `ones`, `text:LINES`, or a path.
     pub fn parse(text: &str) -> InputSource {
         match text {
             "random" | "uniform" => InputSource::default(),
@@ -67,6 +69,9 @@ impl InputSource {
             },
             "zeros" => InputSource::Zeros,
             "ones" => InputSource::Ones,
+            _ if text.starts_with("text:") => {
+                InputSource::Text(text["text:".len()..].lines().map(str::to_string).collect())
+            }
             _ => match text.strip_prefix("random:").and_then(|s| s.parse().ok()) {
                 Some(seed) => InputSource::Random {
                     seed,
@@ -103,6 +108,7 @@ impl InputSource {
                 format!("random integers {low}..{high} (seed {seed})")
             }
             InputSource::Positions => "positions 0, 1, … along the last axis".into(),
+            InputSource::Text(lines) => format!("text ({} lines)", lines.len()),
             InputSource::Images { paths, preprocess } => {
                 let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
                 match preprocess {
@@ -188,6 +194,8 @@ pub enum InputError {
     TooLarge { input: String, dims: Vec<u64> },
     #[error("input '{input}': {what} is not a generated source")]
     NotGenerated { input: String, what: String },
+    #[error("input '{input}' is {dtype}: text goes to string inputs")]
+    TextForNonString { input: String, dtype: DataType },
     #[error("input '{input}': cannot generate {dtype} values")]
     CannotGenerate { input: String, dtype: DataType },
     #[error("input '{input}' is {declared}, the given tensor is {given}")]
@@ -502,6 +510,52 @@ pub fn generate(
         dtype,
         dims: dims.to_vec(),
         values,
+    })
+}
+
+/// A string tensor of typed-in text: one line per row of the leading dim (a symbolic one takes
+/// the line count, others 1), the lines repeated over the rest.
+pub fn text_tensor(spec: &InputSpec, lines: &[String]) -> Result<Tensor, InputError> {
+    let dtype = spec.dtype.unwrap_or(DataType::String);
+    if dtype != DataType::String {
+        return Err(InputError::TextForNonString {
+            input: spec.name.clone(),
+            dtype,
+        });
+    }
+    let lines: Vec<&str> = if lines.is_empty() {
+        vec![""]
+    } else {
+        lines.iter().map(String::as_str).collect()
+    };
+    let dims: Vec<u64> = match spec.dims.as_deref() {
+        None => vec![lines.len() as u64],
+        Some(d) => d
+            .iter()
+            .enumerate()
+            .map(|(k, d)| match d {
+                Dim::Value(v) if *v >= 0 => *v as u64,
+                _ if k == 0 => lines.len() as u64,
+                _ => 1,
+            })
+            .collect(),
+    };
+    let count = dims
+        .iter()
+        .try_fold(1u64, |a, &d| a.checked_mul(d))
+        .filter(|&c| c <= 1 << 24)
+        .ok_or_else(|| InputError::TooLarge {
+            input: spec.name.clone(),
+            dims: dims.clone(),
+        })?;
+    let values = (0..count as usize)
+        .map(|i| lines[i % lines.len()].as_bytes().to_vec())
+        .collect();
+    Ok(Tensor {
+        name: spec.name.clone(),
+        dtype: DataType::String,
+        dims,
+        values: TensorValues::Str(values),
     })
 }
 

@@ -271,8 +271,9 @@ fn missing_external_file_is_named() {
     );
 }
 
-/// String inputs from `.npy`: numpy's fixed-width unicode (`<U`) and bytes (`S`) arrays read as
-/// string tensors, an object array is refused with what to do instead, and a string tensor
+/// String inputs from `.npy`: numpy's fixed-width unicode (`<U`), bytes (`S`) and object arrays
+/// of str or bytes (pickled; read, never run) as string tensors, an object array of anything
+/// else refused by what it holds, and a string tensor
 /// written as `.npy` reads back in numpy as the same strings.
 #[test]
 fn string_arrays_from_numpy() {
@@ -285,14 +286,18 @@ fn string_arrays_from_numpy() {
         .iter()
         .map(|v| v.as_str().unwrap().as_bytes().to_vec())
         .collect();
-    for kind in ["unicode", "bytes"] {
+    for kind in ["unicode", "bytes", "object", "object_bytes"] {
         let t = load_tensor_file(Path::new(made[kind].as_str().unwrap())).unwrap();
         assert_eq!(t.dtype, DataType::String, "{kind}");
         assert_eq!(t.dims, vec![2, 2], "{kind}");
         assert_eq!(t.values, TensorValues::Str(want.clone()), "{kind}");
     }
-    let e = load_tensor_file(Path::new(made["object"].as_str().unwrap())).unwrap_err();
-    assert!(e.to_string().contains("dtype str"), "{e}");
+    // An object array of other things is refused by what it holds.
+    let e = load_tensor_file(Path::new(made["object_mixed"].as_str().unwrap())).unwrap_err();
+    assert!(
+        e.to_string().contains("an item is an int, not a string"),
+        "{e}"
+    );
 
     let t = load_tensor_file(Path::new(made["unicode"].as_str().unwrap())).unwrap();
     let out = dir.join("written.npy");

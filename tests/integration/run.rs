@@ -688,3 +688,60 @@ fn ml_models_match_onnxruntime() {
     );
     assert_eq!(passed.len() + unsupported.len(), models.len());
 }
+
+/// Typed-in text feeds a string input (one line per row): a LabelEncoder from strings gives what
+/// onnxruntime gives for the same strings read from numpy.
+#[test]
+fn typed_text_feeds_a_string_input() {
+    let dir = scratch("text_input");
+    run_py("make_ml_variants.py", &[dir.to_str().unwrap()]);
+    let path = dir.join("label_encoder_string_int.onnx");
+    let x = path.with_extension("X.npy");
+    let refs = run_py_json(
+        "ort_outputs.py",
+        &[
+            path.to_str().unwrap(),
+            x.to_str().unwrap(),
+            scratch("text_input_ort").to_str().unwrap(),
+        ],
+    );
+    let TensorValues::Str(rows) = run::load_tensor_file(&x).unwrap().values else {
+        panic!("the fixture's input is strings")
+    };
+    let text: Vec<String> = rows
+        .iter()
+        .map(|r| String::from_utf8(r.clone()).unwrap())
+        .collect();
+    let model = load_path(&path).unwrap();
+    let req = RunRequest {
+        runs: 0,
+        profile: false,
+        inputs: BTreeMap::from([("X".to_string(), InputSource::Text(text.clone()))]),
+        ..RunRequest::default()
+    };
+    let outcome = run::run(&model, &req, &Progress::detached()).unwrap();
+    let expected =
+        run::load_tensor_file(Path::new(refs["outputs"]["Y"].as_str().unwrap())).unwrap();
+    assert_eq!(outcome.outputs[0].values, expected.values, "fed {text:?}");
+    // The same from the command line's text: source.
+    let out = cli(&[
+        "run",
+        path.to_str().unwrap(),
+        "--input",
+        &format!("X=text:{}", text.join("\n")),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // A number input refuses text, naming the input (an input error: exit 2, as for a bad file).
+    let ints = dir.join("label_encoder_int_int.onnx");
+    let out = cli(&["run", ints.to_str().unwrap(), "--input", "X=text:cat"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("input 'X' is int64: text goes to string inputs"),
+        "{stderr}"
+    );
+}

@@ -27,10 +27,11 @@ pub enum SourceChoice {
     Zeros,
     Ones,
     File,
+    Text,
 }
 
 impl SourceChoice {
-    const ALL: [SourceChoice; 7] = [
+    const ALL: [SourceChoice; 8] = [
         SourceChoice::Auto,
         SourceChoice::Image,
         SourceChoice::Random,
@@ -38,6 +39,7 @@ impl SourceChoice {
         SourceChoice::Zeros,
         SourceChoice::Ones,
         SourceChoice::File,
+        SourceChoice::Text,
     ];
 
     fn label(self) -> &'static str {
@@ -49,6 +51,7 @@ impl SourceChoice {
             SourceChoice::Zeros => "zeros",
             SourceChoice::Ones => "ones",
             SourceChoice::File => ".npy / .pb file",
+            SourceChoice::Text => "text (one line per row)",
         }
     }
 }
@@ -256,6 +259,7 @@ impl RunForm {
                 SourceChoice::Zeros => InputSource::Zeros,
                 SourceChoice::Ones => InputSource::Ones,
                 SourceChoice::File => InputSource::File(PathBuf::from(path)),
+                SourceChoice::Text => InputSource::Text(path.lines().map(str::to_string).collect()),
             };
             // A test data set supplies every input the user left to its role.
             if set.is_none() || *choice != SourceChoice::Auto {
@@ -305,6 +309,13 @@ pub fn show(ui: &mut Ui, doc: &Document, form: &mut RunForm, out: &mut Vec<Comma
         match choice {
             SourceChoice::File => {
                 ui.add(egui::TextEdit::singleline(path).hint_text("path to .npy or .pb"));
+            }
+            SourceChoice::Text => {
+                ui.add(
+                    egui::TextEdit::multiline(path)
+                        .desired_rows(2)
+                        .hint_text("one line per row"),
+                );
             }
             SourceChoice::Auto if !use_set => {
                 ui.label(RichText::new(&form.auto[i]).small().weak());
