@@ -58,7 +58,7 @@ pub fn confirm(model: &Model, report: &mut AxesReport, progress: &Progress) {
                     .axes
                     .iter()
                     .find(|e| e.trial.as_ref() == Some(t))
-                    .filter(|e| !crate::tract::is_named_dim(&e.written))
+                    .filter(|e| crate::tract::is_placeholder_dim(&e.written))
                     .map(|e| e.dim_index)
             };
             if let Some(axis) = unnamed_axis(&trial) {

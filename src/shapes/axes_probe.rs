@@ -8,7 +8,7 @@ use super::axes::{AxesReport, AxisEntry, AxisEvidence, AxisStatus, Basis, Trial}
 use super::infer::ShapeAnalysis;
 use super::probe::{self, DimExpr, InputDim, ProbeVerdict};
 use crate::model::{Model, MAIN_GRAPH};
-use crate::tract::is_named_dim;
+use crate::tract::is_placeholder_dim;
 
 fn node_name(model: &Model, n: usize) -> (String, String) {
     model
@@ -72,7 +72,7 @@ pub fn refine(model: &Model, a: &ShapeAnalysis, report: &mut AxesReport) {
         Group {
             dims,
             shown: s.map_or(sym.clone(), |s| s.shown().to_string()),
-            unnamed: s.is_some_and(|s| !is_named_dim(&s.written)),
+            unnamed: s.is_some_and(|s| is_placeholder_dim(&s.written)),
             symbols: vec![sym],
         }
     })

@@ -23,6 +23,17 @@ pub fn is_named_dim(written: &str) -> bool {
     written != "?" && !written.starts_with('-')
 }
 
+/// Is a dim a name an exporter made up for a dim it did not know (tf2onnx's `unk__12`,
+/// paddle2onnx's `p2o.DynamicDimension.0`), or no name at all? Such dims of two inputs may be
+/// the same size under different names: the dynamic-axes report tries them together.
+pub fn is_placeholder_dim(written: &str) -> bool {
+    !is_named_dim(written)
+        || written
+            .strip_prefix("unk__")
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+        || written.contains("DynamicDimension")
+}
+
 impl InputSymbol {
     pub fn is_named(&self) -> bool {
         is_named_dim(&self.written)

@@ -117,6 +117,15 @@ def blamable(model, failing):
     return sorted(out)
 
 
+def placeholder(param):
+    """No name, or one an exporter made up for a dim it did not know (tf2onnx's unk__N)."""
+    return not param or re.fullmatch(r"unk__\d+", param) is not None or "DynamicDimension" in param
+
+
+def key(name, k, param):
+    return f"?{name}:{k}" if placeholder(param) else param
+
+
 def judge(path):
     model = onnx.load(path)
     session = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
@@ -124,7 +133,7 @@ def judge(path):
     # Symbols: a named dim is one symbol wherever it appears; an unnamed one is its own.
     groups = {}
     for name, k, param in dims:
-        groups.setdefault(param if param else f"?{name}:{k}", []).append((name, k))
+        groups.setdefault(key(name, k, param), []).append((name, k))
     candidates = sorted(set(CANDIDATES) | constants(model))
     # A base at which the model runs: each symbol moved to the first value that makes it run.
     base = {g: 2 for g in groups}
@@ -176,13 +185,15 @@ def judge(path):
         verdicts[g] = ("dynamic", None) if failed_at is None else ("lost", failed_at)
     out = []
     for name, k, param in dims:
-        g = param if param else f"?{name}:{k}"
+        g = key(name, k, param)
         status, node = verdicts[g]
         out.append({"input": name, "dim_index": k, "status": status, "ort_failing_node": node,
                     "blamable": blamable(model, node) if node else []})
     _, shapes = run(session, model, sizes(base))
     outputs = [{"name": o.name, "shape": s} for o, s in zip(session.get_outputs(), shapes or [])]
-    return {"dims": out, "base": {g: base[g] for g in groups}, "outputs_at_base": outputs}
+    # Every dim name at its held value too (a placeholder's group is keyed by its first dim).
+    named = {param: base[key(name, k, param)] for name, k, param in dims if param}
+    return {"dims": out, "base": {**named, **{g: base[g] for g in groups}}, "outputs_at_base": outputs}
 
 
 print(json.dumps({p: judge(p) for p in sys.argv[1:]}))

@@ -24,6 +24,7 @@ with symbolic sizes; 2.7.1 can.)
   lstm_const_state  an LSTM whose initial state is zeros(1, 2, hidden): batch lost, sequence dynamic
   traced_seq_block  an attention block whose head split views (b, 16, heads, hd): seq lost, batch dynamic
   sklearn_two_inputs  ColumnTransformer over two inputs whose batch dims are unnamed, + LogisticRegression
+  sklearn_two_inputs_unk  the same with the batch dims named unk__1, unk__2 (as tf2onnx names unknown dims)
   distilbert, t5_encoder, llama  more transformers encoders (legacy exporter)
   vit_hw            ViTModel with height and width declared dynamic: lost at the position embeddings
   wav2vec2          conv feature extractor over audio samples
@@ -181,6 +182,12 @@ def sklearn_models():
                                                ("income", FloatTensorType([None, 1]))],
                           target_opset={"": OPSET, "ai.onnx.ml": 3}, options={id(pipe): {"zipmap": False}})
     with open(path("sklearn_two_inputs"), "wb") as f:
+        f.write(onx.SerializeToString())
+    # The same with the batch dims named as tf2onnx names dims it does not know (unk__N), one
+    # name per input: still one batch the graph forces equal.
+    for k, i in enumerate(onx.graph.input):
+        i.type.tensor_type.shape.dim[0].dim_param = f"unk__{k + 1}"
+    with open(path("sklearn_two_inputs_unk"), "wb") as f:
         f.write(onx.SerializeToString())
 
 
