@@ -285,10 +285,8 @@ impl RunError {
 /// Runs the model once per request (plus warm-up and profiling). Blocking: call it on a worker.
 /// A panic inside tract is returned as a failure.
 pub fn run(model: &Model, req: &RunRequest, progress: &Progress) -> Result<RunOutcome, RunError> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        run_inner(model, req, progress)
-    }))
-    .unwrap_or_else(|p| Err(TractFailure::from_panic(&p).into()))
+    crate::tract::catch_quietly(|| run_inner(model, req, progress))
+        .unwrap_or_else(|p| Err(TractFailure::from_panic(&p).into()))
 }
 
 fn run_inner(model: &Model, req: &RunRequest, progress: &Progress) -> Result<RunOutcome, RunError> {

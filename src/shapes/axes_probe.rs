@@ -39,13 +39,13 @@ struct Group {
     unnamed: bool,
 }
 
-fn rank_of(model: &Model, input: &str) -> usize {
+fn declared_dims(model: &Model, input: &str) -> Vec<crate::model::types::Dim> {
     model
         .fed_inputs()
         .into_iter()
         .find(|(n, _)| *n == input)
-        .and_then(|(_, t)| t?.shape().map(<[_]>::len))
-        .unwrap_or(1)
+        .and_then(|(_, t)| t?.shape().map(<[_]>::to_vec))
+        .unwrap_or_default()
 }
 
 /// Values to try for a symbol held at `v`: multiples keep what divisibility the model needs.
@@ -79,7 +79,7 @@ pub fn refine(model: &Model, a: &ShapeAnalysis, report: &mut AxesReport) {
     .collect();
     let defaults: Vec<i64> = groups
         .iter()
-        .map(|g| probe::probe_default(rank_of(model, &g.dims[0].input), g.dims[0].index))
+        .map(|g| probe::probe_default(&declared_dims(model, &g.dims[0].input), g.dims[0].index))
         .collect();
     let dims_of: Vec<Vec<InputDim>> = groups.iter().map(|g| g.dims.clone()).collect();
     let held = probe::held_values(model, &dims_of, &defaults);

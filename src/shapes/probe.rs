@@ -217,8 +217,15 @@ pub fn traced_candidates(model: &Model) -> Vec<i64> {
             }
         }
     }
-    // Few enough to try each for each symbol.
-    out.into_iter().take(MAX_CANDIDATES).collect()
+    // Few enough to try each for each symbol; 1 last, since broadcasting lets a 1 pass where the
+    // traced size would be needed (a mask of length 1 beside a KV cache).
+    let mut v: Vec<i64> = out
+        .into_iter()
+        .filter(|&c| c != 1)
+        .take(MAX_CANDIDATES)
+        .collect();
+    v.push(1);
+    v
 }
 
 const MAX_CANDIDATES: usize = 48;
@@ -590,11 +597,14 @@ pub struct Pin {
 }
 
 /// The default value to hold a symbol at when probing (not 1: broadcasting would hide a pinned
-/// dim), by its position in the input.
-pub fn probe_default(rank: usize, dim_index: usize) -> i64 {
-    match (rank, dim_index) {
-        (_, 0) => 2,
-        (4, 2 | 3) => 224,
+/// dim), by its position in the input: 224 for the sides of an image (3 or 1 channels, NCHW or
+/// NHWC), not for a KV cache's `[batch, heads, past, head_size]`.
+pub fn probe_default(dims: &[Dim], dim_index: usize) -> i64 {
+    let channels = |i: usize| matches!(dims.get(i), Some(Dim::Value(1 | 3)));
+    match dim_index {
+        0 => 2,
+        2 | 3 if dims.len() == 4 && channels(1) => 224,
+        1 | 2 if dims.len() == 4 && channels(3) => 224,
         _ => 16,
     }
 }

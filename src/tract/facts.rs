@@ -102,9 +102,7 @@ pub struct TractAnalysis {
 /// the analysis' failure, never a crash.
 pub fn analyse(model: &Model, weights: Weights) -> TractAnalysis {
     let mut out = TractAnalysis::default();
-    let attempt = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        collect(model, weights, &mut out)
-    }));
+    let attempt = super::catch_quietly(|| collect(model, weights, &mut out));
     match attempt {
         Ok(Ok(())) => {}
         Ok(Err(f)) => {

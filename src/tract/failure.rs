@@ -193,3 +193,26 @@ mod tests {
         assert_eq!((f.node.clone(), f.op.clone()), (None, None));
     }
 }
+
+thread_local! {
+    /// Set while tract runs under `catch_quietly`: its panics become failures, not stderr lines.
+    static QUIET: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f` (a call into tract), catching a panic without the default hook printing it: the
+/// caller turns it into a `TractFailure` in its report. Panics elsewhere print as before.
+pub fn catch_quietly<T>(f: impl FnOnce() -> T) -> std::thread::Result<T> {
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !QUIET.with(std::cell::Cell::get) {
+                previous(info);
+            }
+        }));
+    });
+    let was = QUIET.with(|q| q.replace(true));
+    let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    QUIET.with(|q| q.set(was));
+    out
+}

@@ -15,7 +15,7 @@ pub mod symbols;
 
 pub use convert::ConvertError;
 pub use facts::{analyse, ConstInput, Dims, NodeFacts, SymDim, TractAnalysis, ValueFact, Weights};
-pub use failure::{FailureKind, FailureParts, TractFailure};
+pub use failure::{catch_quietly, FailureKind, FailureParts, TractFailure};
 pub use lower::{lower, Lowering, Refusal, Rewrite};
 pub use plan::{NonFinite, Plan, PlanError, PlanOptions};
 pub use proto::{analysis_proto, tract_proto, tract_proto_inlined};

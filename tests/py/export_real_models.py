@@ -31,6 +31,7 @@ with symbolic sizes; 2.7.1 can.)
   unetish           a skip connection: height and width dynamic in even steps
   flatten_batch_seq x.reshape(b * s, d): a product of symbols
   gru_bidirectional a bidirectional GRU, batch_first
+  gpt2_with_past    a GPT-2 step with its KV cache as inputs (the mask's length is past + sequence)
 """
 import os
 import sys
@@ -260,6 +261,28 @@ def more_models():
             return self.gru(x)[0]
 
     legacy(BiGru().eval(), (torch.randn(2, 5, 8),), "gru_bidirectional", ["x"], ["y"], {"x": {0: "batch", 1: "seq"}})
+
+    from transformers import GPT2Config, GPT2Model
+    from transformers.cache_utils import DynamicCache
+
+    class Gpt2WithPast(nn.Module):
+        """A decoder step with its KV cache as inputs: the mask's length is past + sequence."""
+
+        def __init__(self):
+            super().__init__()
+            self.m = GPT2Model(GPT2Config(vocab_size=100, n_embd=32, n_layer=2, n_head=4, n_positions=64))
+
+        def forward(self, input_ids, attention_mask, k0, v0, k1, v1):
+            cache = DynamicCache.from_legacy_cache(((k0, v0), (k1, v1)))
+            return self.m(input_ids=input_ids, attention_mask=attention_mask, past_key_values=cache,
+                          use_cache=True).last_hidden_state
+
+    past = {0: "batch", 2: "past_sequence"}
+    legacy(Gpt2WithPast().eval(), (torch.randint(0, 100, (2, 3)), torch.ones(2, 8, dtype=torch.int64),
+                                   *[torch.randn(2, 4, 5, 8) for _ in range(4)]),
+           "gpt2_with_past", ["input_ids", "attention_mask", "k0", "v0", "k1", "v1"], ["last_hidden_state"],
+           {"input_ids": {0: "batch", 1: "sequence"}, "attention_mask": {0: "batch", 1: "total_sequence"},
+            "k0": past, "v0": past, "k1": past, "v1": past})
 
 
 transformers_models()
