@@ -111,6 +111,9 @@ pub struct Trial {
     pub symbols: Vec<String>,
     /// The held value (at which the model works) first.
     pub values: [i64; 3],
+    /// Symbols tied to this one, each moved to the tried value plus its offset (a mask's
+    /// `total_sequence` = `sequence` + 16 past).
+    pub tied: Vec<(String, i64)>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]

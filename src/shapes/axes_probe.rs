@@ -161,11 +161,27 @@ pub fn refine(model: &Model, a: &ShapeAnalysis, report: &mut AxesReport) {
 
     for g in &groups {
         let values = trial_values(held_of(g));
-        let verdict = probe::judge(model, &held, &g.dims, values);
-        let trial = Trial {
+        let mut verdict = probe::judge(model, &held, &g.dims, values);
+        let mut trial = Trial {
             symbols: g.symbols.clone(),
             values,
+            tied: vec![],
         };
+        // A symbol that breaks alone may be tied to another (a KV-cache step's mask is past +
+        // sequence long): moved together by the same amount, do the shapes hold?
+        let mut tied_to = None;
+        if matches!(verdict, ProbeVerdict::Breaks { .. }) {
+            for h in groups.iter().filter(|h| h.shown != g.shown) {
+                let v = probe::judge_tied(model, &held, &g.dims, values, &h.dims);
+                if matches!(v, ProbeVerdict::Follows { .. }) {
+                    let offset = held_of(h) - held_of(g);
+                    trial.tied = h.symbols.iter().map(|s| (s.clone(), offset)).collect();
+                    tied_to = Some((h.shown.clone(), offset));
+                    verdict = v;
+                    break;
+                }
+            }
+        }
         let entries: Vec<&mut AxisEntry> = report
             .axes
             .iter_mut()
@@ -272,6 +288,13 @@ pub fn refine(model: &Model, a: &ShapeAnalysis, report: &mut AxesReport) {
                     values[2],
                     others_held(g)
                 ));
+                if let Some((h, offset)) = &tied_to {
+                    let sign = if *offset < 0 { "-" } else { "+" };
+                    reason.push_str(&format!(
+                        "; tied to {h}: it breaks alone, and works with {h} = {sym} {sign} {}",
+                        offset.abs()
+                    ));
+                }
                 if let Some((v, n, why)) = steps_only {
                     let (name, op) = node_name(model, n);
                     reason.push_str(&format!(
@@ -346,6 +369,9 @@ pub fn refine(model: &Model, a: &ShapeAnalysis, report: &mut AxesReport) {
 /// The held value of every symbol by tract symbol, with `trial`'s symbols set to `v`.
 pub fn run_dims(report: &AxesReport, trial: &Trial, v: i64) -> BTreeMap<String, i64> {
     let mut dims = report.held_symbols.clone();
+    for (s, offset) in &trial.tied {
+        dims.insert(s.clone(), v + offset);
+    }
     for s in &trial.symbols {
         dims.insert(s.clone(), v);
     }

@@ -339,8 +339,24 @@ pub fn judge(
     dims: &[InputDim],
     values: [i64; 3],
 ) -> ProbeVerdict {
+    judge_tied(model, held, dims, values, &[])
+}
+
+/// `judge` with `tied` dims moved by as much as the symbol (a mask's length that must stay
+/// past + sequence).
+pub fn judge_tied(
+    model: &Model,
+    held: &BTreeMap<InputDim, i64>,
+    dims: &[InputDim],
+    values: [i64; 3],
+    tied: &[InputDim],
+) -> ProbeVerdict {
     let at = |v: i64| {
         let mut sizes = held.clone();
+        for d in tied {
+            let h = held.get(d).copied().unwrap_or(v);
+            sizes.insert(d.clone(), h + (v - values[0]));
+        }
         for d in dims {
             sizes.insert(d.clone(), v);
         }

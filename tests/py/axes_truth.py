@@ -1,7 +1,8 @@
 """What onnxruntime says about every declared dynamic dim of a model: the truth the dynamic-axes
 report is tested against. Each symbol is judged on its own: the others are held at values at which
 the model runs, the symbol is run at two values, and it is `dynamic` when both runs succeed (and
-`lost` when one fails, with the node onnxruntime names). Unnamed dims (`?`) that only work when
+`lost` when one fails, with the node onnxruntime names) — or when it runs with another symbol moved
+by as much (tied symbols: a KV-cache step's mask is past + sequence long). Unnamed dims (`?`) that only work when
 varied together (a Concat or Add of two inputs' batch) are one symbol.
 
 With the outputs' shapes onnxruntime gives at the held values (`outputs_at_base`), the truth the
@@ -182,6 +183,14 @@ def judge(path):
             if err is not None:
                 failed_at = err
                 break
+        if failed_at is not None:
+            # Tied symbols (a KV-cache mask is past + sequence long): moved by the same amount
+            # together, does it run?
+            delta = other - base[g]
+            for h in groups:
+                if h not in together and runs(dict(base, **{g: other, h: base[h] + delta})):
+                    failed_at = None
+                    break
         verdicts[g] = ("dynamic", None) if failed_at is None else ("lost", failed_at)
     out = []
     for name, k, param in dims:
