@@ -37,9 +37,9 @@ pub fn confirm(model: &Model, report: &mut AxesReport, progress: &Progress) {
         };
         let (before, shown) = (first.status, first.shown().to_string());
         let [a, b, _] = trial.values;
-        let attempt = |v: i64| {
+        let attempt = |t: &Trial, v: i64| {
             let req = RunRequest {
-                dims: run_dims(report, trial, v),
+                dims: run_dims(report, t, v),
                 runs: 0,
                 profile: false,
                 // Only whether it runs, and the output shapes, matter here.
@@ -48,7 +48,7 @@ pub fn confirm(model: &Model, report: &mut AxesReport, progress: &Progress) {
             };
             run(model, &req, &Progress::detached())
         };
-        let (ra, mut rb) = (attempt(a), attempt(b));
+        let (ra, mut rb) = (attempt(trial, a), attempt(trial, b));
         // Unnamed dims the graph forces equal (two inputs' `?` batch meeting in a Concat): when
         // one alone fails, try it with the other unnamed dims of its axis.
         let mut trial = trial.clone();
@@ -71,14 +71,7 @@ pub fn confirm(model: &Model, report: &mut AxesReport, progress: &Progress) {
                     for m in &mates {
                         together.symbols.extend(m.symbols.iter().cloned());
                     }
-                    let req = RunRequest {
-                        dims: run_dims(report, &together, b),
-                        runs: 0,
-                        profile: false,
-                        cross_check: false,
-                        ..RunRequest::default()
-                    };
-                    let r = run(model, &req, &Progress::detached());
+                    let r = attempt(&together, b);
                     if r.is_ok() {
                         rb = r;
                         trial = together;

@@ -166,27 +166,20 @@ pub fn propagate(node: &NodeProto, opset: i64, x: &NodeInputs<'_>) -> Option<Vec
         }
         "Add" | "Sub" | "Mul" | "Div" => {
             let (a, b) = (x.values(0)?, x.values(1)?);
-            let n = a.len().max(b.len());
-            if (a.len() != n && a.len() != 1) || (b.len() != n && b.len() != 1) {
-                return None;
-            }
-            let at = |v: &[Dim], i: usize| v[if v.len() == 1 { 0 } else { i }].clone();
-            (0..n)
-                .map(|i| match (at(a, i), at(b, i)) {
-                    (Dim::Value(p), Dim::Value(q)) => match op {
-                        "Add" => p.checked_add(q),
-                        "Sub" => p.checked_sub(q),
-                        "Mul" => p.checked_mul(q),
-                        _ => (q != 0).then(|| p.checked_div(q)).flatten(),
-                    }
-                    .map_or(Dim::Unknown, Dim::Value),
-                    // x * 1, x + 0 keep a named dim; anything else of one is unknown here.
-                    (d @ Dim::Param(_), Dim::Value(1)) if op == "Mul" || op == "Div" => d,
-                    (Dim::Value(1), d @ Dim::Param(_)) if op == "Mul" => d,
-                    (d @ Dim::Param(_), Dim::Value(0)) if op == "Add" || op == "Sub" => d,
-                    _ => Dim::Unknown,
-                })
-                .collect()
+            elementwise(a, b, |p, q| match (p, q) {
+                (Dim::Value(p), Dim::Value(q)) => match op {
+                    "Add" => p.checked_add(*q),
+                    "Sub" => p.checked_sub(*q),
+                    "Mul" => p.checked_mul(*q),
+                    _ => (*q != 0).then(|| p.checked_div(*q)).flatten(),
+                }
+                .map_or(Dim::Unknown, Dim::Value),
+                // x * 1, x + 0 keep a named dim; anything else of one is unknown here.
+                (d @ Dim::Param(_), Dim::Value(1)) if op == "Mul" || op == "Div" => d.clone(),
+                (Dim::Value(1), d @ Dim::Param(_)) if op == "Mul" => d.clone(),
+                (d @ Dim::Param(_), Dim::Value(0)) if op == "Add" || op == "Sub" => d.clone(),
+                _ => Dim::Unknown,
+            })?
         }
         _ => return None,
     };

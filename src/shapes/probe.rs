@@ -507,6 +507,12 @@ pub fn pinning_constant(
         let t = producer.attribute.iter().find_map(|a| a.t.as_ref())?;
         Some((Some(producer.name.clone()).filter(|n| !n.is_empty()), t))
     };
+    // A constant's value as the reason shows it: `16`, `[1, 16, 4, 16]`, or its shape.
+    let shown = |t: &onnx_protobuf::TensorProto, ints: &Option<Vec<i64>>| match ints {
+        Some(v) if t.dims.is_empty() => v.first().map_or(String::new(), i64::to_string),
+        Some(v) => dims_text(v),
+        None => format!("a tensor of shape {}", dims_text(&t.dims)),
+    };
     if let (Some(axis), Some(shape_input)) = (axis, nodes.get(node).and_then(|n| n.input.get(1))) {
         if let Some(&(p, _)) = g.producers.get(shape_input) {
             let concat = &nodes[p];
@@ -524,19 +530,10 @@ pub fn pinning_constant(
                                 .as_ref()
                                 .is_some_and(|v| v.get(axis - offset) == Some(&value))
                             {
-                                let shown = ints
-                                    .map(|v| {
-                                        if t.dims.is_empty() {
-                                            v[0].to_string()
-                                        } else {
-                                            dims_text(&v)
-                                        }
-                                    })
-                                    .unwrap_or_default();
                                 return Some(Pin {
                                     value: part.clone(),
                                     node,
-                                    shown,
+                                    shown: shown(t, &ints),
                                 });
                             }
                         }
@@ -559,16 +556,10 @@ pub fn pinning_constant(
         if v.is_empty() || !seen.insert(v.clone()) {
             continue;
         }
-        let mut constant_node = None;
-        let tensor = if let Some(&i) = g.initializers.get(&v) {
-            graph.and_then(|gr| gr.initializer.get(i))
-        } else if let Some(&(p, _)) = g.producers.get(&v) {
-            let producer = &nodes[p];
-            if producer.op_type == "Constant" {
-                constant_node = Some(producer.name.clone()).filter(|n| !n.is_empty());
-                producer.attribute.iter().find_map(|a| a.t.as_ref())
-            } else {
-                // Through the ops a traced shape is assembled with, not into the data path.
+        let Some((constant_node, t)) = constant(&v) else {
+            // Through the ops a traced shape is assembled with, not into the data path.
+            if let Some(&(p, _)) = g.producers.get(&v) {
+                let producer = &nodes[p];
                 if depth < 4
                     && matches!(
                         producer.op_type.as_str(),
@@ -577,18 +568,11 @@ pub fn pinning_constant(
                 {
                     frontier.extend(producer.input.iter().map(|i| (i.clone(), depth + 1)));
                 }
-                None
             }
-        } else {
-            None
+            continue;
         };
-        let Some(t) = tensor else { continue };
         let ints = super::engine::small_ints(t).filter(|_| t.dims.iter().product::<i64>() <= 64);
-        let shown = match &ints {
-            Some(v) if t.dims.is_empty() => v.first().map_or(String::new(), i64::to_string),
-            Some(v) => dims_text(v),
-            None => format!("a tensor of shape {}", dims_text(&t.dims)),
-        };
+        let shown = shown(t, &ints);
         let holds = ints.as_ref().is_some_and(|v| v.contains(&value)) || t.dims.contains(&value);
         let pin = Pin {
             value: v,
