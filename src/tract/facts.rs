@@ -126,7 +126,7 @@ fn collect(model: &Model, weights: Weights, out: &mut TractAnalysis) -> Result<(
     // What a run would run; a refused node stays as written (shapes do not depend on labels).
     super::lower(&mut proto);
     out.symbols = bind_input_symbols(&mut proto);
-    let onnx = tract_onnx::onnx()
+    let onnx = super::ml_ops::framework()
         .with_ignore_value_info(true)
         .with_ignore_output_shapes(true);
     let failure = |e: TractError| TractFailure::from_error(&e);

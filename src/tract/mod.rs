@@ -1,6 +1,6 @@
 //! The only place that talks to tract. What tract is handed (the proto, vetted: `proto`), how
 //! input dims become its symbols (`symbols`), its shape analysis read back as plain facts
-//! (`facts`), model-local functions inlined (`inline`), ai.onnx.ml ops rewritten where tract lacks them or gets them wrong (`lower`),
+//! (`facts`), model-local functions inlined (`inline`), ai.onnx.ml ops rewritten where tract lacks them or gets them wrong (`lower`, with ops of our own in `ml_ops`),
 //! runnable plans (`plan`), tensors to and from it (`convert`), and its failures
 //! parsed once into a `TractFailure` (`failure`). Nothing else parses tract's text.
 
@@ -9,6 +9,7 @@ pub mod facts;
 pub mod failure;
 pub mod inline;
 pub mod lower;
+pub mod ml_ops;
 pub mod plan;
 pub mod proto;
 pub mod symbols;

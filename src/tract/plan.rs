@@ -84,7 +84,7 @@ impl Plan {
         options: PlanOptions,
         progress: &Progress,
     ) -> Result<Plan, PlanError> {
-        let onnx = tract_onnx::onnx()
+        let onnx = super::ml_ops::framework()
             .with_ignore_value_info(true)
             .with_ignore_output_shapes(true);
         let mut parsed = onnx.parse(proto, dir).map_err(failed)?.model;

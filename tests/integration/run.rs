@@ -456,6 +456,8 @@ fn expect_compares_an_output_with_a_saved_reference() {
 #[test]
 fn ml_models_match_onnxruntime() {
     let committed = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/models/sklearn");
+    // torch's scripted loops and more skl2onnx models (export_run_models.py).
+    let exported = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/models/runs");
     let variants = scratch("ml_variants");
     run_py("make_ml_variants.py", &[variants.to_str().unwrap()]);
     let contrib = scratch("contrib_models");
@@ -476,7 +478,7 @@ fn ml_models_match_onnxruntime() {
             "QLinearSoftmax"
         ])
     );
-    let mut models: Vec<std::path::PathBuf> = [committed, variants, contrib, optimised]
+    let mut models: Vec<std::path::PathBuf> = [committed, exported, variants, contrib, optimised]
         .iter()
         .flat_map(|dir| std::fs::read_dir(dir).unwrap())
         .map(|e| e.unwrap().path())
@@ -585,12 +587,10 @@ fn ml_models_match_onnxruntime() {
                 "binary_trees_probit_positive_base",
                 "TreeEnsembleClassifier"
             ),
-            ("loop_fixed_count", "Loop"),
+            ("loop_while", "Loop"),
             ("regressor_max_1target", "TreeEnsembleRegressor"),
             ("regressor_max_2target_base", "TreeEnsembleRegressor"),
             ("skip_layer_norm_mean_output", "SkipLayerNormalization"),
-            ("svc_rbf_binary", "SVMClassifier"),
-            ("svc_rbf_probability", "SVMClassifier"),
         ]
         .map(|(m, op)| (m.to_string(), op.to_string()))
     );
@@ -643,17 +643,23 @@ fn ml_models_match_onnxruntime() {
             "label_encoder_int_int",
             "label_encoder_int_string",
             "label_encoder_string_int",
+            "label_encoder_tensor_int_string",
+            "label_encoder_tensor_string_float",
             "linear_svc_binary",
             "local_function",
             "local_function_nested",
             "logistic_regression_strings_3class",
             "logistic_regression_strings_binary",
+            "loop_fixed_count",
+            "loop_scan_outputs",
+            "loop_shape_trip_count",
             "matmul_4bit",
             "matmul_4bit_ragged_k",
             "matmul_4bit_symmetric",
             "nu_svr_rbf",
             "one_hot_encoder",
             "one_hot_logistic_pipeline",
+            "one_hot_strings_logistic",
             "qlinearadd",
             "qlinearglobalaveragepool",
             "qlinearleakyrelu",
@@ -678,12 +684,19 @@ fn ml_models_match_onnxruntime() {
             "skip_layer_norm",
             "skip_layer_norm_bias_sum",
             "svc_linear_3class",
+            "svc_linear_binary",
             "svc_poly_4class",
+            "svc_poly_4class_probability",
             "svc_rbf_3class",
+            "svc_rbf_binary",
+            "svc_rbf_binary_probability",
+            "svc_rbf_probability",
             "svr_linear",
             "svr_poly",
             "svr_rbf",
             "svr_sigmoid",
+            "torch_loop_recurrence",
+            "torch_loop_step_number",
         ])
     );
     assert_eq!(passed.len() + unsupported.len(), models.len());

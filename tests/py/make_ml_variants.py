@@ -117,6 +117,26 @@ for name, attrs, x, in_t, out_t in [
     np.save(os.path.join(OUT, f"{name}.X.npy"), x)
     names.append(name)
 
+# LabelEncoder at ai.onnx.ml opset 4: keys, values and the default as tensors.
+ML4 = [helper.make_opsetid("", 21), helper.make_opsetid("ai.onnx.ml", 4)]
+for name, attrs, x, in_t, out_t in [
+    ("label_encoder_tensor_int_string",
+     dict(keys_tensor=helper.make_tensor("k", TensorProto.INT64, [3], [3, 5, 9]),
+          values_tensor=helper.make_tensor("v", TensorProto.STRING, [3], [b"three", b"five", b"nine"]),
+          default_tensor=helper.make_tensor("d", TensorProto.STRING, [1], [b"other"])),
+     np.array([5, 3, 4, 9], np.int64), TensorProto.INT64, TensorProto.STRING),
+    ("label_encoder_tensor_string_float",
+     dict(keys_tensor=helper.make_tensor("k", TensorProto.STRING, [2], [b"cat", b"dog"]),
+          values_tensor=numpy_helper.from_array(np.array([0.25, -4.0], np.float32), "v")),
+     np.array(["dog", "fox", "cat"]), TensorProto.STRING, TensorProto.FLOAT),
+]:
+    node = helper.make_node("LabelEncoder", ["X"], ["Y"], domain="ai.onnx.ml", **attrs)
+    graph = helper.make_graph([node], name, [helper.make_tensor_value_info("X", in_t, [len(x)])],
+                              [helper.make_tensor_value_info("Y", out_t, [len(x)])])
+    onnx.save(helper.make_model(graph, opset_imports=ML4), os.path.join(OUT, f"{name}.onnx"))
+    np.save(os.path.join(OUT, f"{name}.X.npy"), x)
+    names.append(name)
+
 # Binarizer, Imputer (NaN and a value replaced), Normalizer (tract's own), QuantizeLinear to
 # uint16 and a Loop (both left to tract).
 def plain(name, nodes, x, y_type, opsets, inits=(), x_type=TensorProto.FLOAT):
@@ -158,5 +178,53 @@ body = helper.make_graph(
     [numpy_helper.from_array(np.array(2.0, np.float32), "two"), numpy_helper.from_array(np.array(1.0, np.float32), "one")])
 plain("loop_fixed_count", [helper.make_node("Loop", ["n", "c", "X"], ["Y"], body=body)], xs, TensorProto.FLOAT,
       [helper.make_opsetid("", 17)], [("n", np.array(3, np.int64)), ("c", np.array(True))])
+
+
+# Loops with scan outputs, a body reading the outer scope and the iteration number, a trip count
+# computed from the input's shape, and a while loop (its body computes the condition).
+F, I64, B = TensorProto.FLOAT, TensorProto.INT64, TensorProto.BOOL
+scale = numpy_helper.from_array(np.array([0.5, -1.0, 2.0], np.float32), "scale")
+scan_body = helper.make_graph(
+    [helper.make_node("Identity", ["cond_in"], ["cond_out"]),
+     helper.make_node("Cast", ["i"], ["i_f"], to=F),
+     helper.make_node("Mul", ["acc_in", "scale"], ["scaled"]),
+     helper.make_node("Add", ["scaled", "i_f"], ["acc_out"]),
+     helper.make_node("ReduceSum", ["acc_out"], ["step_sum"], keepdims=0)], "body",
+    [helper.make_tensor_value_info("i", I64, []), helper.make_tensor_value_info("cond_in", B, []),
+     helper.make_tensor_value_info("acc_in", F, [2, 3])],
+    [helper.make_tensor_value_info("cond_out", B, []), helper.make_tensor_value_info("acc_out", F, [2, 3]),
+     helper.make_tensor_value_info("step_sum", F, [])])
+
+
+def loop_model(name, trip_nodes, body, extra_inits, cond_init=True):
+    nodes = trip_nodes + [helper.make_node("Loop", ["n", "c", "X"], ["Y", "sums"], name="loop", body=body)]
+    inits = [numpy_helper.from_array(np.array(cond_init), "c"), scale] + extra_inits
+    graph = helper.make_graph(nodes, name, [helper.make_tensor_value_info("X", F, [2, 3])],
+                              [helper.make_tensor_value_info("Y", F, [2, 3]),
+                               helper.make_tensor_value_info("sums", F, [None])], inits)
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]),
+              os.path.join(OUT, f"{name}.onnx"))
+    np.save(os.path.join(OUT, f"{name}.X.npy"), xs)
+    names.append(name)
+
+
+loop_model("loop_scan_outputs", [], scan_body, [numpy_helper.from_array(np.array(4, np.int64), "n")])
+# n = X.shape[1] (3), computed at run time.
+loop_model("loop_shape_trip_count",
+           [helper.make_node("Shape", ["X"], ["shape"]),
+            helper.make_node("Gather", ["shape", "one"], ["n"], axis=0)],
+           scan_body, [numpy_helper.from_array(np.array(1, np.int64), "one")])
+while_body = helper.make_graph(
+    [helper.make_node("Less", ["i", "limit"], ["cond_out"]),
+     helper.make_node("Cast", ["i"], ["i_f"], to=F),
+     helper.make_node("Mul", ["acc_in", "scale"], ["scaled"]),
+     helper.make_node("Add", ["scaled", "i_f"], ["acc_out"]),
+     helper.make_node("ReduceSum", ["acc_out"], ["step_sum"], keepdims=0)], "body",
+    [helper.make_tensor_value_info("i", I64, []), helper.make_tensor_value_info("cond_in", B, []),
+     helper.make_tensor_value_info("acc_in", F, [2, 3])],
+    [helper.make_tensor_value_info("cond_out", B, []), helper.make_tensor_value_info("acc_out", F, [2, 3]),
+     helper.make_tensor_value_info("step_sum", F, [])],
+    [numpy_helper.from_array(np.array(2, np.int64), "limit")])
+loop_model("loop_while", [], while_body, [numpy_helper.from_array(np.array(10, np.int64), "n")])
 
 emit({"models": names})

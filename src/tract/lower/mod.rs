@@ -7,6 +7,8 @@
 
 use tract_onnx::pb;
 
+mod loops;
+
 /// One node rewritten before tract saw it: what the run "ran as".
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Rewrite {
@@ -68,6 +70,11 @@ pub fn lower(proto: &mut pb::ModelProto) -> Lowering {
         ..Builder::default()
     };
     let mut nodes = Vec::with_capacity(graph.node.len());
+    let scalars = if graph.node.iter().any(|n| n.op_type == "Loop") {
+        loops::ScalarConstants::of(graph)
+    } else {
+        loops::ScalarConstants::default()
+    };
     let half_weights: std::collections::HashSet<String> = graph
         .initializer
         .iter()
@@ -94,6 +101,7 @@ pub fn lower(proto: &mut pb::ModelProto) -> Lowering {
             (ML, "LabelEncoder") => label_encoder(&node, &mut builder),
             (ML, "Binarizer") => binarizer(&node, &mut builder),
             (ML, "Imputer") => imputer(&node, &mut builder),
+            ("" | "ai.onnx", "Loop") => loops::loop_as_scan(&node, &mut builder, &scalars),
             ("" | "ai.onnx", "Gemm") if node.input.iter().any(|x| half_weights.contains(x)) => {
                 half_gemm(&node, &mut builder)
             }
@@ -216,7 +224,10 @@ struct Builder {
 }
 
 mod attr_type {
+    pub const FLOAT: i32 = 1;
     pub const INT: i32 = 2;
+    pub const STRING: i32 = 3;
+    pub const STRINGS: i32 = 8;
     pub const FLOATS: i32 = 6;
     pub const INTS: i32 = 7;
 }
@@ -411,6 +422,13 @@ fn binary_tree_classifier(node: &pb::NodeProto, b: &mut Builder) -> RuleResult {
     let logistic = match transform.as_str() {
         "NONE" => false,
         "LOGISTIC" => true,
+        // Measured: onnxruntime 1.32 writes probit(s) into the first column and leaves the
+        // second unwritten (0 or NaN from one model to the next), so there is no answer to match.
+        "PROBIT" => {
+            return Err(format!(
+                "{TRACT_BINARY}; no rewrite for post_transform PROBIT, whose second column onnxruntime leaves unwritten"
+            ))
+        }
         other => {
             return Err(format!(
                 "{TRACT_BINARY}; no rewrite for post_transform {other}"
@@ -1809,19 +1827,17 @@ fn svm_regressor(node: &pb::NodeProto, b: &mut Builder) -> RuleResult {
     )))
 }
 
-/// ai.onnx.ml SVMClassifier without probabilities (skl2onnx's SVC): libsvm's one-vs-one
-/// decision per class pair (i, j), Σ over class i's vectors of coef[j − 1] · K + Σ over class j's
-/// of coef[i] · K + ρ, as one MatMul of K with a [S, pairs] weight matrix; each pair votes for i
-/// when its value is positive, else for j, and the label is the first class with the most votes.
-/// The second output is the pair values. Probability (Platt) models and two-class models, whose
-/// scores onnxruntime writes differently, are refused.
+/// ai.onnx.ml SVMClassifier (skl2onnx's SVC): libsvm's one-vs-one decision per class pair
+/// (i, j), Σ over class i's vectors of coef[j − 1] · K + Σ over class j's of coef[i] · K + ρ, as
+/// one MatMul of K with a [S, pairs] weight matrix; each pair votes for i when its value is
+/// positive, else for j, and the label is the first class with the most votes (also with
+/// probabilities, as onnxruntime does). The second output is the pair values, for two classes
+/// (−v, v), and with `prob_a` the Platt-coupled probabilities (onnx-lens's own op: the coupling
+/// iterates to a tolerance, which no fixed rewrite reproduces).
 fn svm_classifier(node: &pb::NodeProto, b: &mut Builder) -> RuleResult {
     const WHY: &str = "tract has no SVMClassifier";
-    if !floats(node, "prob_a").is_empty() {
-        return Err(format!(
-            "{WHY}; no rewrite for probability (Platt-scaled) outputs"
-        ));
-    }
+    let (prob_a, prob_b) = (floats(node, "prob_a"), floats(node, "prob_b"));
+    let platt = !prob_a.is_empty();
     let transform = string(node, "post_transform").unwrap_or_else(|| "NONE".into());
     if transform != "NONE" {
         return Err(format!("{WHY}; no rewrite for post_transform {transform}"));
@@ -1829,7 +1845,7 @@ fn svm_classifier(node: &pb::NodeProto, b: &mut Builder) -> RuleResult {
     let labels = ints(node, "classlabels_ints");
     let per_class = ints(node, "vectors_per_class");
     let classes = per_class.len();
-    if classes < 3 || labels.len() != classes {
+    if classes < 2 || labels.len() != classes {
         return Err(format!(
             "{WHY}; no rewrite for {classes} classes with integer labels"
         ));
@@ -1840,6 +1856,16 @@ fn svm_classifier(node: &pb::NodeProto, b: &mut Builder) -> RuleResult {
     let pairs = classes * (classes - 1) / 2;
     if coefficients.len() != (classes - 1) * n || rho.len() != pairs {
         return Err(format!("{WHY}; coefficients or rho of unexpected length"));
+    }
+    if platt && (prob_a.len() != pairs || prob_b.len() != pairs) {
+        return Err(format!("{WHY}; prob_a or prob_b of unexpected length"));
+    }
+    // onnxruntime labels a binary SVC whose coefficients are all positive with its second
+    // class whatever the input: a degenerate model, left unrewritten.
+    if classes == 2 && !platt && coefficients.iter().all(|c| *c >= 0.0) {
+        return Err(format!(
+            "{WHY}; no rewrite for a binary SVC whose coefficients are all positive"
+        ));
     }
     let starts: Vec<usize> = per_class
         .iter()
@@ -1880,12 +1906,39 @@ fn svm_classifier(node: &pb::NodeProto, b: &mut Builder) -> RuleResult {
     );
     let sums = op(b, "MatMul", &[&k, &wt], "pair_sums", vec![]);
     let r = b.floats(format!("{base}/lens_rho"), &[pairs as i64], rho);
-    let scores = if uses_output(node, 1, b) {
+    // The scores output: the pair values (three or more classes), Platt probabilities, or
+    // (-v, v) for the one pair of a binary SVC.
+    let pair_values_out = uses_output(node, 1, b) && classes > 2 && !platt;
+    let scores = if pair_values_out {
         node.output[1].clone()
     } else {
         format!("{base}/lens_scores")
     };
     b.node("Add", "", base.clone(), &[&sums, &r], &[&scores], vec![]);
+    if uses_output(node, 1, b) && platt {
+        b.node(
+            super::ml_ops::SVM_PROBABILITIES,
+            super::ml_ops::DOMAIN,
+            format!("{base}/lens_probabilities"),
+            &[&scores],
+            &[&node.output[1]],
+            vec![
+                int_attr("classes", classes as i64),
+                floats_attr("prob_a", prob_a),
+                floats_attr("prob_b", prob_b),
+            ],
+        );
+    } else if uses_output(node, 1, b) && classes == 2 {
+        let negated = op(b, "Neg", &[&scores], "negated", vec![]);
+        b.node(
+            "Concat",
+            "",
+            format!("{base}/lens_both_sides"),
+            &[&negated, &scores],
+            &[&node.output[1]],
+            vec![int_attr("axis", 1)],
+        );
+    }
     let zero = b.floats(format!("{base}/lens_zero"), &[], vec![0.0]);
     let positive = op(b, "Greater", &[&scores, &zero], "positive", vec![]);
     let pos = op(
@@ -1936,28 +1989,35 @@ fn svm_classifier(node: &pb::NodeProto, b: &mut Builder) -> RuleResult {
     )))
 }
 
-/// ai.onnx.ml OneHotEncoder with integer categories (skl2onnx's OneHotEncoder): each value
-/// (truncated to an integer, as onnxruntime does) compared with the categories along a new last
-/// axis, as floats. A value in no category gives a zero row — with `zeros = 0` onnxruntime
-/// fails instead. String categories are refused.
+/// ai.onnx.ml OneHotEncoder (skl2onnx's OneHotEncoder): each value (an integer value truncated,
+/// as onnxruntime does; a string as it is) compared with the categories along a new last axis,
+/// as floats. A value in no category gives a zero row — with `zeros = 0` onnxruntime fails
+/// instead.
 fn one_hot_encoder(node: &pb::NodeProto, b: &mut Builder) -> RuleResult {
     const WHY: &str = "tract has no OneHotEncoder";
     let cats = ints(node, "cats_int64s");
-    if cats.is_empty() {
-        return Err(format!("{WHY}; no rewrite for string categories"));
+    let names = attr(node, "cats_strings")
+        .map(|a| a.strings.clone())
+        .unwrap_or_default();
+    if cats.is_empty() && names.is_empty() {
+        return Err(format!("{WHY}; no categories"));
     }
     let base = name_of(node).to_string();
     let op =
         |b: &mut Builder, op: &str, ins: &[&str], tag: &str, attrs: Vec<pb::AttributeProto>| {
             b.step(&base, op, ins, tag, attrs)
         };
-    let x = op(
-        b,
-        "Cast",
-        &[&node.input[0]],
-        "int",
-        vec![int_attr("to", INT64 as i64)],
-    );
+    let x = if names.is_empty() {
+        op(
+            b,
+            "Cast",
+            &[&node.input[0]],
+            "int",
+            vec![int_attr("to", INT64 as i64)],
+        )
+    } else {
+        node.input[0].clone()
+    };
     let expanded = if b.opset >= 13 {
         let axes = b.int64s(format!("{base}/lens_axes"), &[1], vec![-1]);
         op(b, "Unsqueeze", &[&x, &axes], "expanded", vec![])
@@ -1970,8 +2030,12 @@ fn one_hot_encoder(node: &pb::NodeProto, b: &mut Builder) -> RuleResult {
             vec![ints_attr("axes", vec![-1])],
         )
     };
-    let len = cats.len() as i64;
-    let table = b.int64s(format!("{base}/lens_categories"), &[len], cats);
+    let table = if names.is_empty() {
+        let len = cats.len() as i64;
+        b.int64s(format!("{base}/lens_categories"), &[len], cats)
+    } else {
+        strings(b, format!("{base}/lens_categories"), names)
+    };
     let hit = op(b, "Equal", &[&expanded, &table], "hit", vec![]);
     b.node(
         "Cast",
@@ -1981,7 +2045,10 @@ fn one_hot_encoder(node: &pb::NodeProto, b: &mut Builder) -> RuleResult {
         &[&node.output[0]],
         vec![int_attr("to", FLOAT as i64)],
     );
-    Ok(Some(("Cast + Unsqueeze + Equal + Cast".into(), WHY)))
+    Ok(Some((
+        "Unsqueeze + Equal (the categories) + Cast".into(),
+        WHY,
+    )))
 }
 
 /// An ai.onnx.ml classifier with string class labels as the same node labelling by index
@@ -2031,11 +2098,13 @@ fn string_labels(node: &pb::NodeProto, b: &mut Builder) -> Option<(pb::NodeProto
 /// of the values with the default appended. Tensor-valued attributes (opset 4) are refused.
 fn label_encoder(node: &pb::NodeProto, b: &mut Builder) -> RuleResult {
     const WHY: &str = "tract has no LabelEncoder";
-    if node.attribute.iter().any(|a| a.name.ends_with("_tensor")) {
-        return Err(format!(
-            "{WHY}; no rewrite for tensor-valued keys or values"
-        ));
-    }
+    let listed;
+    let node = if node.attribute.iter().any(|a| a.name.ends_with("_tensor")) {
+        listed = tensor_attributes_as_lists(node).map_err(|e| format!("{WHY}; {e}"))?;
+        &listed
+    } else {
+        node
+    };
     let base = name_of(node).to_string();
     let key_count;
     let keys = if let Some(a) = attr(node, "keys_int64s").filter(|a| !a.ints.is_empty()) {
@@ -2131,6 +2200,74 @@ fn label_encoder(node: &pb::NodeProto, b: &mut Builder) -> RuleResult {
         "Unsqueeze + Equal + ArgMax + Where + Gather".into(),
         WHY,
     )))
+}
+
+/// LabelEncoder's opset-4 attributes (`keys_tensor`, `values_tensor`, `default_tensor`) as the
+/// list attributes of opset 2 (`keys_int64s`, `values_strings`, `default_float`, …), for the
+/// element types those have.
+fn tensor_attributes_as_lists(node: &pb::NodeProto) -> Result<pb::NodeProto, String> {
+    let mut out = node.clone();
+    out.attribute.clear();
+    for a in &node.attribute {
+        let Some(role) = a.name.strip_suffix("_tensor") else {
+            out.attribute.push(a.clone());
+            continue;
+        };
+        let t =
+            a.t.as_ref()
+                .ok_or_else(|| format!("`{}` holds no tensor", a.name))?;
+        let single = role == "default";
+        let mut list = pb::AttributeProto {
+            name: a.name.clone(),
+            ..Default::default()
+        };
+        let raw = |width: usize| t.raw_data.chunks_exact(width);
+        let (suffix, list_type, one_type) = match t.data_type {
+            INT64 => {
+                list.ints = if t.int64_data.is_empty() {
+                    raw(8)
+                        .map(|c| i64::from_le_bytes(c.try_into().unwrap()))
+                        .collect()
+                } else {
+                    t.int64_data.clone()
+                };
+                list.i = list.ints.first().copied().unwrap_or(-1);
+                ("int64", attr_type::INTS, attr_type::INT)
+            }
+            FLOAT => {
+                list.floats = if t.float_data.is_empty() {
+                    raw(4)
+                        .map(|c| f32::from_le_bytes(c.try_into().unwrap()))
+                        .collect()
+                } else {
+                    t.float_data.clone()
+                };
+                list.f = list.floats.first().copied().unwrap_or(-0.0);
+                ("float", attr_type::FLOATS, attr_type::FLOAT)
+            }
+            STRING => {
+                list.strings = t.string_data.clone();
+                list.s = list.strings.first().cloned().unwrap_or_default();
+                ("string", attr_type::STRINGS, attr_type::STRING)
+            }
+            other => {
+                return Err(format!(
+                    "no rewrite for `{}` of element type {other}",
+                    a.name
+                ))
+            }
+        };
+        if single {
+            list.name = format!("default_{suffix}");
+            list.r#type = one_type;
+            (list.ints, list.floats, list.strings) = (vec![], vec![], vec![]);
+        } else {
+            list.name = format!("{role}_{suffix}s");
+            list.r#type = list_type;
+        }
+        out.attribute.push(list);
+    }
+    Ok(out)
 }
 
 /// A string constant.
