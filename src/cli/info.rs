@@ -44,7 +44,7 @@ pub fn run(file: &Path, json: bool, dims: &[String], per_node: bool) -> i32 {
         Err(code) => return code,
     };
     let info = ModelInfo::of(&model);
-    let cost = crate::cost::cost(&model, &crate::shapes::analyse(&model), &values);
+    let cost = crate::cost::cost(&model, &crate::shapes::analyse_shapes(&model), &values);
     if json {
         let mut v = serde_json::to_value(&info).unwrap_or_default();
         let mut c = serde_json::to_value(&cost).unwrap_or_default();

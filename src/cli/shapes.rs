@@ -6,7 +6,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::shapes::infer::type_text;
-use crate::shapes::{analyse, InputSymbol, ScopedShape, ValueShape};
+use crate::shapes::{analyse_shapes, InputSymbol, ScopedShape, ValueShape};
 
 use super::info::open_or_report;
 use super::{print_json, EXIT_OK};
@@ -27,7 +27,7 @@ pub fn run(file: &Path, json: bool) -> i32 {
         Ok(m) => m,
         Err(code) => return code,
     };
-    let a = analyse(&model);
+    let a = analyse_shapes(&model);
     let scoped = &a.scoped;
     if json {
         print_json(&ShapesOutput {

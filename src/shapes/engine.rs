@@ -229,6 +229,50 @@ fn product<'a>(dims: impl IntoIterator<Item = &'a Dim>) -> Option<i64> {
         .try_fold(1i64, |acc, d| acc.checked_mul(fixed(d)?))
 }
 
+/// The product of `num` divided by the product of `den`, where it is a number or one named dim
+/// (the names on both sides cancel, and what is left is one name times 1): the dim Reshape's
+/// `-1` and Flatten's halves stand for. `Unknown` otherwise.
+fn quotient<'a>(
+    num: impl IntoIterator<Item = &'a Dim>,
+    den: impl IntoIterator<Item = &'a Dim>,
+) -> Dim {
+    let mut names: Vec<&str> = Vec::new();
+    let (mut n, mut d) = (1i64, 1i64);
+    for x in num {
+        match x {
+            Dim::Value(v) => match n.checked_mul(*v) {
+                Some(p) => n = p,
+                None => return Dim::Unknown,
+            },
+            Dim::Param(p) => names.push(p),
+            Dim::Unknown => return Dim::Unknown,
+        }
+    }
+    for x in den {
+        match x {
+            Dim::Value(v) => match d.checked_mul(*v) {
+                Some(p) => d = p,
+                None => return Dim::Unknown,
+            },
+            Dim::Param(p) => match names.iter().position(|q| q == p) {
+                Some(i) => {
+                    names.swap_remove(i);
+                }
+                None => return Dim::Unknown,
+            },
+            Dim::Unknown => return Dim::Unknown,
+        }
+    }
+    if d == 0 || n % d != 0 {
+        return Dim::Unknown;
+    }
+    match (names.as_slice(), n / d) {
+        ([], v) => Dim::Value(v),
+        ([p], 1) => Dim::Param(p.to_string()),
+        _ => Dim::Unknown,
+    }
+}
+
 fn fixed(d: &Dim) -> Option<i64> {
     match d {
         Dim::Value(v) => Some(*v),
@@ -655,7 +699,7 @@ pub fn infer(node: &NodeProto, opset: i64, x: &NodeInputs<'_>) -> Inferred {
                 ));
             }
             let axis = if axis < 0 { axis + r } else { axis } as usize;
-            let size = |d: &[Dim]| product(d).map_or(Dim::Unknown, Dim::Value);
+            let size = |d: &[Dim]| quotient(d, []);
             one(Some(vec![size(&s[..axis]), size(&s[axis..])]))
         }
         "Transpose" => {
@@ -770,20 +814,13 @@ pub fn infer(node: &NodeProto, opset: i64, x: &NodeInputs<'_>) -> Inferred {
                 });
             }
             if let (Some(i), Some(d)) = (minus_one, data) {
-                let total = product(d);
-                let known = product(
-                    out.iter()
-                        .enumerate()
-                        .filter(|(k, _)| *k != i)
-                        .map(|(_, d)| d),
-                );
-                if let (Some(t), Some(k)) = (total, known) {
-                    if t.checked_rem(k) == Some(0) {
-                        if let Some(v) = t.checked_div(k) {
-                            out[i] = Dim::Value(v);
-                        }
-                    }
-                }
+                let rest: Vec<Dim> = out
+                    .iter()
+                    .enumerate()
+                    .filter(|(k, _)| *k != i)
+                    .map(|(_, d)| d.clone())
+                    .collect();
+                out[i] = quotient(d, &rest);
             }
             one(Some(out))
         }
@@ -958,6 +995,11 @@ pub fn infer(node: &NodeProto, opset: i64, x: &NodeInputs<'_>) -> Inferred {
                     let n = (limit - start + delta - delta.signum()) / delta;
                     i64::try_from(n.max(0)).map_or(Dim::Unknown, Dim::Value)
                 }
+                // Range(0, n, 1) with n a named dim (a computed sequence length): n.
+                (Some(0), None, Some(1)) => match x.values(1) {
+                    Some([d @ Dim::Param(_)]) => d.clone(),
+                    _ => Dim::Unknown,
+                },
                 _ => Dim::Unknown,
             };
             one(Some(vec![len]))
@@ -1700,5 +1742,21 @@ mod tests {
         assert!(broadcast(&[&s(&[2, 3]), &s(&[4, 3])]).is_err());
         let named = vec![Dim::Param("batch".into()), Dim::Value(3)];
         assert_eq!(broadcast(&[&named, &s(&[1, 3])]).unwrap(), named);
+    }
+
+    /// Reshape's `-1` and Flatten's halves: names cancel, one name times 1 is that name, anything
+    /// else (a name times a number, a quotient that is not whole) is not a dim the engine writes.
+    #[test]
+    fn quotients_of_named_dims() {
+        let p = |n: &str| Dim::Param(n.into());
+        let v = Dim::Value;
+        assert_eq!(quotient(&[p("b"), v(4), v(4)], &[v(16)]), p("b"));
+        assert_eq!(quotient(&[p("b"), p("s"), v(8)], &[p("s"), v(8)]), p("b"));
+        assert_eq!(quotient(&[v(6), v(4)], &[v(3)]), v(8));
+        assert_eq!(quotient(&[p("b"), v(4)], &[v(2)]), Dim::Unknown);
+        assert_eq!(quotient(&[v(5)], &[v(2)]), Dim::Unknown);
+        assert_eq!(quotient(&[p("b")], &[p("s")]), Dim::Unknown);
+        assert_eq!(quotient(&[p("b"), Dim::Unknown], &[]), Dim::Unknown);
+        assert_eq!(quotient(&[v(3)], &[v(0)]), Dim::Unknown);
     }
 }

@@ -96,7 +96,113 @@ pub fn analyse(model: &Model) -> ShapeAnalysis {
     analyse_with(model, Weights::AsInputs)
 }
 
+/// Every value's type and shape for `shapes`: from onnx-lens's engine alone where it determines
+/// the whole main graph — every value's element type and every dim a number or an input's
+/// name, no op's rule broken — so tract's analysis (several times slower than onnx's on large
+/// plain graphs) is skipped; otherwise `analyse`. The axes report needs tract's facts and keeps
+/// `analyse`.
+pub fn analyse_shapes(model: &Model) -> ShapeAnalysis {
+    let scopes = super::engine::infer_model(model, &|g| model.opset_in(g, ""));
+    // A model tract would be refused (unconfined external data, a constant that would exhaust
+    // memory, a known crash) goes the full way, whose report says why.
+    let vetted = crate::tract::proto::vet_for_tract(model).is_ok();
+    match engine_values(model, &scopes[..]).filter(|_| vetted) {
+        Some(values) => {
+            let by_name = values
+                .iter()
+                .enumerate()
+                .map(|(i, v)| (v.name.clone(), i))
+                .collect();
+            ShapeAnalysis {
+                values,
+                by_name,
+                symbols: crate::tract::input_symbols(model),
+                nodes: vec![],
+                outputs: model
+                    .graph(MAIN_GRAPH)
+                    .map(|g| g.outputs.clone())
+                    .unwrap_or_default(),
+                tract_dims: HashMap::new(),
+                error: None,
+                unsupported_nodes: vec![],
+                scoped: scoped_values(model, &scopes),
+            }
+        }
+        None => analyse_with_scopes(model, Weights::AsInputs, scopes),
+    }
+}
+
+/// The main graph's values from the engine's scope, when it determines all of them.
+fn engine_values(
+    model: &Model,
+    scopes: &[super::engine::ScopeShapes<'_>],
+) -> Option<Vec<ValueShape>> {
+    let engine = scopes.first()?;
+    if !engine.violations.is_empty() {
+        return None;
+    }
+    let Some(Body::Graph(graph)) = model.body(MAIN_GRAPH) else {
+        return None;
+    };
+    let index = model.graph(MAIN_GRAPH)?;
+    let types = super::elem_types::graph_types(model, MAIN_GRAPH)?;
+    let declared = model.declared_types(MAIN_GRAPH);
+    // Names the inputs give their dims: the only symbols a fully determined graph may show.
+    let input_names: std::collections::HashSet<&str> = index
+        .inputs
+        .iter()
+        .filter_map(|i| declared.get(i)?.shape())
+        .flatten()
+        .filter_map(|d| match d {
+            Dim::Param(p) => Some(p.as_str()),
+            _ => None,
+        })
+        .collect();
+    let known = |d: &Dim| match d {
+        Dim::Value(v) => *v >= 0,
+        Dim::Param(p) => input_names.contains(p.as_str()),
+        Dim::Unknown => false,
+    };
+    let outputs = graph
+        .node
+        .iter()
+        .flat_map(|n| n.output.iter())
+        .filter(|o| !o.is_empty());
+    let mut values = Vec::with_capacity(index.inputs.len() + graph.node.len());
+    let mut seen = std::collections::HashSet::new();
+    let inputs = index.inputs.iter().map(|i| (i, true));
+    for (name, is_input) in inputs.chain(outputs.map(|o| (o, false))) {
+        if !seen.insert(name.as_str()) {
+            continue;
+        }
+        if !is_input && !engine.inferred.contains(name.as_str()) {
+            return None;
+        }
+        let dims = engine.shapes.get(name.as_str())?;
+        if !dims.iter().all(known) {
+            return None;
+        }
+        values.push(ValueShape {
+            name: name.clone(),
+            dtype: Some(types.get(name.as_str())?.name()),
+            dims: Some(dims.iter().map(|d| d.to_string()).collect()),
+            origin: ShapeOrigin::Inferred,
+            source: Some(ShapeSource::Engine),
+        });
+    }
+    Some(values)
+}
+
 pub fn analyse_with(model: &Model, weights: Weights) -> ShapeAnalysis {
+    let scopes = super::engine::infer_model(model, &|g| model.opset_in(g, ""));
+    analyse_with_scopes(model, weights, scopes)
+}
+
+fn analyse_with_scopes(
+    model: &Model,
+    weights: Weights,
+    scopes: Vec<super::engine::ScopeShapes<'_>>,
+) -> ShapeAnalysis {
     let t = crate::tract::analyse(model, weights);
     let mut analysis = ShapeAnalysis {
         values: vec![],
@@ -118,7 +224,6 @@ pub fn analyse_with(model: &Model, weights: Weights) -> ShapeAnalysis {
     };
     // Every scope in one engine run: the main graph's gaps (an If's or Loop's outputs come
     // from its bodies) and the subgraphs' values.
-    let scopes = super::engine::infer_model(model, &|g| model.opset_in(g, ""));
     analysis.scoped = scoped_values(model, &scopes);
     let engine = scopes.into_iter().next().unwrap_or_default();
     fill_values(model, &t.values, &engine, &mut analysis);

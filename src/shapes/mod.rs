@@ -2,6 +2,7 @@
 
 pub mod axes;
 mod axes_probe;
+pub mod elem_types;
 pub mod engine;
 pub mod infer;
 pub mod probe;
@@ -12,6 +13,6 @@ pub use axes::{
 };
 pub use axes_probe::run_dims;
 pub use infer::{
-    analyse, analyse_with, type_text, ScopedShape, ShapeAnalysis, ShapeOrigin, ShapeSource,
-    ValueShape,
+    analyse, analyse_shapes, analyse_with, type_text, ScopedShape, ShapeAnalysis, ShapeOrigin,
+    ShapeSource, ValueShape,
 };

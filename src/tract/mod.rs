@@ -21,5 +21,6 @@ pub use lower::{lower, Lowering, Refusal, Rewrite};
 pub use plan::{NonFinite, Plan, PlanError, PlanOptions};
 pub use proto::{analysis_proto, tract_proto, tract_proto_inlined};
 pub use symbols::{
-    bind_input_symbols, fix_input_dims, is_named_dim, is_placeholder_dim, InputSymbol,
+    bind_input_symbols, fix_input_dims, input_symbols, is_named_dim, is_placeholder_dim,
+    InputSymbol,
 };

@@ -72,7 +72,7 @@ pub fn tract_proto_inlined(model: &Model) -> Result<(TractProto, Vec<Rewrite>), 
 }
 
 /// What a model must pass before tract sees it.
-fn vet_for_tract(model: &Model) -> Result<(), TractFailure> {
+pub fn vet_for_tract(model: &Model) -> Result<(), TractFailure> {
     // tract resolves external data itself, unconfined: only hand it models whose every external
     // reference we have already confined to the model's folder and range-checked.
     model

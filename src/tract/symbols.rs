@@ -67,32 +67,16 @@ fn sanitize(s: &str) -> String {
     out
 }
 
-/// Gives every symbolic or unknown dim of the graph inputs a tract-parsable symbol.
-pub fn bind_input_symbols(proto: &mut pb::ModelProto) -> Vec<InputSymbol> {
-    use pb::tensor_shape_proto::dimension::Value as DimValue;
-    let Some(graph) = proto.graph.as_mut() else {
-        return vec![];
-    };
-    let inits: HashSet<String> = graph.initializer.iter().map(|t| t.name.clone()).collect();
+/// Names the symbolic or unknown dims of graph inputs, given per input as (dim index, the dim
+/// as written: its name, `?`, or a negative value), with symbols tract can parse: a name that is
+/// an identifier stays, others are sanitised, unnamed dims get `<input>_dim<k>`; a name written
+/// on several inputs is one symbol.
+fn name_symbols(inputs: Vec<(String, Vec<(usize, String)>)>) -> Vec<InputSymbol> {
     let mut by_written: HashMap<String, String> = HashMap::new();
     let mut taken: HashSet<String> = HashSet::new();
     let mut out = Vec::new();
-    for input in graph.input.iter_mut().filter(|i| !inits.contains(&i.name)) {
-        let Some(pb::type_proto::Value::TensorType(tt)) =
-            input.r#type.as_mut().and_then(|t| t.value.as_mut())
-        else {
-            continue;
-        };
-        let Some(shape) = tt.shape.as_mut() else {
-            continue;
-        };
-        for (d, dim) in shape.dim.iter_mut().enumerate() {
-            let written = match &dim.value {
-                Some(DimValue::DimValue(v)) if *v >= 0 => continue,
-                Some(DimValue::DimValue(v)) => v.to_string(),
-                Some(DimValue::DimParam(p)) if !p.is_empty() => p.clone(),
-                _ => "?".to_string(),
-            };
+    for (input, dims) in inputs {
+        for (d, written) in dims {
             let named = is_named_dim(&written);
             let symbol = match by_written.get(&written) {
                 Some(s) if named => s.clone(),
@@ -102,7 +86,7 @@ pub fn bind_input_symbols(proto: &mut pb::ModelProto) -> Vec<InputSymbol> {
                     } else if named {
                         sanitize(&written)
                     } else {
-                        format!("{}_dim{d}", sanitize(&input.name))
+                        format!("{}_dim{d}", sanitize(&input))
                     };
                     let mut s = base.clone();
                     let mut k = 1;
@@ -116,9 +100,8 @@ pub fn bind_input_symbols(proto: &mut pb::ModelProto) -> Vec<InputSymbol> {
                     s
                 }
             };
-            dim.value = Some(DimValue::DimParam(symbol.clone()));
             out.push(InputSymbol {
-                input: input.name.clone(),
+                input: input.clone(),
                 dim_index: d,
                 written,
                 symbol,
@@ -126,6 +109,84 @@ pub fn bind_input_symbols(proto: &mut pb::ModelProto) -> Vec<InputSymbol> {
         }
     }
     out
+}
+
+/// Gives every symbolic or unknown dim of the graph inputs a tract-parsable symbol.
+pub fn bind_input_symbols(proto: &mut pb::ModelProto) -> Vec<InputSymbol> {
+    use pb::tensor_shape_proto::dimension::Value as DimValue;
+    let Some(graph) = proto.graph.as_mut() else {
+        return vec![];
+    };
+    let inits: HashSet<String> = graph.initializer.iter().map(|t| t.name.clone()).collect();
+    let mut written = Vec::new();
+    for input in graph.input.iter().filter(|i| !inits.contains(&i.name)) {
+        let Some(pb::type_proto::Value::TensorType(tt)) =
+            input.r#type.as_ref().and_then(|t| t.value.as_ref())
+        else {
+            continue;
+        };
+        let Some(shape) = tt.shape.as_ref() else {
+            continue;
+        };
+        let dims = shape
+            .dim
+            .iter()
+            .enumerate()
+            .filter_map(|(d, dim)| {
+                let w = match &dim.value {
+                    Some(DimValue::DimValue(v)) if *v >= 0 => return None,
+                    Some(DimValue::DimValue(v)) => v.to_string(),
+                    Some(DimValue::DimParam(p)) if !p.is_empty() => p.clone(),
+                    _ => "?".to_string(),
+                };
+                Some((d, w))
+            })
+            .collect();
+        written.push((input.name.clone(), dims));
+    }
+    let symbols = name_symbols(written);
+    for s in &symbols {
+        let dim = graph
+            .input
+            .iter_mut()
+            .find(|i| i.name == s.input)
+            .and_then(|i| i.r#type.as_mut()?.value.as_mut())
+            .and_then(|pb::type_proto::Value::TensorType(tt)| tt.shape.as_mut())
+            .and_then(|shape| shape.dim.get_mut(s.dim_index));
+        if let Some(dim) = dim {
+            dim.value = Some(DimValue::DimParam(s.symbol.clone()));
+        }
+    }
+    symbols
+}
+
+/// The symbols `bind_input_symbols` would give the model's main-graph inputs, read from the
+/// model itself (where tract is not asked at all).
+pub fn input_symbols(model: &crate::model::Model) -> Vec<InputSymbol> {
+    use crate::model::types::Dim;
+    let Some(index) = model.graph(crate::model::MAIN_GRAPH) else {
+        return vec![];
+    };
+    let declared = model.declared_types(crate::model::MAIN_GRAPH);
+    let written = index
+        .inputs
+        .iter()
+        .filter_map(|name| {
+            let dims = declared.get(name)?.shape()?;
+            let dims = dims
+                .iter()
+                .enumerate()
+                .filter_map(|(d, dim)| match dim {
+                    Dim::Value(v) if *v >= 0 => None,
+                    Dim::Value(v) => Some((d, v.to_string())),
+                    Dim::Param(p) if !p.is_empty() => Some((d, p.clone())),
+                    _ => Some((d, "?".to_string())),
+                })
+                .collect();
+            Some((name.clone(), dims))
+        })
+        .collect();
+    name_symbols(written)
 }
 
 /// Fixes every symbolic input dim of the proto to its value (by tract symbol).

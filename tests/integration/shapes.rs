@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 
 use onnx_lens::model::load_path;
 use onnx_lens::run::inputs::load_tensor_file;
-use onnx_lens::shapes::{analyse, analyse_with, ShapeOrigin, Weights};
+use onnx_lens::shapes::{analyse, analyse_shapes, analyse_with, ShapeOrigin, ShapeSource, Weights};
 
 use crate::common::*;
 
@@ -177,6 +177,75 @@ fn inferred_shapes_equal_expected_outputs_on_backend_models() {
         compared >= 100,
         "only {compared} outputs had an inferred concrete shape"
     );
+}
+
+/// Where onnx-lens's engine determines a whole main graph, `shapes` skips tract's analysis: on
+/// every such model here (the onnx wheel's backend models, the real exports, the sample) each
+/// value's element type and dims equal what the full analysis (tract, then the engine) gives.
+#[test]
+fn engine_only_shapes_equal_the_full_analysis() {
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/sample.onnx");
+    let mut paths: Vec<std::path::PathBuf> = backend_model_paths();
+    paths.extend(real_exports().into_iter().map(std::path::PathBuf::from));
+    paths.push(sample);
+    let (mut fast, mut compared, mut differ) = (vec![], 0, vec![]);
+    for path in &paths {
+        let model = load_path(path).unwrap();
+        let quick = analyse_shapes(&model);
+        if quick.values.is_empty()
+            || !quick
+                .values
+                .iter()
+                .all(|v| v.source == Some(ShapeSource::Engine))
+        {
+            continue;
+        }
+        let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+        let full = analyse(&model);
+        assert_eq!(quick.values.len(), full.values.len(), "{name}");
+        for v in &quick.values {
+            let f = full.get(&v.name).unwrap();
+            if f.dtype.is_some() && f.dtype != v.dtype {
+                differ.push(format!(
+                    "{name} {}: dtype {:?} vs {:?}",
+                    v.name, v.dtype, f.dtype
+                ));
+            }
+            let known = f.dims.as_ref().is_some_and(|d| d.iter().all(|x| x != "?"));
+            if known && f.dims != v.dims {
+                differ.push(format!("{name} {}: {:?} vs {:?}", v.name, v.dims, f.dims));
+            }
+            compared += 1;
+        }
+        assert_eq!(quick.symbols, full.symbols, "{name}");
+        fast.push(name);
+    }
+    println!(
+        "engine alone on {} of {} models ({compared} values), {} differ from the full analysis",
+        fast.len(),
+        paths.len(),
+        differ.len()
+    );
+    for d in &differ {
+        println!("  {d}");
+    }
+    assert!(differ.is_empty());
+    // The real exports the engine determines alone (the others hold a Slice, Reshape or Conv
+    // whose output dims are expressions of the inputs' names: tract's analysis gives those).
+    let exports: Vec<&str> = fast
+        .iter()
+        .map(String::as_str)
+        .filter(|n| {
+            real_exports()
+                .iter()
+                .any(|f| f.ends_with(&format!("/{n}.onnx")))
+        })
+        .collect();
+    assert_eq!(
+        exports,
+        ["gru_bidirectional", "lstm_const_state", "traced_seq_block"]
+    );
+    assert!(fast.iter().any(|n| n == "sample"), "{fast:?}");
 }
 
 /// Shape analysis gives tract big float weights as typed graph inputs instead of reading them;
