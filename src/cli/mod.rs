@@ -128,8 +128,18 @@ pub fn run(command: Command) -> i32 {
 
 /// Prints `value` as pretty JSON on stdout.
 pub fn print_json<T: serde::Serialize>(value: &T) {
-    match serde_json::to_string_pretty(value) {
-        Ok(s) => println!("{s}"),
-        Err(e) => eprintln!("onnx-lens: cannot serialise output: {e}"),
+    use std::io::Write;
+    // Streamed through a buffer: `shapes --json` on a 100k-node graph is 18 MB of text, which a
+    // String would hold twice over while growing.
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let written = serde_json::to_writer_pretty(&mut out, value)
+        .map_err(|e| e.to_string())
+        .and_then(|()| {
+            writeln!(out)
+                .and_then(|()| out.flush())
+                .map_err(|e| e.to_string())
+        });
+    if let Err(e) = written {
+        eprintln!("onnx-lens: cannot write output: {e}");
     }
 }

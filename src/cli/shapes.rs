@@ -1,6 +1,7 @@
 //! `onnx-lens shapes FILE [--json]`: every value with its type, shape and origin: the main graph
 //! (tract, and onnx-lens's engine where tract cannot say), then subgraphs and local functions.
 
+use std::io::Write;
 use std::path::Path;
 
 use serde::Serialize;
@@ -28,7 +29,6 @@ pub fn run(file: &Path, json: bool) -> i32 {
         Err(code) => return code,
     };
     let a = analyse_shapes(&model);
-    let scoped = &a.scoped;
     if json {
         print_json(&ShapesOutput {
             values: &a.values,
@@ -36,10 +36,17 @@ pub fn run(file: &Path, json: bool) -> i32 {
             known_rate: a.known_rate(),
             analysis_error: a.error.as_ref().map(|e| e.raw.as_str()),
             unsupported_nodes: &a.unsupported_nodes,
-            subgraph_values: scoped,
+            subgraph_values: &a.scoped,
         });
         return EXIT_OK;
     }
+    // One buffered write per line would otherwise be a syscall per value.
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let _ = write_text(&a, &mut out).and_then(|()| out.flush());
+    EXIT_OK
+}
+
+fn write_text(a: &crate::shapes::ShapeAnalysis, out: &mut impl Write) -> std::io::Result<()> {
     let width = a
         .values
         .iter()
@@ -49,26 +56,32 @@ pub fn run(file: &Path, json: bool) -> i32 {
         .min(48);
     for v in &a.values {
         let origin = format!("{:?}", v.origin).to_lowercase();
-        println!("{:<width$}  {:<40} {origin}", v.name, type_text(v));
+        writeln!(out, "{:<width$}  {:<40} {origin}", v.name, type_text(v))?;
     }
-    for s in scoped {
+    for s in &a.scoped {
         let origin = format!("{:?}", s.value.origin).to_lowercase();
-        println!(
+        writeln!(
+            out,
             "{}  {:<40} {origin}",
             format_args!("{} :: {}", s.graph, s.value.name),
             type_text(&s.value)
-        );
+        )?;
     }
-    println!(
+    writeln!(
+        out,
         "{:.0}% of {} values have a fully known shape",
         a.known_rate() * 100.0,
         a.values.len()
-    );
+    )?;
     if let Some(e) = &a.error {
-        println!("analysis stopped: {}", e.headline);
+        writeln!(out, "analysis stopped: {}", e.headline)?;
     }
     if !a.unsupported_nodes.is_empty() {
-        println!("tract does not know: {}", a.unsupported_nodes.join(", "));
+        writeln!(
+            out,
+            "tract does not know: {}",
+            a.unsupported_nodes.join(", ")
+        )?;
     }
-    EXIT_OK
+    Ok(())
 }

@@ -3,8 +3,6 @@
 //! int64, Cast its `to`, quantization its zero point's. Ops without a rule leave their outputs
 //! untyped; `graph_types` is then `None` (the caller asks tract).
 
-use std::collections::HashMap;
-
 use onnx_protobuf::NodeProto;
 
 use crate::model::dtype::DataType;
@@ -146,6 +144,20 @@ const BOOLEAN: &[&str] = &[
 /// Ops whose outputs are int64.
 const INDICES: &[&str] = &["ArgMax", "ArgMin", "NonZero", "Shape", "Size"];
 
+enum Rule {
+    SameAsFirst,
+    Of(DataType),
+}
+
+/// The lists above as one lookup (a node is looked up once; a 100k-node graph is 100k lookups).
+static RULES: std::sync::LazyLock<foldhash::HashMap<&'static str, Rule>> =
+    std::sync::LazyLock::new(|| {
+        let same = SAME_AS_FIRST.iter().map(|op| (*op, Rule::SameAsFirst));
+        let bools = BOOLEAN.iter().map(|op| (*op, Rule::Of(DataType::Bool)));
+        let ints = INDICES.iter().map(|op| (*op, Rule::Of(DataType::Int64)));
+        same.chain(bools).chain(ints).collect()
+    });
+
 fn attr_i(node: &NodeProto, name: &str) -> Option<i64> {
     node.attribute.iter().find(|a| a.name == name).map(|a| a.i)
 }
@@ -157,14 +169,10 @@ fn output_types(node: &NodeProto, inputs: &[Option<DataType>]) -> Option<Vec<Opt
     let n = node.output.len();
     let all = |t: Option<DataType>| Some(vec![t; n]);
     let op = node.op_type.as_str();
-    if SAME_AS_FIRST.contains(&op) {
-        return all(first);
-    }
-    if BOOLEAN.contains(&op) {
-        return all(Some(DataType::Bool));
-    }
-    if INDICES.contains(&op) {
-        return all(Some(DataType::Int64));
+    match RULES.get(op) {
+        Some(Rule::SameAsFirst) => return all(first),
+        Some(Rule::Of(t)) => return all(Some(*t)),
+        None => {}
     }
     let code = |c: i64| Some(DataType::from_i32(c as i32));
     match op {
@@ -222,12 +230,13 @@ fn output_types(node: &NodeProto, inputs: &[Option<DataType>]) -> Option<Vec<Opt
 
 /// Every value of graph `g` with its element type (initializers, declared inputs, then each
 /// node's outputs in order), or `None` when some node output's type is not known.
-pub fn graph_types(model: &Model, g: GraphId) -> Option<HashMap<&str, DataType>> {
+pub fn graph_types(model: &Model, g: GraphId) -> Option<foldhash::HashMap<&str, DataType>> {
     let Some(Body::Graph(graph)) = model.body(g) else {
         return None;
     };
     let declared = model.declared_types(g);
-    let mut types: HashMap<&str, DataType> = HashMap::new();
+    let mut types: foldhash::HashMap<&str, DataType> = Default::default();
+    types.reserve(graph.initializer.len() + graph.input.len() + graph.node.len());
     for t in &graph.initializer {
         types.insert(&t.name, DataType::from_i32(t.data_type));
     }

@@ -55,7 +55,7 @@ impl ValueShape {
 
 pub struct ShapeAnalysis {
     pub values: Vec<ValueShape>,
-    pub by_name: HashMap<String, usize>,
+    pub by_name: foldhash::HashMap<String, usize>,
     pub symbols: Vec<InputSymbol>,
     /// Facts per node in evaluation order.
     pub nodes: Vec<NodeFacts>,
@@ -107,27 +107,20 @@ pub fn analyse_shapes(model: &Model) -> ShapeAnalysis {
     // memory, a known crash) goes the full way, whose report says why.
     let vetted = crate::tract::proto::vet_for_tract(model).is_ok();
     match engine_values(model, &scopes[..]).filter(|_| vetted) {
-        Some(values) => {
-            let by_name = values
-                .iter()
-                .enumerate()
-                .map(|(i, v)| (v.name.clone(), i))
-                .collect();
-            ShapeAnalysis {
-                values,
-                by_name,
-                symbols: crate::tract::input_symbols(model),
-                nodes: vec![],
-                outputs: model
-                    .graph(MAIN_GRAPH)
-                    .map(|g| g.outputs.clone())
-                    .unwrap_or_default(),
-                tract_dims: HashMap::new(),
-                error: None,
-                unsupported_nodes: vec![],
-                scoped: scoped_values(model, &scopes),
-            }
-        }
+        Some((values, by_name)) => ShapeAnalysis {
+            values,
+            by_name,
+            symbols: crate::tract::input_symbols(model),
+            nodes: vec![],
+            outputs: model
+                .graph(MAIN_GRAPH)
+                .map(|g| g.outputs.clone())
+                .unwrap_or_default(),
+            tract_dims: HashMap::new(),
+            error: None,
+            unsupported_nodes: vec![],
+            scoped: scoped_values(model, &scopes),
+        },
         None => analyse_with_scopes(model, Weights::AsInputs, scopes),
     }
 }
@@ -136,7 +129,7 @@ pub fn analyse_shapes(model: &Model) -> ShapeAnalysis {
 fn engine_values(
     model: &Model,
     scopes: &[super::engine::ScopeShapes<'_>],
-) -> Option<Vec<ValueShape>> {
+) -> Option<(Vec<ValueShape>, foldhash::HashMap<String, usize>)> {
     let engine = scopes.first()?;
     if !engine.violations.is_empty() {
         return None;
@@ -169,10 +162,13 @@ fn engine_values(
         .flat_map(|n| n.output.iter())
         .filter(|o| !o.is_empty());
     let mut values = Vec::with_capacity(index.inputs.len() + graph.node.len());
-    let mut seen = std::collections::HashSet::new();
+    let mut by_name: foldhash::HashMap<String, usize> = Default::default();
+    by_name.reserve(values.capacity());
+    // Element type names, made once per type rather than once per value.
+    let mut type_names: foldhash::HashMap<crate::model::DataType, String> = Default::default();
     let inputs = index.inputs.iter().map(|i| (i, true));
     for (name, is_input) in inputs.chain(outputs.map(|o| (o, false))) {
-        if !seen.insert(name.as_str()) {
+        if by_name.contains_key(name.as_str()) {
             continue;
         }
         if !is_input && !engine.inferred.contains(name.as_str()) {
@@ -182,15 +178,18 @@ fn engine_values(
         if !dims.iter().all(known) {
             return None;
         }
+        let t = *types.get(name.as_str())?;
+        let dtype = type_names.entry(t).or_insert_with(|| t.name()).clone();
+        by_name.insert(name.clone(), values.len());
         values.push(ValueShape {
             name: name.clone(),
-            dtype: Some(types.get(name.as_str())?.name()),
+            dtype: Some(dtype),
             dims: Some(dims.iter().map(|d| d.to_string()).collect()),
             origin: ShapeOrigin::Inferred,
             source: Some(ShapeSource::Engine),
         });
     }
-    Some(values)
+    Some((values, by_name))
 }
 
 pub fn analyse_with(model: &Model, weights: Weights) -> ShapeAnalysis {
@@ -206,7 +205,7 @@ fn analyse_with_scopes(
     let t = crate::tract::analyse(model, weights);
     let mut analysis = ShapeAnalysis {
         values: vec![],
-        by_name: HashMap::new(),
+        by_name: Default::default(),
         symbols: t.symbols,
         nodes: t.nodes,
         outputs: model
