@@ -588,8 +588,6 @@ fn ml_models_match_onnxruntime() {
                 "TreeEnsembleClassifier"
             ),
             ("loop_while", "Loop"),
-            ("regressor_max_1target", "TreeEnsembleRegressor"),
-            ("regressor_max_2target_base", "TreeEnsembleRegressor"),
             ("skip_layer_norm_mean_output", "SkipLayerNormalization"),
         ]
         .map(|(m, op)| (m.to_string(), op.to_string()))
@@ -673,6 +671,10 @@ fn ml_models_match_onnxruntime() {
             "random_forest_zipmap",
             "regressor_average_1target",
             "regressor_average_2target_base",
+            "regressor_max_1target",
+            "regressor_max_2target_base",
+            "regressor_min_1target",
+            "regressor_min_2target_base",
             "regressor_sum_1target",
             "regressor_sum_2target_base",
             "sample_qoperator",

@@ -62,7 +62,7 @@ for transform in ["NONE", "LOGISTIC", "PROBIT"]:
             save(f"binary_trees_{transform.lower()}_{sign}{'_base' if base else ''}", node, X,
                  [label, probabilities])
 
-for aggregate in ["SUM", "AVERAGE", "MAX"]:
+for aggregate in ["SUM", "AVERAGE", "MAX", "MIN"]:
     for targets, base in [(1, None), (2, [1.5, -2.0])]:
         attrs = dict(TREES, target_treeids=LEAVES["treeids"] * targets,
                      target_nodeids=LEAVES["nodeids"] * targets,

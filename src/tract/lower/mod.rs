@@ -526,15 +526,20 @@ fn tree_regressor(node: &pb::NodeProto, b: &mut Builder) -> RuleResult {
         ));
     }
     let aggregate = string(node, "aggregate_function").unwrap_or_else(|| "SUM".into());
-    if aggregate != "SUM" && aggregate != "AVERAGE" {
-        return Err(format!(
-            "{TRACT_REGRESSOR}; no rewrite for aggregate_function {aggregate}"
-        ));
-    }
     let targets = attr(node, "n_targets").map_or(1, |a| a.i).max(1);
     let base = name_of(node).to_string();
-    let scores = raw_tree_scores(b, node, &base, "target", targets);
-    let mut y = columns(b, &base, &scores, 0, targets);
+    let mut y = match aggregate.as_str() {
+        "SUM" | "AVERAGE" => {
+            let scores = raw_tree_scores(b, node, &base, "target", targets);
+            columns(b, &base, &scores, 0, targets)
+        }
+        "MAX" | "MIN" => extreme_over_trees(node, b, &base, targets, &aggregate)?,
+        other => {
+            return Err(format!(
+                "{TRACT_REGRESSOR}; no rewrite for aggregate_function {other}"
+            ))
+        }
+    };
     if aggregate == "AVERAGE" {
         let mut trees = ints(node, "nodes_treeids");
         trees.sort_unstable();
@@ -573,8 +578,18 @@ fn tree_regressor(node: &pb::NodeProto, b: &mut Builder) -> RuleResult {
     }
     Ok(Some((
         format!(
-            "TreeEnsembleClassifier (scores) + Slice{}{}",
-            if aggregate == "AVERAGE" { " + Div" } else { "" },
+            "TreeEnsembleClassifier (scores{}) + Slice{}{}",
+            if aggregate == "MAX" || aggregate == "MIN" {
+                " per tree"
+            } else {
+                ""
+            },
+            match aggregate.as_str() {
+                "AVERAGE" => " + Div",
+                "MAX" => " + Max",
+                "MIN" => " + Min",
+                _ => "",
+            },
             if floats(node, "base_values").is_empty() {
                 ""
             } else {
@@ -583,6 +598,80 @@ fn tree_regressor(node: &pb::NodeProto, b: &mut Builder) -> RuleResult {
         ),
         TRACT_REGRESSOR,
     )))
+}
+
+/// MAX or MIN aggregation, which a summed score matrix cannot give: one score matrix per tree
+/// (that tree's nodes and votes alone), then Max or Min across the trees. onnxruntime takes the
+/// extreme over every vote, and a tree that does not vote for a target does not count, so the
+/// rewrite needs each leaf to vote exactly once for every target (as converters write them).
+fn extreme_over_trees(
+    node: &pb::NodeProto,
+    b: &mut Builder,
+    base: &str,
+    targets: i64,
+    aggregate: &str,
+) -> Result<String, String> {
+    let tree_of_node = ints(node, "nodes_treeids");
+    let node_ids = ints(node, "nodes_nodeids");
+    let modes = attr(node, "nodes_modes")
+        .map(|a| a.strings.clone())
+        .unwrap_or_default();
+    let (vote_trees, vote_nodes, vote_targets) = (
+        ints(node, "target_treeids"),
+        ints(node, "target_nodeids"),
+        ints(node, "target_ids"),
+    );
+    let mut votes: std::collections::HashMap<(i64, i64), Vec<i64>> = Default::default();
+    for ((t, n), k) in vote_trees.iter().zip(&vote_nodes).zip(&vote_targets) {
+        votes.entry((*t, *n)).or_default().push(*k);
+    }
+    let every_target: Vec<i64> = (0..targets).collect();
+    for ((t, n), mode) in tree_of_node.iter().zip(&node_ids).zip(&modes) {
+        if mode.as_slice() == b"LEAF" {
+            let mut got = votes.get(&(*t, *n)).cloned().unwrap_or_default();
+            got.sort_unstable();
+            if got != every_target {
+                return Err(format!(
+                    "{TRACT_REGRESSOR}; no rewrite for {aggregate} where a leaf does not vote once for every target"
+                ));
+            }
+        }
+    }
+    let mut trees = tree_of_node.clone();
+    trees.sort_unstable();
+    trees.dedup();
+    let mut per_tree = Vec::with_capacity(trees.len());
+    for t in trees {
+        // The node with only tree `t`'s entries in its parallel `nodes_*` and `target_*` lists.
+        let mut one = node.clone();
+        let keep_nodes: Vec<bool> = tree_of_node.iter().map(|x| *x == t).collect();
+        let keep_votes: Vec<bool> = vote_trees.iter().map(|x| *x == t).collect();
+        for a in one.attribute.iter_mut() {
+            let keep = if a.name.starts_with("nodes_") {
+                &keep_nodes
+            } else if a.name.starts_with("target_") {
+                &keep_votes
+            } else {
+                continue;
+            };
+            let mut k = keep.iter();
+            a.ints.retain(|_| *k.next().unwrap_or(&false));
+            let mut k = keep.iter();
+            a.floats.retain(|_| *k.next().unwrap_or(&false));
+            let mut k = keep.iter();
+            a.strings.retain(|_| *k.next().unwrap_or(&false));
+            // tract numbers a node's trees from 0.
+            if a.name.ends_with("_treeids") {
+                a.ints.iter_mut().for_each(|x| *x = 0);
+            }
+        }
+        let tree_base = format!("{base}/lens_tree{t}");
+        let scores = raw_tree_scores(b, &one, &tree_base, "target", targets);
+        per_tree.push(columns(b, &tree_base, &scores, 0, targets));
+    }
+    let op = if aggregate == "MAX" { "Max" } else { "Min" };
+    let inputs: Vec<&str> = per_tree.iter().map(String::as_str).collect();
+    Ok(b.step(base, op, &inputs, "extreme", vec![]))
 }
 
 /// Scaler, which tract lacks: `(X − offset) · scale` in float.
