@@ -5,6 +5,7 @@
 
 use onnx_protobuf::NodeProto;
 
+use super::engine::attr;
 use crate::model::dtype::DataType;
 use crate::model::{Body, GraphId, Model};
 
@@ -60,6 +61,7 @@ const SAME_AS_FIRST: &[&str] = &[
     "InstanceNormalization",
     "LRN",
     "LSTM",
+    "LayerNormalization",
     "LeakyRelu",
     "Log",
     "LogSoftmax",
@@ -158,10 +160,6 @@ static RULES: std::sync::LazyLock<foldhash::HashMap<&'static str, Rule>> =
         same.chain(bools).chain(ints).collect()
     });
 
-fn attr_i(node: &NodeProto, name: &str) -> Option<i64> {
-    node.attribute.iter().find(|a| a.name == name).map(|a| a.i)
-}
-
 /// The element types of `node`'s outputs from its inputs' (`None` per unknown input), `None`
 /// where onnx-lens has no rule for the op.
 fn output_types(node: &NodeProto, inputs: &[Option<DataType>]) -> Option<Vec<Option<DataType>>> {
@@ -176,12 +174,10 @@ fn output_types(node: &NodeProto, inputs: &[Option<DataType>]) -> Option<Vec<Opt
     }
     let code = |c: i64| Some(DataType::from_i32(c as i32));
     match op {
-        "Cast" => all(attr_i(node, "to").and_then(code)),
-        "CastLike" => all(inputs.get(1).copied().flatten()),
-        "Where" => all(inputs.get(1).copied().flatten()),
+        "Cast" => all(attr(node, "to").and_then(|a| code(a.i))),
+        "CastLike" | "Where" | "DequantizeLinear" => all(inputs.get(1).copied().flatten()),
         "Dropout" => Some(vec![first, Some(DataType::Bool)]),
         "MaxPool" | "TopK" => Some(vec![first, Some(DataType::Int64)]),
-        "LayerNormalization" => Some(vec![first; n]),
         "Constant" => {
             let a = node.attribute.first()?;
             let t = match a.name.as_str() {
@@ -194,29 +190,25 @@ fn output_types(node: &NodeProto, inputs: &[Option<DataType>]) -> Option<Vec<Opt
             all(Some(t))
         }
         "ConstantOfShape" => {
-            let t = node
-                .attribute
-                .iter()
-                .find(|a| a.name == "value")
+            let t = attr(node, "value")
                 .and_then(|a| a.t.as_ref())
                 .map_or(DataType::Float, |t| DataType::from_i32(t.data_type));
             all(Some(t))
         }
-        "EyeLike" => all(attr_i(node, "dtype").and_then(code).or(first)),
+        "EyeLike" => all(attr(node, "dtype").and_then(|a| code(a.i)).or(first)),
         "QuantizeLinear" => {
             let t = inputs
                 .get(2)
                 .copied()
                 .flatten()
                 .or_else(|| {
-                    attr_i(node, "output_dtype")
-                        .filter(|&c| c != 0)
-                        .and_then(code)
+                    attr(node, "output_dtype")
+                        .filter(|a| a.i != 0)
+                        .and_then(|a| code(a.i))
                 })
                 .unwrap_or(DataType::Uint8);
             all(Some(t))
         }
-        "DequantizeLinear" => all(inputs.get(1).copied().flatten()),
         "DynamicQuantizeLinear" => Some(vec![
             Some(DataType::Uint8),
             Some(DataType::Float),

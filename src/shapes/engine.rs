@@ -199,7 +199,7 @@ fn elementwise(a: &[Dim], b: &[Dim], f: impl Fn(&Dim, &Dim) -> Dim) -> Option<Ve
 /// Output shapes of a node (unknown where `None`), or why its inputs break the op's rules.
 pub type Inferred = Result<Vec<Option<Shape>>, String>;
 
-fn attr<'a>(node: &'a NodeProto, name: &str) -> Option<&'a AttributeProto> {
+pub(super) fn attr<'a>(node: &'a NodeProto, name: &str) -> Option<&'a AttributeProto> {
     node.attribute.iter().find(|a| a.name == name)
 }
 

@@ -104,18 +104,17 @@ pub fn analyse(model: &Model) -> ShapeAnalysis {
 pub fn analyse_shapes(model: &Model) -> ShapeAnalysis {
     let scopes = super::engine::infer_model(model, &|g| model.opset_in(g, ""));
     // A model tract would be refused (unconfined external data, a constant that would exhaust
-    // memory, a known crash) goes the full way, whose report says why.
-    let vetted = crate::tract::proto::vet_for_tract(model).is_ok();
-    match engine_values(model, &scopes[..]).filter(|_| vetted) {
+    // memory, a known crash) goes the full way, whose report says why (and which vets it
+    // itself: only the engine's path asks here).
+    let determined = engine_values(model, &scopes[..])
+        .filter(|_| crate::tract::proto::vet_for_tract(model).is_ok());
+    match determined {
         Some((values, by_name)) => ShapeAnalysis {
             values,
             by_name,
             symbols: crate::tract::input_symbols(model),
             nodes: vec![],
-            outputs: model
-                .graph(MAIN_GRAPH)
-                .map(|g| g.outputs.clone())
-                .unwrap_or_default(),
+            outputs: main_outputs(model),
             tract_dims: HashMap::new(),
             error: None,
             unsupported_nodes: vec![],
@@ -123,6 +122,13 @@ pub fn analyse_shapes(model: &Model) -> ShapeAnalysis {
         },
         None => analyse_with_scopes(model, Weights::AsInputs, scopes),
     }
+}
+
+fn main_outputs(model: &Model) -> Vec<String> {
+    model
+        .graph(MAIN_GRAPH)
+        .map(|g| g.outputs.clone())
+        .unwrap_or_default()
 }
 
 /// The main graph's values from the engine's scope, when it determines all of them.
@@ -208,10 +214,7 @@ fn analyse_with_scopes(
         by_name: Default::default(),
         symbols: t.symbols,
         nodes: t.nodes,
-        outputs: model
-            .graph(MAIN_GRAPH)
-            .map(|g| g.outputs.clone())
-            .unwrap_or_default(),
+        outputs: main_outputs(model),
         tract_dims: t
             .values
             .iter()

@@ -9,10 +9,7 @@ use std::collections::{HashMap, HashSet};
 
 use tract_onnx::pb;
 
-use super::{attr, int_attr, name_of, Builder, RuleResult, INT64};
-
-const BOOL: i32 = 9;
-const GRAPH: i32 = 5;
+use super::{attr, attr_type, int_attr, name_of, tensor_int64s, Builder, RuleResult, BOOL, INT64};
 
 /// Trip counts past this, when they are constants, are refused: Range would allocate them.
 const MAX_TRIP_COUNT: i64 = 1 << 24;
@@ -26,13 +23,10 @@ fn is_true(t: &pb::TensorProto) -> bool {
 
 /// The integer a one-element tensor holds, when it is an int64 one.
 fn int_of(t: &pb::TensorProto) -> Option<i64> {
-    if t.data_type != INT64 || t.dims.iter().product::<i64>() != 1 {
-        return None;
+    match tensor_int64s(t)?.as_slice() {
+        [v] => Some(*v),
+        _ => None,
     }
-    t.int64_data.first().copied().or_else(|| {
-        let raw: [u8; 8] = t.raw_data.get(..8)?.try_into().ok()?;
-        Some(i64::from_le_bytes(raw))
-    })
 }
 
 /// A graph's one-element constants a Loop reads (its trip count and condition): initializers
@@ -94,7 +88,7 @@ fn constant(name: &str, data_type: i32, bools: Vec<i32>, ints: Vec<i64>) -> pb::
         output: vec![name.to_string()],
         attribute: vec![pb::AttributeProto {
             name: "value".into(),
-            r#type: 4,
+            r#type: attr_type::TENSOR,
             t: Some(pb::TensorProto {
                 data_type,
                 int32_data: bools,
@@ -227,7 +221,7 @@ pub(super) fn loop_as_scan(
             int_attr("num_scan_inputs", 1),
             pb::AttributeProto {
                 name: "body".into(),
-                r#type: GRAPH,
+                r#type: attr_type::GRAPH,
                 g: Some(scan_body),
                 ..Default::default()
             },

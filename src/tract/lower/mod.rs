@@ -227,6 +227,8 @@ mod attr_type {
     pub const FLOAT: i32 = 1;
     pub const INT: i32 = 2;
     pub const STRING: i32 = 3;
+    pub const TENSOR: i32 = 4;
+    pub const GRAPH: i32 = 5;
     pub const STRINGS: i32 = 8;
     pub const FLOATS: i32 = 6;
     pub const INTS: i32 = 7;
@@ -236,6 +238,7 @@ const FLOAT: i32 = 1;
 const INT64: i32 = 7;
 const FLOAT16: i32 = 10;
 const STRING: i32 = 8;
+const BOOL: i32 = 9;
 const BFLOAT16: i32 = 16;
 
 impl Builder {
@@ -600,6 +603,12 @@ fn tree_regressor(node: &pb::NodeProto, b: &mut Builder) -> RuleResult {
     )))
 }
 
+/// Keeps the entries of `v` whose position is marked in `keep` (an attribute list parallel to it).
+fn keep_marked<T>(v: &mut Vec<T>, keep: &[bool]) {
+    let mut k = keep.iter();
+    v.retain(|_| *k.next().unwrap_or(&false));
+}
+
 /// MAX or MIN aggregation, which a summed score matrix cannot give: one score matrix per tree
 /// (that tree's nodes and votes alone), then Max or Min across the trees. onnxruntime takes the
 /// extreme over every vote, and a tree that does not vote for a target does not count, so the
@@ -654,12 +663,9 @@ fn extreme_over_trees(
             } else {
                 continue;
             };
-            let mut k = keep.iter();
-            a.ints.retain(|_| *k.next().unwrap_or(&false));
-            let mut k = keep.iter();
-            a.floats.retain(|_| *k.next().unwrap_or(&false));
-            let mut k = keep.iter();
-            a.strings.retain(|_| *k.next().unwrap_or(&false));
+            keep_marked(&mut a.ints, keep);
+            keep_marked(&mut a.floats, keep);
+            keep_marked(&mut a.strings, keep);
             // tract numbers a node's trees from 0.
             if a.name.ends_with("_treeids") {
                 a.ints.iter_mut().for_each(|x| *x = 0);
@@ -1621,6 +1627,21 @@ fn tensor_bytes(t: &pb::TensorProto) -> Option<Vec<u8>> {
     }
 }
 
+fn tensor_int64s(t: &pb::TensorProto) -> Option<Vec<i64>> {
+    if t.data_type != INT64 {
+        return None;
+    }
+    if !t.int64_data.is_empty() {
+        return Some(t.int64_data.clone());
+    }
+    Some(
+        t.raw_data
+            .chunks_exact(8)
+            .map(|c| i64::from_le_bytes(c.try_into().unwrap()))
+            .collect(),
+    )
+}
+
 fn tensor_floats(t: &pb::TensorProto) -> Option<Vec<f32>> {
     if t.data_type != FLOAT {
         return None;
@@ -2310,27 +2331,14 @@ fn tensor_attributes_as_lists(node: &pb::NodeProto) -> Result<pb::NodeProto, Str
             name: a.name.clone(),
             ..Default::default()
         };
-        let raw = |width: usize| t.raw_data.chunks_exact(width);
         let (suffix, list_type, one_type) = match t.data_type {
             INT64 => {
-                list.ints = if t.int64_data.is_empty() {
-                    raw(8)
-                        .map(|c| i64::from_le_bytes(c.try_into().unwrap()))
-                        .collect()
-                } else {
-                    t.int64_data.clone()
-                };
+                list.ints = tensor_int64s(t).unwrap_or_default();
                 list.i = list.ints.first().copied().unwrap_or(-1);
                 ("int64", attr_type::INTS, attr_type::INT)
             }
             FLOAT => {
-                list.floats = if t.float_data.is_empty() {
-                    raw(4)
-                        .map(|c| f32::from_le_bytes(c.try_into().unwrap()))
-                        .collect()
-                } else {
-                    t.float_data.clone()
-                };
+                list.floats = tensor_floats(t).unwrap_or_default();
                 list.f = list.floats.first().copied().unwrap_or(-0.0);
                 ("float", attr_type::FLOATS, attr_type::FLOAT)
             }
